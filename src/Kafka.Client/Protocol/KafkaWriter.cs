@@ -1,0 +1,277 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+
+namespace Kafka.Client.Protocol;
+
+/// <summary>
+/// An owned, growable write buffer for Kafka's big-endian wire encoding. One writer is reused for many
+/// requests (<see cref="Reset"/>), so encoding a request allocates nothing once the buffer has grown to size.
+/// Its memory is rented from <see cref="ArrayPool{T}"/> and returned on <see cref="Dispose"/>.
+/// </summary>
+internal sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
+{
+    private byte[] _buffer;
+    private int _position;
+
+    public KafkaWriter(int initialCapacity = 4096)
+    {
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 64));
+    }
+
+    /// <summary>The number of bytes written since the last <see cref="Reset"/>.</summary>
+    public int Position => _position;
+
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _position);
+
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _position);
+
+    /// <summary>Forgets what was written; keeps the buffer.</summary>
+    public void Reset() => _position = 0;
+
+    public void Dispose()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        _position = 0;
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // IBufferWriter<byte>: lets codecs (compression, serializers) write straight into the request buffer.
+    public void Advance(int count)
+    {
+        if ((uint)count > (uint)(_buffer.Length - _position))
+        {
+            throw new ArgumentOutOfRangeException(nameof(count));
+        }
+        _position += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(Math.Max(sizeHint, 1));
+        return _buffer.AsMemory(_position);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(Math.Max(sizeHint, 1));
+        return _buffer.AsSpan(_position);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private Span<byte> Take(int count)
+    {
+        if (_buffer.Length - _position < count)
+        {
+            Grow(count);
+        }
+        var span = _buffer.AsSpan(_position, count);
+        _position += count;
+        return span;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Ensure(int count)
+    {
+        if (_buffer.Length - _position < count)
+        {
+            Grow(count);
+        }
+    }
+
+    private void Grow(int count)
+    {
+        ObjectDisposedException.ThrowIf(_buffer.Length == 0 && _position == 0 && count < 0, this);
+        var needed = (long)_position + count;
+        var size = Math.Max(needed, Math.Max(_buffer.Length, 32) * 2L);
+        if (size > Array.MaxLength)
+        {
+            size = needed <= Array.MaxLength ? Array.MaxLength : throw new InvalidOperationException("A Kafka request cannot exceed 2 GiB.");
+        }
+        var larger = ArrayPool<byte>.Shared.Rent((int)size);
+        _buffer.AsSpan(0, _position).CopyTo(larger);
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+        _buffer = larger;
+    }
+
+    public void WriteInt8(sbyte value) => Take(1)[0] = (byte)value;
+
+    public void WriteUInt8(byte value) => Take(1)[0] = value;
+
+    public void WriteBoolean(bool value) => Take(1)[0] = value ? (byte)1 : (byte)0;
+
+    public void WriteInt16(short value) => BinaryPrimitives.WriteInt16BigEndian(Take(2), value);
+
+    public void WriteUInt16(ushort value) => BinaryPrimitives.WriteUInt16BigEndian(Take(2), value);
+
+    public void WriteInt32(int value) => BinaryPrimitives.WriteInt32BigEndian(Take(4), value);
+
+    public void WriteUInt32(uint value) => BinaryPrimitives.WriteUInt32BigEndian(Take(4), value);
+
+    public void WriteInt64(long value) => BinaryPrimitives.WriteInt64BigEndian(Take(8), value);
+
+    public void WriteFloat64(double value) => BinaryPrimitives.WriteDoubleBigEndian(Take(8), value);
+
+    /// <summary>A Kafka UUID: the 128 bits most significant first (Java's UUID order).</summary>
+    public void WriteUuid(Guid value)
+    {
+        if (!value.TryWriteBytes(Take(16), bigEndian: true, out _))
+        {
+            throw new InvalidOperationException("Could not write a UUID.");
+        }
+    }
+
+    /// <summary>An unsigned LEB128 variable-length integer (lengths in flexible versions, tag numbers).</summary>
+    public void WriteUnsignedVarInt(uint value)
+    {
+        Ensure(5);
+        var span = _buffer.AsSpan(_position);
+        var i = 0;
+        while (value >= 0x80)
+        {
+            span[i++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        span[i++] = (byte)value;
+        _position += i;
+    }
+
+    public void WriteUnsignedVarLong(ulong value)
+    {
+        Ensure(10);
+        var span = _buffer.AsSpan(_position);
+        var i = 0;
+        while (value >= 0x80)
+        {
+            span[i++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        span[i++] = (byte)value;
+        _position += i;
+    }
+
+    /// <summary>A zig-zag signed variable-length integer, as in record batch v2.</summary>
+    public void WriteVarInt(int value) => WriteUnsignedVarInt((uint)((value << 1) ^ (value >> 31)));
+
+    public void WriteVarLong(long value) => WriteUnsignedVarLong((ulong)((value << 1) ^ (value >> 63)));
+
+    /// <summary>A non-null string: int16 length (classic) or unsigned varint length + 1 (compact).</summary>
+    public void WriteString(string value, bool compact)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        WriteNullableString(value, compact);
+    }
+
+    /// <summary>A nullable string: length -1 (classic) or 0 (compact) for null.</summary>
+    public void WriteNullableString(string? value, bool compact)
+    {
+        if (value is null)
+        {
+            if (compact)
+            {
+                WriteUnsignedVarInt(0);
+            }
+            else
+            {
+                WriteInt16(-1);
+            }
+            return;
+        }
+        var length = Encoding.UTF8.GetByteCount(value);
+        if (compact)
+        {
+            WriteUnsignedVarInt((uint)length + 1);
+        }
+        else
+        {
+            if (length > short.MaxValue)
+            {
+                throw new ArgumentException($"A string of {length} bytes does not fit a Kafka string (at most {short.MaxValue}).", nameof(value));
+            }
+            WriteInt16((short)length);
+        }
+        Encoding.UTF8.GetBytes(value, Take(length));
+    }
+
+    /// <summary>Non-null bytes: int32 length (classic) or unsigned varint length + 1 (compact).</summary>
+    public void WriteBytes(ReadOnlySpan<byte> value, bool compact)
+    {
+        if (compact)
+        {
+            WriteUnsignedVarInt((uint)value.Length + 1);
+        }
+        else
+        {
+            WriteInt32(value.Length);
+        }
+        value.CopyTo(Take(value.Length));
+    }
+
+    /// <summary>Nullable bytes: a null <paramref name="value"/> is written as length -1 (classic) or 0 (compact).</summary>
+    public void WriteNullableBytes(ReadOnlyMemory<byte>? value, bool compact)
+    {
+        if (value is null)
+        {
+            if (compact)
+            {
+                WriteUnsignedVarInt(0);
+            }
+            else
+            {
+                WriteInt32(-1);
+            }
+            return;
+        }
+        WriteBytes(value.Value.Span, compact);
+    }
+
+    /// <summary>An array length: int32 (classic) or unsigned varint count + 1 (compact); -1 means a null array.</summary>
+    public void WriteArrayLength(int count, bool compact)
+    {
+        if (count < -1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count));
+        }
+        if (compact)
+        {
+            WriteUnsignedVarInt((uint)(count + 1));
+        }
+        else
+        {
+            WriteInt32(count);
+        }
+    }
+
+    /// <summary>The tagged-field section of a flexible struct with no tagged fields set.</summary>
+    public void WriteEmptyTaggedFields() => WriteUInt8(0);
+
+    public void WriteRaw(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Take(bytes.Length));
+
+    /// <summary>Reserves four bytes to be filled in later with <see cref="PatchInt32"/> (sizes, CRCs).</summary>
+    public int ReserveInt32()
+    {
+        var position = _position;
+        Take(4);
+        return position;
+    }
+
+    public void PatchInt32(int position, int value)
+    {
+        if ((uint)position > (uint)(_position - 4))
+        {
+            throw new ArgumentOutOfRangeException(nameof(position));
+        }
+        BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(position, 4), value);
+    }
+
+    /// <summary>The bytes written from <paramref name="start"/> to the current position.</summary>
+    public ReadOnlySpan<byte> WrittenSince(int start) => _buffer.AsSpan(start, _position - start);
+}
