@@ -1,8 +1,94 @@
+using Kafka.Client.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+
 namespace Kafka.Client;
 
-/// <summary>A high-level client for a Kafka cluster (placeholder; the engine lands with the cluster layer).</summary>
-public sealed class KafkaClient
+/// <summary>
+/// A client for a Kafka cluster (pykafka's <c>KafkaClient</c>): it knows the brokers and topics and hands out
+/// topics, partitions, producers and consumers. Creating one does no I/O; <see cref="UpdateClusterAsync"/> reads
+/// the cluster's metadata. One client is meant to live as long as the application and be shared.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var client = new KafkaClient(new KafkaClientOptions { Hosts = "127.0.0.1:9092,127.0.0.1:9093" });
+/// await client.UpdateClusterAsync(ct);
+/// Topic orders = client.Topics["orders"];
+/// long next = await orders.Partitions[0].LatestAvailableOffsetAsync(ct);
+/// </code>
+/// </example>
+public sealed class KafkaClient : IAsyncDisposable, IDisposable
 {
-    /// <summary>The topics of the cluster.</summary>
-    public object? Topics => null;
+    private readonly CancellationTokenSource _lifetime = new();
+    private int _disposed;
+
+    /// <summary>Creates a client. Nothing is connected until the first request.</summary>
+    /// <param name="options">The settings; copied, so later changes do not affect this client.</param>
+    /// <param name="loggerFactory">Where the client logs; none by default.</param>
+    /// <param name="timeProvider">The clock for timeouts and backoffs; <see cref="TimeProvider.System"/> by default.</param>
+    /// <param name="resiliencePipeline">
+    /// Wraps each connection attempt and each idempotent request/response exchange (metadata, offset lookups),
+    /// for example with Polly retries; none by default.
+    /// </param>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem with its option name.</exception>
+    public KafkaClient(
+        KafkaClientOptions options,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null,
+        ResiliencePipeline? resiliencePipeline = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = KafkaClientOptionsValidator.Validate(options);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(
+                $"Invalid Kafka client options:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", errors)}", nameof(options));
+        }
+        Options = options.Clone();
+        var settings = ConnectionSettings.From(Options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, resiliencePipeline);
+        var seeds = HostAddress.ParseList(Options.Hosts, nameof(options));
+        Cluster = new Cluster(seeds, Options.ExcludeInternalTopics, settings, _lifetime.Token);
+    }
+
+    /// <summary>The options this client was created with (a copy).</summary>
+    public KafkaClientOptions Options { get; }
+
+    /// <summary>The cluster: brokers, topics, controller.</summary>
+    public Cluster Cluster { get; }
+
+    /// <summary>The brokers by id, from the latest metadata (the same as <c>Cluster.Brokers</c>).</summary>
+    public IReadOnlyDictionary<int, Broker> Brokers => Cluster.Brokers;
+
+    /// <summary>The topics by name (weakly held; see <see cref="TopicDictionary"/>).</summary>
+    public TopicDictionary Topics => Cluster.Topics;
+
+    /// <summary>
+    /// Reads the cluster's metadata and updates brokers and topics (pykafka's <c>update_cluster()</c>). Any known
+    /// broker may answer; when none does, the seed hosts are tried.
+    /// </summary>
+    /// <exception cref="NoBrokersAvailableException">No broker or seed answered; the exception names each host tried and why.</exception>
+    public Task UpdateClusterAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return Cluster.UpdateAsync(cancellationToken);
+    }
+
+    /// <summary>Closes every connection. Operations in flight fail with <see cref="KafkaConnectionException"/>.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        await Cluster.CloseAsync().ConfigureAwait(false);
+        _lifetime.Dispose();
+    }
+
+    /// <summary>
+    /// Starts closing every connection without waiting for it (sockets are closed at once). Prefer
+    /// <see cref="DisposeAsync"/>.
+    /// </summary>
+    public void Dispose() => _ = DisposeAsync().AsTask();
 }

@@ -9,4 +9,13 @@ public enum KafkaErrorCode : short
 
     /// <summary>No error.</summary>
     None = 0,
+
+    /// <summary>Unknown topic or partition.</summary>
+    UnknownTopicOrPartition = 3,
+
+    /// <summary>No leader.</summary>
+    LeaderNotAvailable = 5,
+
+    /// <summary>The version of API is not supported.</summary>
+    UnsupportedVersion = 35,
 }

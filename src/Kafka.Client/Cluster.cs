@@ -1,0 +1,266 @@
+using Kafka.Client.Internal;
+using Kafka.Client.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Kafka.Client;
+
+/// <summary>
+/// The cluster as the client knows it: brokers, topics, controller (pykafka's <c>Cluster</c>). Metadata is held in
+/// an immutable snapshot that <see cref="UpdateAsync"/> replaces as a whole.
+/// </summary>
+public sealed partial class Cluster
+{
+    private readonly ConnectionSettings _settings;
+    private readonly IReadOnlyList<HostAddress> _seedAddresses;
+    private readonly Broker[] _seeds;
+    private readonly CancellationToken _lifetime;
+    private readonly ILogger _logger;
+    private readonly Lock _updateLock = new();
+    private readonly Lock _applyLock = new();
+    private volatile ClusterSnapshot _snapshot = ClusterSnapshot.Empty;
+    private Task? _update;
+
+    internal Cluster(IReadOnlyList<HostAddress> seeds, bool excludeInternalTopics, ConnectionSettings settings, CancellationToken lifetime)
+    {
+        _seedAddresses = seeds;
+        _settings = settings;
+        _lifetime = lifetime;
+        _logger = settings.LoggerFactory.CreateLogger("Kafka.Client.Cluster");
+        ExcludeInternalTopics = excludeInternalTopics;
+        _seeds = new Broker[seeds.Count];
+        for (var i = 0; i < seeds.Count; i++)
+        {
+            _seeds[i] = new Broker(-1 - i, seeds[i], rack: null, settings, lifetime);
+        }
+        Topics = new TopicDictionary(this);
+        Offsets = new OffsetLookup(this);
+    }
+
+    /// <summary>The brokers by id, from the latest metadata.</summary>
+    public IReadOnlyDictionary<int, Broker> Brokers => _snapshot.Brokers;
+
+    /// <summary>The topics by name.</summary>
+    public TopicDictionary Topics { get; }
+
+    /// <summary>The controller broker, when the metadata names one the client knows.</summary>
+    public Broker? ControllerBroker => _snapshot.Controller;
+
+    /// <summary>The cluster id (Metadata v2 and later).</summary>
+    public string? ClusterId => _snapshot.ClusterId;
+
+    internal ClusterSnapshot Snapshot => _snapshot;
+
+    internal bool ExcludeInternalTopics { get; }
+
+    internal OffsetLookup Offsets { get; }
+
+    internal ConnectionSettings Settings => _settings;
+
+    internal IReadOnlyList<Broker> Seeds => _seeds;
+
+    /// <summary>
+    /// Refreshes brokers and topics from any broker that answers: the known brokers first, in random order, then
+    /// the seed hosts, in random order. Concurrent calls share one refresh.
+    /// </summary>
+    /// <exception cref="NoBrokersAvailableException">No broker or seed answered; the exception names each.</exception>
+    public Task UpdateAsync(CancellationToken cancellationToken = default)
+    {
+        Task task;
+        lock (_updateLock)
+        {
+            if (_update is null || _update.IsCompleted)
+            {
+                _update = RefreshAsync(new MetadataRequest { Topics = null }, fullRefresh: true);
+            }
+            task = _update;
+        }
+        return task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Asks for one topic's metadata, letting the broker create it where allowed, and merges it in.</summary>
+    internal async Task FetchTopicAsync(string name, CancellationToken cancellationToken)
+    {
+        var request = new MetadataRequest { Topics = [name], AllowAutoTopicCreation = true };
+        var started = _settings.TimeProvider.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await RefreshAsync(request, fullRefresh: false).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var topic = response.Topics.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal));
+            var error = topic?.ErrorCode ?? KafkaErrorCode.UnknownTopicOrPartition;
+            var ready = topic is not null && error == KafkaErrorCode.None && topic.Partitions.Count > 0
+                        && topic.Partitions.All(p => p.LeaderId >= 0);
+            if (ready)
+            {
+                return;
+            }
+            // A topic being created reports LEADER_NOT_AVAILABLE (or leaderless partitions) for a moment.
+            var transient = error is KafkaErrorCode.LeaderNotAvailable or KafkaErrorCode.None || (KafkaErrors.IsRetriable(error) && error != KafkaErrorCode.UnknownTopicOrPartition);
+            if (!transient || _settings.TimeProvider.GetElapsedTime(started) > _settings.SocketTimeout)
+            {
+                throw new KafkaBrokerException(error, error == KafkaErrorCode.UnknownTopicOrPartition
+                    ? $"Topic '{name}' does not exist and the cluster did not create it (auto.create.topics.enable may be off)."
+                    : $"The cluster could not provide topic '{name}': {KafkaErrors.GetName(error)}.");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50 * attempt, 500)), _settings.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<MetadataResponse> RefreshAsync(MetadataRequest request, bool fullRefresh)
+    {
+        var attempts = new List<KeyValuePair<string, Exception>>();
+        foreach (var broker in Candidates())
+        {
+            try
+            {
+                var response = await _settings.Resilience.ExecuteAsync(
+                    static (state, token) => new ValueTask<MetadataResponse>(state.broker.SendAsync(ConnectionKind.General, state.request, token)),
+                    (broker, request),
+                    _lifetime).ConfigureAwait(false);
+                Apply(response, fullRefresh);
+                if (broker.Id < 0)
+                {
+                    Log.BootstrappedFromSeed(_logger, broker.Address.ToString(), response.Brokers.Count, response.Topics.Count);
+                }
+                return response;
+            }
+            catch (KafkaException ex) when (!_lifetime.IsCancellationRequested)
+            {
+                Log.MetadataFailed(_logger, broker.ToString(), ex.Message);
+                attempts.Add(new KeyValuePair<string, Exception>(broker.Address.ToString(), ex));
+            }
+        }
+        throw new NoBrokersAvailableException(attempts);
+    }
+
+    /// <summary>Known brokers in random order, then the seeds in random order (seeds whose address a known broker already had are skipped).</summary>
+    private List<Broker> Candidates()
+    {
+        var known = _snapshot.Brokers.Values.ToArray();
+        Random.Shared.Shuffle(known);
+        var seeds = (Broker[])_seeds.Clone();
+        Random.Shared.Shuffle(seeds);
+        var result = new List<Broker>(known.Length + seeds.Length);
+        result.AddRange(known);
+        foreach (var seed in seeds)
+        {
+            if (!Array.Exists(known, b => b.Address.Equals(seed.Address)))
+            {
+                result.Add(seed);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Builds the next snapshot from a metadata response: new brokers added, vanished ones closed, moved ones
+    /// re-pointed; topics replaced (full refresh) or merged (one topic); live Topic objects updated in place.
+    /// </summary>
+    private void Apply(MetadataResponse response, bool fullRefresh)
+    {
+        List<Broker>? removed = null;
+        lock (_applyLock)
+        {
+            var old = _snapshot;
+            var brokers = new Dictionary<int, Broker>(response.Brokers.Count);
+            foreach (var b in response.Brokers)
+            {
+                var address = new HostAddress(b.Host, b.Port);
+                if (old.Brokers.TryGetValue(b.NodeId, out var broker))
+                {
+                    if (!broker.Address.Equals(address))
+                    {
+                        Log.BrokerMoved(_logger, b.NodeId, broker.Address.ToString(), address.ToString());
+                    }
+                    broker.Update(address, b.Rack);
+                }
+                else
+                {
+                    broker = new Broker(b.NodeId, address, b.Rack, _settings, _lifetime);
+                    Log.BrokerAdded(_logger, b.NodeId, address.ToString());
+                }
+                brokers[b.NodeId] = broker;
+            }
+            foreach (var (id, broker) in old.Brokers)
+            {
+                if (!brokers.ContainsKey(id))
+                {
+                    Log.BrokerRemoved(_logger, id, broker.Address.ToString());
+                    (removed ??= []).Add(broker);
+                }
+            }
+
+            var topics = fullRefresh
+                ? new Dictionary<string, MetadataTopic>(response.Topics.Count, StringComparer.Ordinal)
+                : new Dictionary<string, MetadataTopic>(old.Topics, StringComparer.Ordinal);
+            foreach (var topic in response.Topics)
+            {
+                if (topic.Name is null)
+                {
+                    continue;
+                }
+                if (topic.ErrorCode == KafkaErrorCode.UnknownTopicOrPartition || (topic.ErrorCode != KafkaErrorCode.None && topic.Partitions.Count == 0))
+                {
+                    // Not (yet) usable: a partial refresh drops what it knew only if the broker says it is gone.
+                    if (topic.ErrorCode == KafkaErrorCode.UnknownTopicOrPartition)
+                    {
+                        topics.Remove(topic.Name);
+                    }
+                    continue;
+                }
+                topics[topic.Name] = topic;
+            }
+
+            var snapshot = new ClusterSnapshot(brokers, topics, response.ControllerId, response.ClusterId ?? old.ClusterId);
+            _snapshot = snapshot;
+            Topics.Refresh(snapshot);
+        }
+        if (removed is not null)
+        {
+            foreach (var broker in removed)
+            {
+                _ = broker.CloseAsync().AsTask();
+            }
+        }
+        if (response.Brokers.Count == 0)
+        {
+            Log.EmptyMetadata(_logger);
+        }
+    }
+
+    /// <summary>Kafka flags internal topics from Metadata v1; older brokers are judged by the <c>__</c> prefix.</summary>
+    internal static bool IsInternalTopic(MetadataTopic metadata) =>
+        metadata.IsInternal || (metadata.Name?.StartsWith("__", StringComparison.Ordinal) ?? false);
+
+    internal async ValueTask CloseAsync()
+    {
+        foreach (var broker in _snapshot.Brokers.Values)
+        {
+            await broker.CloseAsync().ConfigureAwait(false);
+        }
+        foreach (var seed in _seeds)
+        {
+            await seed.CloseAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(20, LogLevel.Information, "Broker {BrokerId} at {Address} joined the cluster metadata")]
+        public static partial void BrokerAdded(ILogger logger, int brokerId, string address);
+
+        [LoggerMessage(21, LogLevel.Information, "Broker {BrokerId} at {Address} left the cluster metadata; its connections are closed")]
+        public static partial void BrokerRemoved(ILogger logger, int brokerId, string address);
+
+        [LoggerMessage(22, LogLevel.Information, "Broker {BrokerId} moved from {OldAddress} to {NewAddress}")]
+        public static partial void BrokerMoved(ILogger logger, int brokerId, string oldAddress, string newAddress);
+
+        [LoggerMessage(23, LogLevel.Warning, "Metadata request to {Broker} failed: {Reason}")]
+        public static partial void MetadataFailed(ILogger logger, string broker, string reason);
+
+        [LoggerMessage(24, LogLevel.Information, "Bootstrapped from seed {Address}: {BrokerCount} brokers, {TopicCount} topics")]
+        public static partial void BootstrappedFromSeed(ILogger logger, string address, int brokerCount, int topicCount);
+
+        [LoggerMessage(25, LogLevel.Warning, "The cluster returned metadata with no brokers (KAFKA-2154)")]
+        public static partial void EmptyMetadata(ILogger logger);
+    }
+}

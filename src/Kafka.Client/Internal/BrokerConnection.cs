@@ -1,0 +1,510 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Kafka.Client.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Kafka.Client.Internal;
+
+/// <summary>
+/// One TCP connection to a broker. Requests are pipelined: several may be in flight, and responses are matched
+/// to them in order by correlation id. Anything wrong with the connection (an I/O error, a timeout, a malformed
+/// frame) closes it and fails every request in flight with a retriable <see cref="KafkaConnectionException"/>;
+/// the next request on the same broker opens a new connection.
+/// </summary>
+internal sealed partial class BrokerConnection : IAsyncDisposable
+{
+    /// <summary>The first read buffer for a response; larger responses grow it as their bytes arrive.</summary>
+    private const int InitialFrameBuffer = 64 * 1024;
+
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private readonly ConnectionSettings _settings;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly KafkaWriter _writer = new();
+    private readonly ConcurrentQueue<PendingRequest> _inFlight = new();
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly byte[] _sizeBuffer = new byte[4];
+    private Task _readLoop = Task.CompletedTask;
+    private Exception? _failure;
+    private int _nextCorrelationId;
+
+    private BrokerConnection(Socket socket, Stream stream, HostAddress address, int brokerId, string kind, ConnectionSettings settings)
+    {
+        _socket = socket;
+        _stream = stream;
+        Address = address;
+        BrokerId = brokerId;
+        Kind = kind;
+        _settings = settings;
+        _logger = settings.LoggerFactory.CreateLogger("Kafka.Client.Connection");
+        LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
+    }
+
+    public HostAddress Address { get; }
+
+    public int BrokerId { get; }
+
+    /// <summary>The traffic class this connection serves (general, produce, fetch, group, offsets), for logs.</summary>
+    public string Kind { get; }
+
+    public IPEndPoint? LocalEndPoint { get; }
+
+    /// <summary>The API versions negotiated with the broker when the connection was opened.</summary>
+    public ApiVersionTable Versions { get; private set; } = null!;
+
+    public bool IsAlive => Volatile.Read(ref _failure) is null;
+
+    /// <summary>Requests written and not yet answered.</summary>
+    public int InFlightCount => _inFlight.Count;
+
+    /// <summary>
+    /// Opens a connection: resolves the host, binds the source address if one is set, connects within the
+    /// connect timeout, then negotiates API versions.
+    /// </summary>
+    public static async Task<BrokerConnection> ConnectAsync(
+        HostAddress address, int brokerId, string kind, ConnectionSettings settings, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(settings.ConnectTimeout, settings.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        Socket? socket = null;
+        try
+        {
+            socket = await OpenSocketAsync(address, settings.SourceAddress, linked.Token).ConfigureAwait(false);
+            var connection = new BrokerConnection(socket, new NetworkStream(socket, ownsSocket: true), address, brokerId, kind, settings);
+            socket = null; // owned by the connection now
+            connection.Start();
+            try
+            {
+                await connection.NegotiateVersionsAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            Log.Connected(connection._logger, kind, brokerId, address.ToString(), connection.LocalEndPoint?.ToString());
+            return connection;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new KafkaTimeoutException(
+                $"Connecting to broker {DescribeBroker(brokerId)} at {address} did not complete within {settings.ConnectTimeout.TotalMilliseconds:0} ms.",
+                settings.ConnectTimeout);
+        }
+        catch (SocketException ex)
+        {
+            throw new KafkaConnectionException(address.Host, address.Port,
+                $"Could not connect to broker {DescribeBroker(brokerId)} at {address}: {ex.Message}", ex);
+        }
+        finally
+        {
+            socket?.Dispose();
+        }
+    }
+
+    private static string DescribeBroker(int brokerId) => brokerId >= 0 ? brokerId.ToString(System.Globalization.CultureInfo.InvariantCulture) : "(seed)";
+
+    private static async Task<Socket> OpenSocketAsync(HostAddress address, HostAddress? source, CancellationToken cancellationToken)
+    {
+        IPAddress[] candidates = IPAddress.TryParse(address.Host, out var literal)
+            ? [literal]
+            : await Dns.GetHostAddressesAsync(address.Host, cancellationToken).ConfigureAwait(false);
+        IPAddress? sourceIp = null;
+        if (source is { } s)
+        {
+            sourceIp = IPAddress.TryParse(s.Host, out var ip)
+                ? ip
+                : (await Dns.GetHostAddressesAsync(s.Host, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
+                  ?? throw new SocketException((int)SocketError.HostNotFound);
+            // Only addresses of the source's family can be reached from it.
+            candidates = Array.FindAll(candidates, c => c.AddressFamily == sourceIp.AddressFamily);
+        }
+        if (candidates.Length == 0)
+        {
+            throw new SocketException((int)SocketError.HostNotFound);
+        }
+
+        SocketException? last = null;
+        foreach (var ip in candidates)
+        {
+            var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                if (sourceIp is not null)
+                {
+                    socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                    socket.Bind(new IPEndPoint(sourceIp, source!.Port));
+                }
+                await socket.ConnectAsync(new IPEndPoint(ip, address.Port), cancellationToken).ConfigureAwait(false);
+                return socket;
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                last = ex;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+        throw last!;
+    }
+
+    private void Start() => _readLoop = Task.Run(ReadLoopAsync);
+
+    /// <summary>
+    /// Asks the broker which versions it speaks. A broker that does not know the ApiVersions version we sent
+    /// answers UNSUPPORTED_VERSION with a v0 body listing what it does support; we then ask again at that version.
+    /// </summary>
+    private async Task NegotiateVersionsAsync(CancellationToken cancellationToken)
+    {
+        var policy = _settings.Versions;
+        if (!policy.AskBroker)
+        {
+            Versions = policy.FromRelease();
+            return;
+        }
+        var request = new ApiVersionsRequest { ClientSoftwareVersion = ClientVersion.Value };
+        var version = KnownApis.ApiVersions.MaxVersion;
+        for (var attempt = 0; ; attempt++)
+        {
+            ApiVersionsResponse response;
+            try
+            {
+                response = await SendAsync(request, version, _settings.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KafkaConnectionException ex) when (attempt == 0 && version > 0)
+            {
+                throw new KafkaConnectionException(Address.Host, Address.Port,
+                    $"Broker {DescribeBroker(BrokerId)} at {Address} closed the connection when asked for its API versions. " +
+                    "Brokers before Kafka 0.10 cannot be asked: set BrokerVersion to their release (for example \"0.9.0\").", ex);
+            }
+            if (response.ErrorCode == KafkaErrorCode.UnsupportedVersion && attempt == 0)
+            {
+                short brokerMax = 0;
+                foreach (var range in response.ApiKeys)
+                {
+                    if (range.Key == ApiKey.ApiVersions)
+                    {
+                        brokerMax = range.MaxVersion;
+                    }
+                }
+                version = Math.Min(brokerMax, KnownApis.ApiVersions.MaxVersion);
+                Log.ApiVersionsFallback(_logger, BrokerId, Address.ToString(), version);
+                continue;
+            }
+            if (response.ErrorCode != KafkaErrorCode.None)
+            {
+                throw new KafkaBrokerException(response.ErrorCode,
+                    $"Broker {DescribeBroker(BrokerId)} at {Address} refused the ApiVersions request: {KafkaErrors.GetName(response.ErrorCode)}.");
+            }
+            Versions = policy.FromBroker(response);
+            return;
+        }
+    }
+
+    /// <summary>Sends a request at the highest version both sides speak and waits for its response.</summary>
+    public Task<TResponse> SendAsync<TResponse>(KafkaRequest<TResponse> request, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SendAsync(request, Versions.Negotiate(request.Api), timeout, cancellationToken);
+
+    /// <summary>
+    /// Sends a request at <paramref name="version"/> and waits up to <paramref name="timeout"/> for its response.
+    /// A timeout closes the connection (a late answer must not be taken for a later request's); cancelling only
+    /// stops waiting. For requests that expect no response the result is <see langword="default"/>.
+    /// </summary>
+    public async Task<TResponse> SendAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ThrowIfFailed();
+        var api = request.Api;
+        var pending = request.ExpectsResponse ? new PendingRequest(api.Key, version) : null;
+
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfFailed();
+            var correlationId = unchecked(++_nextCorrelationId) & int.MaxValue;
+            _writer.Reset();
+            var sizePosition = _writer.ReserveInt32();
+            RequestHeader.Write(_writer, api.Key, version, correlationId, _settings.ClientId, api.RequestHeaderVersion(version));
+            request.Write(_writer, version); // a codec error here has sent nothing: the connection stays usable
+            _writer.PatchInt32(sizePosition, _writer.Position - 4);
+
+            if (pending is not null)
+            {
+                pending.CorrelationId = correlationId;
+                _inFlight.Enqueue(pending);
+            }
+            try
+            {
+                // A write cannot be abandoned halfway without corrupting the stream, so it runs under the
+                // connection's lifetime and the request timeout only, not the caller's token.
+                using var writeTimeout = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+                writeTimeout.CancelAfter(timeout);
+                await _stream.WriteAsync(_writer.WrittenMemory, writeTimeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Fail(ex is OperationCanceledException && !_lifetime.IsCancellationRequested
+                    ? new KafkaTimeoutException($"Writing a {api.Key} request to broker {DescribeBroker(BrokerId)} at {Address} did not complete within {timeout.TotalMilliseconds:0} ms.", timeout)
+                    : ex);
+                if (pending is null)
+                {
+                    ThrowIfFailed();
+                }
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        if (pending is null)
+        {
+            return default!;
+        }
+        if (!IsAlive)
+        {
+            // The connection failed between our check and the enqueue: make sure our request is failed too.
+            DrainInFlight();
+        }
+
+        ResponseFrame frame;
+        try
+        {
+            frame = await pending.Task.WaitAsync(timeout, _settings.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            var timedOut = new KafkaTimeoutException(
+                $"Broker {DescribeBroker(BrokerId)} at {Address} did not answer a {api.Key} v{version} request within {timeout.TotalMilliseconds:0} ms; the connection was closed.",
+                timeout);
+            Fail(timedOut);
+            throw timedOut;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            pending.Abandon();
+            throw;
+        }
+
+        using (frame)
+        {
+            try
+            {
+                var reader = new KafkaReader(frame.Span);
+                ResponseHeader.Read(ref reader, api.ResponseHeaderVersion(version));
+                return request.ReadResponse(ref reader, version);
+            }
+            catch (KafkaProtocolException ex)
+            {
+                var described = new KafkaProtocolException(
+                    $"Broker {DescribeBroker(BrokerId)} at {Address} sent a malformed {api.Key} v{version} response: {ex.Message}", ex);
+                Fail(described);
+                throw described;
+            }
+        }
+    }
+
+    private void ThrowIfFailed()
+    {
+        var failure = Volatile.Read(ref _failure);
+        if (failure is not null)
+        {
+            throw ToConnectionException(failure);
+        }
+    }
+
+    private KafkaConnectionException ToConnectionException(Exception failure) =>
+        failure as KafkaConnectionException
+        ?? new KafkaConnectionException(Address.Host, Address.Port,
+            $"The {Kind} connection to broker {DescribeBroker(BrokerId)} at {Address} was closed: {failure.Message}", failure);
+
+    private async Task ReadLoopAsync()
+    {
+        var token = _lifetime.Token;
+        try
+        {
+            while (true)
+            {
+                if (!await ReadExactAsync(_sizeBuffer, 0, 4, token).ConfigureAwait(false))
+                {
+                    Fail(new KafkaConnectionException(Address.Host, Address.Port,
+                        $"Broker {DescribeBroker(BrokerId)} at {Address} closed the {Kind} connection."));
+                    return;
+                }
+                var size = BinaryPrimitives.ReadInt32BigEndian(_sizeBuffer);
+                if (size < 4 || size > _settings.MaxResponseSize)
+                {
+                    throw new KafkaProtocolException(
+                        $"Broker {DescribeBroker(BrokerId)} at {Address} sent a response size of {size} bytes; expected 4 to {_settings.MaxResponseSize} (MaxResponseSize).");
+                }
+                var frame = await ReadFrameAsync(size, token).ConfigureAwait(false);
+                var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame.Span);
+                if (!_inFlight.TryDequeue(out var pending))
+                {
+                    frame.Dispose();
+                    throw new KafkaProtocolException(
+                        $"Broker {DescribeBroker(BrokerId)} at {Address} sent a response with correlation id {correlationId} while no request was in flight.");
+                }
+                if (pending.CorrelationId != correlationId)
+                {
+                    frame.Dispose();
+                    var mismatch = new KafkaProtocolException(
+                        $"Broker {DescribeBroker(BrokerId)} at {Address} answered correlation id {correlationId} where {pending.CorrelationId} ({pending.ApiKey}) was expected.");
+                    pending.TrySetException(ToConnectionException(mismatch));
+                    throw mismatch;
+                }
+                if (!pending.TrySetResult(frame))
+                {
+                    frame.Dispose();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Closed by Fail or DisposeAsync.
+        }
+        catch (Exception ex)
+        {
+            Fail(ex);
+        }
+    }
+
+    /// <summary>Reads a whole frame, growing its buffer only as bytes arrive so a false size allocates nothing.</summary>
+    private async ValueTask<ResponseFrame> ReadFrameAsync(int size, CancellationToken token)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(size, InitialFrameBuffer));
+        var read = 0;
+        try
+        {
+            while (read < size)
+            {
+                if (read == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(size, buffer.Length * 2L));
+                    buffer.AsSpan(0, read).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+                var n = await _stream.ReadAsync(buffer.AsMemory(read, Math.Min(buffer.Length, size) - read), token).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    throw new KafkaProtocolException(
+                        $"Broker {DescribeBroker(BrokerId)} at {Address} closed the connection after {read} of the {size} bytes of a response (truncated frame).");
+                }
+                read += n;
+            }
+            var frame = new ResponseFrame(buffer, size);
+            buffer = null;
+            return frame;
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>Fills <paramref name="buffer"/>; false when the stream ended before any byte was read.</summary>
+    private async ValueTask<bool> ReadExactAsync(byte[] buffer, int offset, int count, CancellationToken token)
+    {
+        var read = 0;
+        while (read < count)
+        {
+            var n = await _stream.ReadAsync(buffer.AsMemory(offset + read, count - read), token).ConfigureAwait(false);
+            if (n == 0)
+            {
+                if (read == 0)
+                {
+                    return false;
+                }
+                throw new KafkaProtocolException(
+                    $"Broker {DescribeBroker(BrokerId)} at {Address} closed the connection inside a response size field (truncated frame).");
+            }
+            read += n;
+        }
+        return true;
+    }
+
+    /// <summary>Closes the connection once, failing every request in flight with a retriable connection error.</summary>
+    private void Fail(Exception reason)
+    {
+        if (Interlocked.CompareExchange(ref _failure, reason, null) is not null)
+        {
+            return;
+        }
+        if (reason is KafkaProtocolException)
+        {
+            Log.ProtocolError(_logger, reason, Kind, BrokerId, Address.ToString());
+        }
+        else
+        {
+            Log.ConnectionClosed(_logger, Kind, BrokerId, Address.ToString(), reason.Message);
+        }
+        _lifetime.Cancel();
+        _socket.Dispose();
+        DrainInFlight();
+    }
+
+    private void DrainInFlight()
+    {
+        var failure = Volatile.Read(ref _failure);
+        if (failure is null)
+        {
+            return;
+        }
+        var error = ToConnectionException(failure);
+        while (_inFlight.TryDequeue(out var pending))
+        {
+            pending.TrySetException(error);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Fail(new KafkaConnectionException(Address.Host, Address.Port, $"The {Kind} connection to broker {DescribeBroker(BrokerId)} at {Address} was closed by the client."));
+        try
+        {
+            await _readLoop.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The read loop reports through Fail; nothing more to do here.
+        }
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        // A writer may still hold the lock, about to find the connection closed: wait for it before freeing.
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _writer.Dispose();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        _lifetime.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Opened {Kind} connection to broker {BrokerId} at {Address} from {LocalEndPoint}")]
+        public static partial void Connected(ILogger logger, string kind, int brokerId, string address, string? localEndPoint);
+
+        [LoggerMessage(2, LogLevel.Information, "The {Kind} connection to broker {BrokerId} at {Address} closed: {Reason}")]
+        public static partial void ConnectionClosed(ILogger logger, string kind, int brokerId, string address, string reason);
+
+        [LoggerMessage(3, LogLevel.Warning, "Protocol error on the {Kind} connection to broker {BrokerId} at {Address}; the connection was closed")]
+        public static partial void ProtocolError(ILogger logger, Exception exception, string kind, int brokerId, string address);
+
+        [LoggerMessage(4, LogLevel.Debug, "Broker {BrokerId} at {Address} does not speak our ApiVersions version; asking again at v{Version}")]
+        public static partial void ApiVersionsFallback(ILogger logger, int brokerId, string address, short version);
+    }
+}

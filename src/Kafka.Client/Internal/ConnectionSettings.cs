@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Logging;
+using Polly;
+
+namespace Kafka.Client.Internal;
+
+/// <summary>What every connection of one client shares: identity, limits, timeouts, clock and logging.</summary>
+internal sealed class ConnectionSettings
+{
+    public required string ClientId { get; init; }
+
+    public required TimeSpan SocketTimeout { get; init; }
+
+    public required TimeSpan OffsetsChannelSocketTimeout { get; init; }
+
+    public required TimeSpan ConnectTimeout { get; init; }
+
+    public required int MaxResponseSize { get; init; }
+
+    public required HostAddress? SourceAddress { get; init; }
+
+    public required VersionPolicy Versions { get; init; }
+
+    public required TimeSpan ReconnectBackoff { get; init; }
+
+    public required TimeSpan ReconnectBackoffMax { get; init; }
+
+    public required TimeProvider TimeProvider { get; init; }
+
+    public required ILoggerFactory LoggerFactory { get; init; }
+
+    /// <summary>Wraps connection set-up and idempotent request/response exchanges (the hosting layer's retries).</summary>
+    public required ResiliencePipeline Resilience { get; init; }
+
+    /// <summary>Builds a client's settings from validated options.</summary>
+    public static ConnectionSettings From(KafkaClientOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory, ResiliencePipeline? resilience)
+    {
+        if (!HostAddress.TryParseSourceAddress(options.SourceAddress, out var source, out var error))
+        {
+            throw new ArgumentException(error, nameof(options));
+        }
+        return new ConnectionSettings
+        {
+            ClientId = options.ClientId,
+            SocketTimeout = options.SocketTimeout,
+            OffsetsChannelSocketTimeout = options.OffsetsChannelSocketTimeout,
+            ConnectTimeout = options.ConnectTimeout,
+            MaxResponseSize = options.MaxResponseSize,
+            SourceAddress = source,
+            Versions = VersionPolicy.Parse(options.BrokerVersion),
+            ReconnectBackoff = options.ReconnectBackoff,
+            ReconnectBackoffMax = options.ReconnectBackoffMax,
+            TimeProvider = timeProvider,
+            LoggerFactory = loggerFactory,
+            Resilience = resilience ?? ResiliencePipeline.Empty,
+        };
+    }
+}

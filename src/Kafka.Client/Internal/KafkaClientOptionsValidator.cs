@@ -1,0 +1,89 @@
+using System.Globalization;
+
+namespace Kafka.Client.Internal;
+
+/// <summary>
+/// Checks <see cref="KafkaClientOptions"/> without any I/O and reports every problem at once, each starting with
+/// the option's name so that configuration errors can be traced to their key.
+/// </summary>
+internal static class KafkaClientOptionsValidator
+{
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(1);
+
+    public const int MinResponseSize = 64 * 1024;
+
+    public static List<string> Validate(KafkaClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+
+        if (string.IsNullOrWhiteSpace(options.ZooKeeperHosts) || !string.IsNullOrWhiteSpace(options.Hosts))
+        {
+            var hostErrors = new List<string>();
+            HostAddress.TryParseList(options.Hosts, HostAddress.DefaultKafkaPort, hostErrors);
+            errors.AddRange(hostErrors.Select(e => $"{nameof(options.Hosts)}: {e}"));
+        }
+        if (!string.IsNullOrWhiteSpace(options.ZooKeeperHosts))
+        {
+            errors.AddRange(ValidateZooKeeperHosts(options.ZooKeeperHosts).Select(e => $"{nameof(options.ZooKeeperHosts)}: {e}"));
+        }
+
+        Timeout(errors, nameof(options.SocketTimeout), options.SocketTimeout);
+        Timeout(errors, nameof(options.OffsetsChannelSocketTimeout), options.OffsetsChannelSocketTimeout);
+        Timeout(errors, nameof(options.ConnectTimeout), options.ConnectTimeout);
+        Timeout(errors, nameof(options.ReconnectBackoff), options.ReconnectBackoff);
+        Timeout(errors, nameof(options.ReconnectBackoffMax), options.ReconnectBackoffMax);
+        if (options.ReconnectBackoffMax < options.ReconnectBackoff)
+        {
+            errors.Add($"{nameof(options.ReconnectBackoffMax)}: {options.ReconnectBackoffMax} is shorter than {nameof(options.ReconnectBackoff)} ({options.ReconnectBackoff}).");
+        }
+
+        if (!HostAddress.TryParseSourceAddress(options.SourceAddress, out _, out var sourceError))
+        {
+            errors.Add($"{nameof(options.SourceAddress)}: {sourceError}");
+        }
+        if (!VersionPolicy.TryParse(options.BrokerVersion, out _, out var versionError))
+        {
+            errors.Add($"{nameof(options.BrokerVersion)}: {versionError}");
+        }
+        if (options.ClientId is null || options.ClientId.Length > short.MaxValue)
+        {
+            errors.Add($"{nameof(options.ClientId)}: must be set and at most {short.MaxValue} characters.");
+        }
+        if (options.MaxResponseSize < MinResponseSize)
+        {
+            errors.Add($"{nameof(options.MaxResponseSize)}: {options.MaxResponseSize.ToString(CultureInfo.InvariantCulture)} is below the minimum of {MinResponseSize.ToString(CultureInfo.InvariantCulture)} bytes.");
+        }
+        return errors;
+    }
+
+    private static void Timeout(List<string> errors, string name, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"{name}: must be positive (was {value}).");
+        }
+        else if (value > MaxTimeout)
+        {
+            errors.Add($"{name}: {value} is longer than the maximum of {MaxTimeout}.");
+        }
+    }
+
+    /// <summary><c>host[:port][,host[:port]...][/chroot]</c>; the port defaults to 2181.</summary>
+    internal static List<string> ValidateZooKeeperHosts(string value)
+    {
+        var errors = new List<string>();
+        var slash = value.IndexOf('/', StringComparison.Ordinal);
+        var hosts = slash >= 0 ? value[..slash] : value;
+        if (slash >= 0)
+        {
+            var chroot = value[slash..];
+            if (chroot.Length > 1 && (chroot.EndsWith('/') || chroot.Contains("//", StringComparison.Ordinal)))
+            {
+                errors.Add($"the chroot '{chroot}' is not a valid ZooKeeper path.");
+            }
+        }
+        HostAddress.TryParseList(hosts, 2181, errors);
+        return errors;
+    }
+}

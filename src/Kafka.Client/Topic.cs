@@ -1,0 +1,106 @@
+using Kafka.Client.Protocol;
+
+namespace Kafka.Client;
+
+/// <summary>
+/// A topic and its partitions. The client keeps only weak references to topics (as pykafka's TopicDict): hold
+/// on to the ones you use; every metadata refresh updates them in place.
+/// </summary>
+public sealed class Topic
+{
+    private volatile IReadOnlyDictionary<int, Partition> _partitions = new Dictionary<int, Partition>();
+
+    internal Topic(Cluster cluster, MetadataTopic metadata)
+    {
+        Cluster = cluster;
+        Name = metadata.Name!;
+        Update(metadata, cluster.Snapshot.Brokers);
+    }
+
+    /// <summary>The topic name.</summary>
+    public string Name { get; }
+
+    /// <summary>The topic id (Kafka 2.8 and later; <see cref="Guid.Empty"/> from older brokers).</summary>
+    public Guid Id { get; private set; }
+
+    /// <summary>Whether this is an internal topic such as <c>__consumer_offsets</c>.</summary>
+    public bool IsInternal { get; private set; }
+
+    /// <summary>The partitions by id, as of the latest metadata refresh.</summary>
+    public IReadOnlyDictionary<int, Partition> Partitions => _partitions;
+
+    internal Cluster Cluster { get; }
+
+    /// <summary>The latest offset (high watermark) of every partition.</summary>
+    public Task<IReadOnlyDictionary<int, long>> LatestAvailableOffsetsAsync(CancellationToken cancellationToken = default) =>
+        FetchOffsetLimitsAsync(OffsetType.Latest, cancellationToken);
+
+    /// <summary>The earliest offset (log start) of every partition.</summary>
+    public Task<IReadOnlyDictionary<int, long>> EarliestAvailableOffsetsAsync(CancellationToken cancellationToken = default) =>
+        FetchOffsetLimitsAsync(OffsetType.Earliest, cancellationToken);
+
+    /// <summary>The offset for <paramref name="offsetType"/> of every partition, one request per leader.</summary>
+    public Task<IReadOnlyDictionary<int, long>> FetchOffsetLimitsAsync(OffsetType offsetType, CancellationToken cancellationToken = default) =>
+        Cluster.Offsets.ListAsync(this, _partitions.Keys, (long)offsetType, cancellationToken);
+
+    /// <summary>
+    /// For every partition, the earliest offset whose message timestamp is at or after <paramref name="timestamp"/>,
+    /// or -1 where every message is older. (pykafka's <c>fetch_offset_limits(offsets_before)</c>, with the
+    /// semantics of ListOffsets v1 and later.)
+    /// </summary>
+    public Task<IReadOnlyDictionary<int, long>> FetchOffsetLimitsAsync(DateTimeOffset timestamp, CancellationToken cancellationToken = default) =>
+        Cluster.Offsets.ListAsync(this, _partitions.Keys, timestamp.ToUnixTimeMilliseconds(), cancellationToken);
+
+    /// <summary>Applies newer metadata: partitions added, removed, or re-pointed to their current brokers.</summary>
+    internal void Update(MetadataTopic metadata, IReadOnlyDictionary<int, Broker> brokers)
+    {
+        Id = metadata.TopicId;
+        IsInternal = Cluster.IsInternalTopic(metadata);
+        var old = _partitions;
+        var updated = new Dictionary<int, Partition>(metadata.Partitions.Count);
+        foreach (var p in metadata.Partitions)
+        {
+            var state = new PartitionState(
+                brokers.GetValueOrDefault(p.LeaderId),
+                p.LeaderEpoch,
+                Resolve(p.ReplicaNodes, brokers),
+                Resolve(p.IsrNodes, brokers),
+                p.OfflineReplicas);
+            if (old.TryGetValue(p.PartitionIndex, out var partition))
+            {
+                partition.State = state;
+            }
+            else
+            {
+                partition = new Partition(this, p.PartitionIndex, state);
+            }
+            updated[p.PartitionIndex] = partition;
+        }
+        _partitions = updated;
+    }
+
+    private static Broker[] Resolve(int[] ids, IReadOnlyDictionary<int, Broker> brokers)
+    {
+        var count = 0;
+        foreach (var id in ids)
+        {
+            if (brokers.ContainsKey(id))
+            {
+                count++;
+            }
+        }
+        var result = new Broker[count];
+        var i = 0;
+        foreach (var id in ids)
+        {
+            if (brokers.TryGetValue(id, out var broker))
+            {
+                result[i++] = broker;
+            }
+        }
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+}
