@@ -1,0 +1,588 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Kafka.Testing.Native;
+using Microsoft.Extensions.Logging;
+
+namespace Kafka.Testing;
+
+/// <summary>
+/// An in-process Kafka cluster for tests: librdkafka's mock brokers, serving the Kafka wire protocol over plain
+/// TCP on 127.0.0.1 with ephemeral ports. Any Kafka client can connect to <see cref="BootstrapServers"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The brokers implement a subset of Kafka (produce, fetch, list offsets, metadata, consumer groups, offset
+/// commits, idempotent and transactional producers) and let a test change the cluster under the client: take a
+/// broker down, move a partition leader, inject errors and latency, limit API versions, and record the requests
+/// the client sent. They keep messages in memory, do not speak TLS or SASL, and do not serve the admin APIs
+/// (CreateTopics, DeleteTopics, DescribeConfigs...): create topics with <see cref="CreateTopic"/>, or let
+/// Metadata requests auto-create them with 4 partitions.
+/// </para>
+/// <para>
+/// The native library comes from the librdkafka.redist package (a dependency of this one). All members are
+/// thread-safe. Dispose the cluster when the test ends; disposing more than once does nothing.
+/// </para>
+/// </remarks>
+public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
+{
+    private const int AllBrokers = -1;
+    private const int MaxHostLength = 127; // the mock's advertised_listener buffer is 128 bytes with the terminator
+
+    private readonly MockClusterHandle _handle;
+    private readonly Lock _brokersGate = new();
+    private readonly Dictionary<int, (string Host, int Port)> _listeners;
+    private readonly List<int> _brokerIds;
+    private int[] _brokerIdsSnapshot;
+
+    private MockKafkaCluster(MockClusterHandle handle, string bootstrapServers)
+    {
+        _handle = handle;
+        BootstrapServers = bootstrapServers;
+        _listeners = ParseBootstrapServers(bootstrapServers);
+        _brokerIds = [.. _listeners.Keys.Order()];
+        _brokerIdsSnapshot = [.. _brokerIds];
+    }
+
+    /// <summary>
+    /// The full path of the librdkafka library the mock cluster runs on, loading it if needed. A test that also
+    /// uses Confluent.Kafka can pass it to <c>Confluent.Kafka.Library.Load</c> so that both use the same build.
+    /// </summary>
+    /// <exception cref="DllNotFoundException">No librdkafka build loads; the message lists every file tried and why.</exception>
+    public static string NativeLibraryPath
+    {
+        get
+        {
+            LibrdkafkaLoader.EnsureLoaded();
+            return LibrdkafkaLoader.LoadedPath!;
+        }
+    }
+
+    /// <summary>
+    /// The brokers' addresses as a Kafka client's <c>bootstrap.servers</c> value, e.g.
+    /// <c>127.0.0.1:40001,127.0.0.1:40002,127.0.0.1:40003</c>, in broker id order. It lists the brokers the cluster
+    /// started with, at the addresses they listen on.
+    /// </summary>
+    public string BootstrapServers { get; }
+
+    /// <summary>The ids of the cluster's brokers, ascending: 1 to N at start, then as changed by
+    /// <see cref="AddBroker"/> and <see cref="DecommissionBroker"/>.</summary>
+    public IReadOnlyList<int> BrokerIds
+    {
+        get
+        {
+            lock (_brokersGate)
+            {
+                return _brokerIdsSnapshot;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts a cluster of <paramref name="brokerCount"/> brokers with ids 1 to <paramref name="brokerCount"/>,
+    /// each listening on its own ephemeral port on 127.0.0.1. It takes a few milliseconds.
+    /// </summary>
+    /// <param name="brokerCount">How many brokers; at least 1.</param>
+    /// <param name="logger">
+    /// Receives librdkafka's log lines (mock broker errors, such as a request with an unsupported version).
+    /// Without one, errors are written to standard error and nothing else is shown.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="brokerCount"/> is less than 1.</exception>
+    /// <exception cref="DllNotFoundException">No librdkafka build loads; the message lists every file tried and why.</exception>
+    /// <exception cref="MockKafkaClusterException">librdkafka could not create the cluster.</exception>
+    public static MockKafkaCluster Start(int brokerCount = 3, ILogger? logger = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(brokerCount, 1);
+        LibrdkafkaLoader.EnsureLoaded();
+
+        MockClusterHandle handle = MockClusterHandle.Create(brokerCount, new NativeLogSink(logger));
+        try
+        {
+            string bootstrapServers;
+            unsafe
+            {
+                bootstrapServers = Marshal.PtrToStringUTF8((nint)LibrdkafkaNative.MockClusterBootstraps(handle))
+                    ?? throw new MockKafkaClusterException("rd_kafka_mock_cluster_bootstraps returned no address list.");
+            }
+
+            return new MockKafkaCluster(handle, bootstrapServers);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The address (<c>host:port</c>) broker <paramref name="brokerId"/> listens on, from <see cref="BootstrapServers"/>.
+    /// It does not change with <see cref="SetBrokerHostPort"/>, which only changes what Metadata advertises.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such broker.</exception>
+    /// <exception cref="InvalidOperationException">The broker was added by <see cref="AddBroker"/>: librdkafka does not tell
+    /// where it listens, only Metadata responses do.</exception>
+    public string GetBrokerAddress(int brokerId)
+    {
+        (string host, int port) = GetListener(brokerId);
+        return host + ":" + port.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The TCP port broker <paramref name="brokerId"/> listens on; see <see cref="GetBrokerAddress"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such broker.</exception>
+    /// <exception cref="InvalidOperationException">The broker was added by <see cref="AddBroker"/>.</exception>
+    public int GetBrokerPort(int brokerId) => GetListener(brokerId).Port;
+
+    /// <summary>
+    /// Creates a topic (the mock brokers do not serve the CreateTopics API). Replicas are spread over the brokers and
+    /// every replica is in sync.
+    /// </summary>
+    /// <param name="topic">The topic name.</param>
+    /// <param name="partitions">How many partitions; at least 1.</param>
+    /// <param name="replicationFactor">How many replicas each partition has; at most the number of brokers.</param>
+    /// <exception cref="MockKafkaClusterException">The topic exists already (TOPIC_ALREADY_EXISTS) or could not be
+    /// created (TOPIC_EXCEPTION, e.g. a replication factor above the broker count).</exception>
+    public void CreateTopic(string topic, int partitions, int replicationFactor = 1)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(replicationFactor, 1);
+        ThrowIfDisposed();
+        Check(LibrdkafkaNative.MockTopicCreate(_handle, topic, partitions, replicationFactor), $"Creating topic '{topic}'");
+    }
+
+    /// <summary>Deletes a topic; later requests naming it get UNKNOWN_TOPIC_OR_PARTITION (or auto-create it again).</summary>
+    /// <exception cref="MockKafkaClusterException">The topic does not exist (UNKNOWN_TOPIC_OR_PART).</exception>
+    public void DeleteTopic(string topic)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ThrowIfDisposed();
+        Check(LibrdkafkaNative.MockTopicDelete(_handle, topic), $"Deleting topic '{topic}'");
+    }
+
+    /// <summary>
+    /// Makes the brokers answer requests about <paramref name="topic"/> with <paramref name="errorCode"/> (librdkafka
+    /// uses it in Metadata and AddPartitionsToTxn responses) until set back to 0.
+    /// </summary>
+    public void SetTopicError(string topic, short errorCode)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ThrowIfDisposed();
+        LibrdkafkaNative.MockTopicSetError(_handle, topic, errorCode);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="brokerId"/> the leader of a partition (creating the topic if needed). Clients see it
+    /// in their next Metadata response; the old leader answers NOT_LEADER_OR_FOLLOWER from then on.
+    /// </summary>
+    /// <param name="topic">The topic.</param>
+    /// <param name="partition">The partition.</param>
+    /// <param name="brokerId">The new leader, or -1 to leave the partition without a leader.</param>
+    /// <exception cref="MockKafkaClusterException">No such partition or broker.</exception>
+    public void SetPartitionLeader(string topic, int partition, int brokerId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ThrowIfDisposed();
+        Check(LibrdkafkaNative.MockPartitionSetLeader(_handle, topic, partition, brokerId),
+            $"Setting the leader of '{topic}' [{partition}] to broker {brokerId}");
+    }
+
+    /// <summary>
+    /// Sets the partition's preferred read replica (KIP-392): a consumer that sends its <c>client.rack</c> is told
+    /// to fetch from <paramref name="brokerId"/>. Creates the topic if needed; the broker need not exist.
+    /// </summary>
+    /// <exception cref="MockKafkaClusterException">librdkafka refused the change.</exception>
+    public void SetPartitionFollower(string topic, int partition, int brokerId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ThrowIfDisposed();
+        Check(LibrdkafkaNative.MockPartitionSetFollower(_handle, topic, partition, brokerId),
+            $"Setting the follower of '{topic}' [{partition}] to broker {brokerId}");
+    }
+
+    /// <summary>
+    /// Sets the low and high watermarks the follower (see <see cref="SetPartitionFollower"/>) reports, to imitate a
+    /// replica that lags or is ahead; -1 reverts to the leader's value.
+    /// </summary>
+    /// <exception cref="MockKafkaClusterException">librdkafka refused the change.</exception>
+    public void SetPartitionFollowerWatermarks(string topic, int partition, long lowWatermark, long highWatermark)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ThrowIfDisposed();
+        Check(LibrdkafkaNative.MockPartitionSetFollowerWatermarks(_handle, topic, partition, lowWatermark, highWatermark),
+            $"Setting the follower watermarks of '{topic}' [{partition}]");
+    }
+
+    /// <summary>
+    /// Takes a broker down: it closes every open connection and refuses new ones (connect gets ECONNREFUSED),
+    /// keeping its port. Partition leadership does not move; Metadata still lists the broker.
+    /// </summary>
+    /// <param name="brokerId">The broker, or -1 for every broker.</param>
+    /// <exception cref="MockKafkaClusterException">No such broker (BROKER_NOT_AVAILABLE).</exception>
+    public void SetBrokerDown(int brokerId)
+    {
+        ThrowIfDisposed();
+        Check(LibrdkafkaNative.MockBrokerSetDown(_handle, brokerId), $"Setting broker {brokerId} down");
+    }
+
+    /// <summary>Brings a broker taken down by <see cref="SetBrokerDown"/> back: it accepts connections again on the same port.</summary>
+    /// <param name="brokerId">The broker, or -1 for every broker.</param>
+    /// <exception cref="MockKafkaClusterException">No such broker (BROKER_NOT_AVAILABLE).</exception>
+    public void SetBrokerUp(int brokerId)
+    {
+        ThrowIfDisposed();
+        Check(LibrdkafkaNative.MockBrokerSetUp(_handle, brokerId), $"Setting broker {brokerId} up");
+    }
+
+    /// <summary>Delays every response of a broker by <paramref name="rtt"/> (millisecond resolution); zero removes the delay.</summary>
+    /// <param name="brokerId">The broker, or -1 for every broker.</param>
+    /// <param name="rtt">The added round-trip time.</param>
+    /// <exception cref="MockKafkaClusterException">No such broker (BROKER_NOT_AVAILABLE).</exception>
+    public void SetBrokerRtt(int brokerId, TimeSpan rtt)
+    {
+        int milliseconds = ToMilliseconds(rtt, nameof(rtt));
+        ThrowIfDisposed();
+        Check(LibrdkafkaNative.MockBrokerSetRtt(_handle, brokerId, milliseconds), $"Setting the RTT of broker {brokerId}");
+    }
+
+    /// <summary>Sets the rack Metadata reports for a broker (null for none).</summary>
+    /// <param name="brokerId">The broker, or -1 for every broker.</param>
+    /// <param name="rack">The rack id, or null.</param>
+    /// <exception cref="MockKafkaClusterException">No such broker (BROKER_NOT_AVAILABLE).</exception>
+    public void SetBrokerRack(int brokerId, string? rack)
+    {
+        ThrowIfDisposed();
+        Check(LibrdkafkaNative.MockBrokerSetRack(_handle, brokerId, rack), $"Setting the rack of broker {brokerId}");
+    }
+
+    /// <summary>
+    /// Changes the host and port Metadata responses advertise for a broker; the broker keeps listening where it was
+    /// (<see cref="GetBrokerAddress"/>). Use it to put a proxy (TLS, fault injection) between clients and a broker.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">No such broker, or a port outside 1-65535.</exception>
+    public void SetBrokerHostPort(int brokerId, string host, int port)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        if (System.Text.Encoding.UTF8.GetByteCount(host) > MaxHostLength)
+        {
+            throw new ArgumentException($"The host name must be at most {MaxHostLength} bytes of UTF-8.", nameof(host));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(port, ushort.MaxValue);
+        ThrowIfDisposed();
+
+        // The native call ignores an unknown broker silently; say so instead.
+        ThrowIfUnknownBroker(brokerId);
+        LibrdkafkaNative.MockBrokerSetHostPort(_handle, brokerId, host, port);
+    }
+
+    /// <summary>
+    /// Adds a broker with id <paramref name="brokerId"/> on a new ephemeral port; partition replicas are reassigned
+    /// over all brokers. Clients learn of it from Metadata.
+    /// </summary>
+    /// <exception cref="MockKafkaClusterException">librdkafka refused (e.g. the id is taken).</exception>
+    public void AddBroker(int brokerId)
+    {
+        ThrowIfDisposed();
+        lock (_brokersGate)
+        {
+            Check(LibrdkafkaNative.MockBrokerAdd(_handle, brokerId), $"Adding broker {brokerId}");
+            _brokerIds.Add(brokerId);
+            _brokerIds.Sort();
+            _brokerIdsSnapshot = [.. _brokerIds];
+        }
+    }
+
+    /// <summary>
+    /// Removes a broker for good: it closes its connections and its listener, leaves Metadata, and its partitions
+    /// are reassigned to the remaining brokers.
+    /// </summary>
+    /// <exception cref="MockKafkaClusterException">No such broker (BROKER_NOT_AVAILABLE).</exception>
+    public void DecommissionBroker(int brokerId)
+    {
+        ThrowIfDisposed();
+        lock (_brokersGate)
+        {
+            Check(LibrdkafkaNative.MockBrokerDecommission(_handle, brokerId), $"Decommissioning broker {brokerId}");
+            _brokerIds.Remove(brokerId);
+            _listeners.Remove(brokerId);
+            _brokerIdsSnapshot = [.. _brokerIds];
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="brokerId"/> the coordinator FindCoordinator returns for a group or a transactional id,
+    /// instead of the one chosen by hashing the key.
+    /// </summary>
+    /// <param name="keyType"><c>"group"</c> or <c>"transaction"</c>.</param>
+    /// <param name="key">The group id or transactional id.</param>
+    /// <param name="brokerId">The coordinator; it does not have to exist.</param>
+    /// <exception cref="MockKafkaClusterException">An unknown key type (_INVALID_ARG).</exception>
+    public void SetCoordinator(string keyType, string key, int brokerId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyType);
+        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfDisposed();
+        Check(LibrdkafkaNative.MockCoordinatorSet(_handle, keyType, key, brokerId), $"Setting the {keyType} coordinator of '{key}' to broker {brokerId}");
+    }
+
+    /// <summary>
+    /// Limits the versions of one API the brokers advertise in ApiVersions and accept (to imitate an older broker).
+    /// A request outside the range is logged as an error and its connection closed. -1 and -1 disable the API.
+    /// The maximum must not exceed what the mock implements (see docs/testing.md).
+    /// </summary>
+    /// <param name="apiKey">The Kafka API key, e.g. 3 for Metadata.</param>
+    /// <param name="minVersion">The lowest version accepted, or -1.</param>
+    /// <param name="maxVersion">The highest version accepted, or -1.</param>
+    /// <exception cref="MockKafkaClusterException">An API key the mock does not know (_INVALID_ARG).</exception>
+    public void SetApiVersion(short apiKey, short minVersion, short maxVersion)
+    {
+        ThrowIfDisposed();
+        Check(LibrdkafkaNative.MockSetApiVersion(_handle, apiKey, minVersion, maxVersion), $"Setting the versions of API {apiKey} to {minVersion}-{maxVersion}");
+    }
+
+    /// <summary>
+    /// Sets the brokers' <c>group.initial.rebalance.delay.ms</c>: how long a new consumer group waits for more members
+    /// before its first rebalance. The default is 3 seconds, as in Kafka; tests usually want <see cref="TimeSpan.Zero"/>.
+    /// </summary>
+    public void SetGroupInitialRebalanceDelay(TimeSpan delay)
+    {
+        int milliseconds = ToMilliseconds(delay, nameof(delay));
+        ThrowIfDisposed();
+        LibrdkafkaNative.MockGroupInitialRebalanceDelayMs(_handle, milliseconds);
+    }
+
+    /// <summary>
+    /// Makes the next requests with <paramref name="apiKey"/>, to any broker, fail: the first with the first error
+    /// code, the next with the second, and so on; then requests succeed again. An error code of -195
+    /// (librdkafka's _TRANSPORT) makes the broker close the connection instead of answering.
+    /// </summary>
+    /// <param name="apiKey">The Kafka API key, e.g. 0 for Produce.</param>
+    /// <param name="errorCodes">Kafka error codes, e.g. 6 (NOT_LEADER_OR_FOLLOWER), 7 (REQUEST_TIMED_OUT).</param>
+    public void PushRequestErrors(short apiKey, params ReadOnlySpan<short> errorCodes)
+    {
+        ThrowIfDisposed();
+        if (errorCodes.IsEmpty)
+        {
+            return;
+        }
+
+        // rd_kafka_resp_err_t is a C enum: one int per error.
+        int[] errors = new int[errorCodes.Length];
+        for (int i = 0; i < errors.Length; i++)
+        {
+            errors[i] = errorCodes[i];
+        }
+
+        unsafe
+        {
+            fixed (int* p = errors)
+            {
+                LibrdkafkaNative.MockPushRequestErrorsArray(_handle, apiKey, (nuint)errors.Length, p);
+            }
+        }
+    }
+
+    /// <summary>Forgets the errors pushed with <see cref="PushRequestErrors"/> for <paramref name="apiKey"/> and not yet returned.</summary>
+    public void ClearRequestErrors(short apiKey)
+    {
+        ThrowIfDisposed();
+        LibrdkafkaNative.MockClearRequestErrors(_handle, apiKey);
+    }
+
+    /// <summary>
+    /// Like <see cref="PushRequestErrors"/> but for one broker, with a delay per response: each of the next requests
+    /// with <paramref name="apiKey"/> to <paramref name="brokerId"/> is answered after its <c>Rtt</c> with its
+    /// <c>ErrorCode</c> (0 to answer normally, only late). These take precedence over the cluster-wide errors.
+    /// </summary>
+    /// <exception cref="MockKafkaClusterException">No such broker (_UNKNOWN_BROKER).</exception>
+    /// <exception cref="PlatformNotSupportedException">On Apple arm64, where the variadic native function cannot be called.</exception>
+    public void PushBrokerRequestErrorRtts(int brokerId, short apiKey, params ReadOnlySpan<(short ErrorCode, TimeSpan Rtt)> errors)
+    {
+        // See LibrdkafkaNative.MockBrokerPushRequestErrorRtt: a fixed prototype for a variadic function.
+        Architecture arch = RuntimeInformation.ProcessArchitecture;
+        if (!(arch == Architecture.X64 || (arch == Architecture.Arm64 && !OperatingSystem.IsMacOS())))
+        {
+            throw new PlatformNotSupportedException("PushBrokerRequestErrorRtts calls a variadic C function, supported on x64 and non-Apple arm64 only.");
+        }
+
+        Span<int> milliseconds = errors.Length <= 64 ? stackalloc int[errors.Length] : new int[errors.Length];
+        for (int i = 0; i < errors.Length; i++)
+        {
+            milliseconds[i] = ToMilliseconds(errors[i].Rtt, nameof(errors));
+        }
+
+        ThrowIfDisposed();
+
+        // One entry a call: the native function appends to the broker's stack, so this equals one call with all entries.
+        for (int i = 0; i < errors.Length; i++)
+        {
+            Check(LibrdkafkaNative.MockBrokerPushRequestErrorRtt(_handle, brokerId, apiKey, 1, errors[i].ErrorCode, milliseconds[i]),
+                $"Pushing errors for API {apiKey} on broker {brokerId}");
+        }
+    }
+
+    /// <summary>Starts recording every request the brokers receive, clearing what was recorded before.</summary>
+    public void StartRequestTracking()
+    {
+        ThrowIfDisposed();
+        LibrdkafkaNative.MockStartRequestTracking(_handle);
+    }
+
+    /// <summary>Stops recording requests. librdkafka also clears the recorded requests at this point.</summary>
+    public void StopRequestTracking()
+    {
+        ThrowIfDisposed();
+        LibrdkafkaNative.MockStopRequestTracking(_handle);
+    }
+
+    /// <summary>Forgets the requests recorded so far; recording continues if it was on.</summary>
+    public void ClearRequests()
+    {
+        ThrowIfDisposed();
+        LibrdkafkaNative.MockClearRequests(_handle);
+    }
+
+    /// <summary>
+    /// The requests recorded since <see cref="StartRequestTracking"/> (or the last <see cref="ClearRequests"/>), in
+    /// the order the brokers received them. Empty when tracking is off.
+    /// </summary>
+    public IReadOnlyList<MockRequest> GetRequests()
+    {
+        ThrowIfDisposed();
+        unsafe
+        {
+            nuint count;
+            nint* requests = LibrdkafkaNative.MockGetRequests(_handle, &count);
+            if (requests == null)
+            {
+                return [];
+            }
+
+            try
+            {
+                // Sample both clocks together to map librdkafka's clock onto wall-clock time.
+                DateTimeOffset wallNow = DateTimeOffset.UtcNow;
+                long monotonicNowMicroseconds = MonotonicMicroseconds();
+
+                var result = new MockRequest[(int)count];
+                for (int i = 0; i < result.Length; i++)
+                {
+                    nint request = requests[i];
+                    long micros = LibrdkafkaNative.MockRequestTimestamp(request);
+                    result[i] = new MockRequest(
+                        LibrdkafkaNative.MockRequestBrokerId(request),
+                        LibrdkafkaNative.MockRequestApiKey(request),
+                        ToWallClock(micros, wallNow, monotonicNowMicroseconds));
+                }
+
+                return result;
+            }
+            finally
+            {
+                LibrdkafkaNative.MockRequestDestroyArray(requests, count);
+            }
+        }
+    }
+
+    /// <summary>Shuts the brokers down (closing every client connection) and frees the native cluster. Safe to call more than once.</summary>
+    public void Dispose() => _handle.Dispose();
+
+    /// <summary>Like <see cref="Dispose"/>; the native shutdown takes a few milliseconds and runs synchronously.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"MockKafkaCluster({BootstrapServers})";
+
+    private static long MonotonicMicroseconds() =>
+        (long)((Int128)Stopwatch.GetTimestamp() * 1_000_000 / Stopwatch.Frequency);
+
+    private static DateTimeOffset ToWallClock(long micros, DateTimeOffset wallNow, long monotonicNowMicroseconds)
+    {
+        // librdkafka's rd_clock(): gettimeofday on macOS, the same monotonic source as Stopwatch elsewhere
+        // (CLOCK_MONOTONIC on Linux, QueryPerformanceCounter on Windows).
+        if (OperatingSystem.IsMacOS())
+        {
+            return DateTimeOffset.UnixEpoch.AddTicks(micros * TimeSpan.TicksPerMicrosecond);
+        }
+
+        return wallNow - TimeSpan.FromTicks((monotonicNowMicroseconds - micros) * TimeSpan.TicksPerMicrosecond);
+    }
+
+    private static int ToMilliseconds(TimeSpan value, string parameterName)
+    {
+        if (value < TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(parameterName, value, "Must be zero or more, and at most int.MaxValue milliseconds.");
+        }
+
+        return (int)value.TotalMilliseconds;
+    }
+
+    private static Dictionary<int, (string Host, int Port)> ParseBootstrapServers(string bootstrapServers)
+    {
+        // The brokers are listed in id order, 1 to N.
+        var listeners = new Dictionary<int, (string, int)>();
+        string[] entries = bootstrapServers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        for (int i = 0; i < entries.Length; i++)
+        {
+            int colon = entries[i].LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(entries[i].AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port))
+            {
+                throw new MockKafkaClusterException($"Unexpected bootstrap servers from librdkafka: '{bootstrapServers}'.");
+            }
+
+            listeners[i + 1] = (entries[i][..colon], port);
+        }
+
+        return listeners;
+    }
+
+    private (string Host, int Port) GetListener(int brokerId)
+    {
+        lock (_brokersGate)
+        {
+            if (_listeners.TryGetValue(brokerId, out var listener))
+            {
+                return listener;
+            }
+
+            if (_brokerIds.Contains(brokerId))
+            {
+                throw new InvalidOperationException(
+                    $"Broker {brokerId} was added after start; librdkafka only advertises its address in Metadata responses.");
+            }
+
+            throw new ArgumentOutOfRangeException(nameof(brokerId), brokerId, $"No broker {brokerId}; the brokers are {string.Join(", ", _brokerIds)}.");
+        }
+    }
+
+    private void ThrowIfUnknownBroker(int brokerId)
+    {
+        lock (_brokersGate)
+        {
+            if (!_brokerIds.Contains(brokerId))
+            {
+                throw new ArgumentOutOfRangeException(nameof(brokerId), brokerId, $"No broker {brokerId}; the brokers are {string.Join(", ", _brokerIds)}.");
+            }
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+
+    private static void Check(int error, string operation)
+    {
+        if (error != 0)
+        {
+            string name = LibrdkafkaNative.ErrorName(error);
+            throw new MockKafkaClusterException(
+                $"{operation} failed: librdkafka error {name} ({error.ToString(CultureInfo.InvariantCulture)}): {LibrdkafkaNative.ErrorDescription(error)}",
+                error,
+                name);
+        }
+    }
+}
