@@ -179,7 +179,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             {
                 response = await SendAsync(request, version, _settings.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             }
-            catch (KafkaConnectionException ex) when (attempt == 0 && version > 0)
+            catch (KafkaConnectionException ex) when (attempt == 0 && ex.InnerException is null)
             {
                 throw new KafkaConnectionException(Address.Host, Address.Port,
                     $"Broker {DescribeBroker(BrokerId)} at {Address} closed the connection when asked for its API versions. " +

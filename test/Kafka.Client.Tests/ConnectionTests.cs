@@ -1,0 +1,318 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net;
+using Kafka.Client.Internal;
+using Kafka.Client.Tests.Fixtures;
+using Kafka.Testing;
+using static Kafka.Client.Tests.Support.TestSupport;
+
+namespace Kafka.Client.Tests;
+
+/// <summary>Connections: timeouts, version negotiation, hostile responses, source address.</summary>
+[TestFixture]
+[Parallelizable(ParallelScope.Children)]
+public sealed class ConnectionTests
+{
+    [Test]
+    public async Task A_round_trip_slower_than_the_socket_timeout_fails_near_the_timeout_then_recovers()
+    {
+        await using var cluster = MockKafkaCluster.Start(1);
+        var timeout = TimeSpan.FromMilliseconds(600);
+        await using var client = NewClient(cluster, o => o.SocketTimeout = timeout);
+        await client.UpdateClusterAsync(Timeout());
+
+        cluster.SetBrokerRtt(1, TimeSpan.FromSeconds(5));
+        var watch = Stopwatch.StartNew();
+        var error = Assert.ThrowsAsync<NoBrokersAvailableException>(() => client.UpdateClusterAsync(Timeout()));
+        watch.Stop();
+
+        Assert.That(error!.Attempts.Single().Value, Is.InstanceOf<KafkaTimeoutException>());
+        Assert.That(error.Attempts.Single().Value.IsRetriable, Is.True);
+        Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(timeout - TimeSpan.FromMilliseconds(50)));
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(4)), "it must not wait for the slow answer");
+
+        cluster.SetBrokerRtt(1, TimeSpan.Zero);
+        await client.UpdateClusterAsync(Timeout());
+        Assert.That(client.Brokers[1].IsConnected, Is.True);
+    }
+
+    [Test]
+    public async Task A_broker_limited_to_older_versions_is_spoken_to_in_those_versions()
+    {
+        await using var cluster = MockKafkaCluster.Start(1);
+        cluster.CreateTopic("old", partitions: 1);
+        cluster.SetApiVersion(3, 0, 4);  // Metadata up to v4
+        cluster.SetApiVersion(2, 0, 2);  // ListOffsets up to v2
+        cluster.StartRequestTracking();
+        await using var client = NewClient(cluster);
+
+        await client.UpdateClusterAsync(Timeout());
+        await client.Topics["old"].Partitions[0].LatestAvailableOffsetAsync(Timeout());
+
+        var requests = cluster.GetRequests();
+        Assert.That(requests.Where(r => r.ApiKey == 3).Select(r => r.ApiVersion), Is.Not.Empty.And.All.EqualTo(4));
+        Assert.That(requests.Where(r => r.ApiKey == 2).Select(r => r.ApiVersion), Is.Not.Empty.And.All.EqualTo(2));
+    }
+
+    [Test]
+    public async Task The_newest_versions_both_sides_speak_are_used_by_default()
+    {
+        await using var cluster = MockKafkaCluster.Start(1);
+        cluster.CreateTopic("new", partitions: 1);
+        cluster.StartRequestTracking();
+        await using var client = NewClient(cluster);
+
+        await client.UpdateClusterAsync(Timeout());
+        await client.Topics["new"].Partitions[0].EarliestAvailableOffsetAsync(Timeout());
+
+        var requests = cluster.GetRequests();
+        Assert.That(requests.Where(r => r.ApiKey == 18).Select(r => r.ApiVersion), Is.All.EqualTo(3), "ApiVersions v3");
+        Assert.That(requests.Where(r => r.ApiKey == 3).Select(r => r.ApiVersion), Is.Not.Empty.And.All.EqualTo(12), "Metadata v12");
+        Assert.That(requests.Where(r => r.ApiKey == 2).Select(r => r.ApiVersion), Is.Not.Empty.And.All.EqualTo(7), "ListOffsets v7");
+    }
+
+    [Test]
+    public async Task A_broker_that_does_not_speak_our_ApiVersions_version_is_asked_again_at_its_own()
+    {
+        await using var cluster = MockKafkaCluster.Start(1);
+        cluster.SetApiVersion(18, 0, 2);
+        cluster.StartRequestTracking();
+        await using var client = NewClient(cluster);
+
+        await client.UpdateClusterAsync(Timeout());
+
+        var versions = cluster.GetRequests().Where(r => r.ApiKey == 18).Select(r => r.ApiVersion).ToList();
+        Assert.That(versions, Is.EqualTo(new short[] { 3, 2 }));
+    }
+
+    [Test]
+    public async Task An_explicit_broker_version_caps_the_versions_used()
+    {
+        await using var cluster = MockKafkaCluster.Start(1);
+        cluster.StartRequestTracking();
+        await using var client = NewClient(cluster, o => o.BrokerVersion = "1.0.0");
+
+        await client.UpdateClusterAsync(Timeout());
+
+        // Kafka 1.0 spoke Metadata up to v5.
+        Assert.That(cluster.GetRequests().Where(r => r.ApiKey == 3).Select(r => r.ApiVersion), Is.Not.Empty.And.All.EqualTo(5));
+    }
+
+    [Test]
+    public async Task A_broker_version_that_cannot_be_asked_uses_its_release_table()
+    {
+        await using var cluster = MockKafkaCluster.Start(1);
+        cluster.StartRequestTracking();
+        await using var client = NewClient(cluster, o => o.BrokerVersion = "0.9.0");
+
+        await client.UpdateClusterAsync(Timeout());
+
+        var requests = cluster.GetRequests();
+        Assert.That(requests.Where(r => r.ApiKey == 18), Is.Empty, "0.9 brokers cannot be asked for their versions");
+        Assert.That(requests.Where(r => r.ApiKey == 3).Select(r => r.ApiVersion), Is.Not.Empty.And.All.EqualTo(0));
+        Assert.That(client.Brokers, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task An_api_below_the_client_floor_gives_a_clear_version_error()
+    {
+        await using var cluster = MockKafkaCluster.Start(1);
+        cluster.CreateTopic("floor", partitions: 1);
+        await using var client = NewClient(cluster, o => o.BrokerVersion = "0.9.0");
+        await client.UpdateClusterAsync(Timeout());
+
+        // ListOffsets v1 (the client's floor) arrived with Kafka 0.10.1.
+        var error = Assert.ThrowsAsync<KafkaVersionException>(() => client.Topics["floor"].Partitions[0].LatestAvailableOffsetAsync(Timeout()));
+
+        Assert.That(error!.Message, Does.Contain("ListOffsets"));
+        Assert.That(error.IsRetriable, Is.False);
+    }
+
+    [Test]
+    public async Task Connections_bind_the_source_address()
+    {
+        await using var cluster = MockKafkaCluster.Start(1);
+        await using var proxy = new TcpProxy("127.0.0.1", cluster.GetBrokerPort(1));
+        cluster.SetBrokerHostPort(1, "127.0.0.1", proxy.Port);
+        await using var client = NewClient(proxy.Address, o => o.SourceAddress = "127.0.0.2");
+
+        await client.UpdateClusterAsync(Timeout());
+
+        Assert.That(proxy.AcceptedFrom, Is.Not.Empty);
+        Assert.That(proxy.AcceptedFrom.Select(e => e.Address), Is.All.EqualTo(IPAddress.Parse("127.0.0.2")));
+    }
+
+    [Test]
+    public async Task A_response_larger_than_the_maximum_is_a_protocol_error_without_allocating_it()
+    {
+        await using var broker = new ScriptedBroker(async (c, ct) =>
+        {
+            var request = await c.ReadRequestAsync(ct);
+            var frame = new byte[8];
+            BinaryPrimitives.WriteInt32BigEndian(frame, int.MaxValue - 8);
+            BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), request!.CorrelationId);
+            await c.WriteAsync(frame, ct);
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+        });
+        await using var client = NewClient(broker.Address);
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var error = await UpdateFailsAsync(client, TimeSpan.FromSeconds(4));
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.That(FindInChain<KafkaProtocolException>(error), Is.Not.Null, error.ToString());
+        Assert.That(allocated, Is.LessThan(32L * 1024 * 1024));
+    }
+
+    [Test]
+    public async Task A_truncated_frame_is_a_protocol_error_and_allocates_only_what_arrived()
+    {
+        await using var broker = new ScriptedBroker(async (c, ct) =>
+        {
+            var request = await c.ReadRequestAsync(ct);
+            var frame = new byte[64];
+            BinaryPrimitives.WriteInt32BigEndian(frame, 80 * 1024 * 1024); // 80 MiB claimed, 60 bytes sent
+            BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), request!.CorrelationId);
+            await c.WriteAsync(frame, ct);
+            c.Client.Close();
+        });
+        await using var client = NewClient(broker.Address);
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var error = await UpdateFailsAsync(client, TimeSpan.FromSeconds(4));
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        var protocol = FindInChain<KafkaProtocolException>(error);
+        Assert.That(protocol, Is.Not.Null, error.ToString());
+        Assert.That(protocol!.Message, Does.Contain("truncated"));
+        Assert.That(allocated, Is.LessThan(32L * 1024 * 1024), "80 MiB were claimed; only what arrived may be allocated");
+    }
+
+    [Test]
+    public async Task A_negative_size_is_a_protocol_error()
+    {
+        await using var broker = new ScriptedBroker(async (c, ct) =>
+        {
+            await c.ReadRequestAsync(ct);
+            await c.WriteAsync([0xFF, 0xFF, 0xFF, 0xF0, 1, 2, 3, 4], ct);
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+        });
+        await using var client = NewClient(broker.Address);
+
+        var error = await UpdateFailsAsync(client, TimeSpan.FromSeconds(4));
+
+        Assert.That(FindInChain<KafkaProtocolException>(error)?.Message, Does.Contain("-16"));
+    }
+
+    [Test]
+    public async Task A_wrong_correlation_id_is_a_protocol_error()
+    {
+        await using var broker = new ScriptedBroker(async (c, ct) =>
+        {
+            var request = await c.ReadRequestAsync(ct);
+            await c.RespondAsync(request!.CorrelationId + 7, new byte[16], ct);
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+        });
+        await using var client = NewClient(broker.Address);
+
+        var error = await UpdateFailsAsync(client, TimeSpan.FromSeconds(4));
+
+        Assert.That(FindInChain<KafkaProtocolException>(error)?.Message, Does.Contain("correlation id"));
+    }
+
+    [Test]
+    public async Task Garbage_in_a_response_body_is_a_protocol_error_and_closes_the_connection()
+    {
+        await using var broker = new ScriptedBroker(async (c, ct) =>
+        {
+            var versions = await c.ReadRequestAsync(ct);
+            await c.RespondApiVersionsAsync(versions!, ct);
+            while (await c.ReadRequestAsync(ct) is { } request)
+            {
+                // A Metadata answer whose broker array claims a billion entries in a 12-byte body.
+                await c.RespondAsync(request.CorrelationId, [0, 0, 0, 0, 0xBF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 1], ct);
+            }
+        });
+        await using var client = NewClient(broker.Address);
+
+        var error = await UpdateFailsAsync(client, TimeSpan.FromSeconds(4));
+
+        Assert.That(FindInChain<KafkaProtocolException>(error), Is.Not.Null, error.ToString());
+    }
+
+    [Test]
+    public async Task Requests_in_flight_on_a_connection_that_closes_fail_as_retriable_connection_errors()
+    {
+        var gate = new TaskCompletionSource();
+        await using var broker = new ScriptedBroker(async (c, ct) =>
+        {
+            var versions = await c.ReadRequestAsync(ct);
+            await c.RespondApiVersionsAsync(versions!, ct);
+            for (var i = 0; i < 3; i++)
+            {
+                await c.ReadRequestAsync(ct); // read three pipelined requests, answer none
+            }
+            await gate.Task.WaitAsync(ct);
+            c.Client.Close();
+        });
+        var settings = ConnectionSettings.From(new KafkaClientOptions(), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, resilience: null);
+        await using var connection = await BrokerConnection.ConnectAsync(new HostAddress("127.0.0.1", broker.Port), 1, "general", settings, Timeout());
+
+        var inFlight = Enumerable.Range(0, 3)
+            .Select(_ => connection.SendAsync(new Protocol.MetadataRequest(), TimeSpan.FromSeconds(10), CancellationToken.None))
+            .ToList();
+        await WaitUntilAsync(() => Task.FromResult(connection.InFlightCount == 3), "three requests in flight");
+        gate.SetResult();
+
+        foreach (var request in inFlight)
+        {
+            var error = Assert.ThrowsAsync<KafkaConnectionException>(() => request);
+            Assert.That(error!.IsRetriable, Is.True);
+        }
+        Assert.That(connection.IsAlive, Is.False);
+    }
+
+    [Test]
+    public async Task A_silent_broker_times_out_instead_of_hanging()
+    {
+        await using var broker = new ScriptedBroker(async (c, ct) =>
+        {
+            await c.ReadRequestAsync(ct);
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+        });
+        await using var client = NewClient(broker.Address, o => o.ConnectTimeout = TimeSpan.FromMilliseconds(500));
+
+        var error = await UpdateFailsAsync(client, TimeSpan.FromSeconds(4));
+
+        Assert.That(FindInChain<KafkaTimeoutException>(error), Is.Not.Null, error.ToString());
+    }
+
+    private static async Task<NoBrokersAvailableException> UpdateFailsAsync(KafkaClient client, TimeSpan within)
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            await client.UpdateClusterAsync(Timeout(within + TimeSpan.FromSeconds(10)));
+        }
+        catch (NoBrokersAvailableException ex)
+        {
+            Assert.That(watch.Elapsed, Is.LessThan(within), "the failure must come promptly, not after a hang");
+            return ex;
+        }
+        Assert.Fail("The update should have failed.");
+        return null!;
+    }
+
+    private static T? FindInChain<T>(Exception? error) where T : Exception
+    {
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            if (e is T match)
+            {
+                return match;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Kafka.Testing;
+
+namespace Kafka.Client.Tests.Support;
+
+internal static class TestSupport
+{
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    public static KafkaClient NewClient(MockKafkaCluster cluster, Action<KafkaClientOptions>? configure = null) =>
+        NewClient(cluster.BootstrapServers, configure);
+
+    public static KafkaClient NewClient(string hosts, Action<KafkaClientOptions>? configure = null)
+    {
+        var options = new KafkaClientOptions
+        {
+            Hosts = hosts,
+            SocketTimeout = TimeSpan.FromSeconds(5),
+            ConnectTimeout = TimeSpan.FromSeconds(3),
+            ReconnectBackoff = TimeSpan.FromMilliseconds(20),
+            ReconnectBackoffMax = TimeSpan.FromMilliseconds(200),
+        };
+        configure?.Invoke(options);
+        return new KafkaClient(options);
+    }
+
+    public static CancellationToken Timeout(TimeSpan? after = null) => new CancellationTokenSource(after ?? Deadline).Token;
+
+    /// <summary>Waits until <paramref name="condition"/> holds, polling, failing the test at the deadline.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
+    {
+        var watch = Stopwatch.StartNew();
+        var limit = deadline ?? Deadline;
+        while (!await condition())
+        {
+            if (watch.Elapsed > limit)
+            {
+                Assert.Fail($"Timed out after {limit.TotalSeconds:0} s waiting for {what}.");
+            }
+            await Task.Delay(25);
+        }
+    }
+
+    public static IAdminClient PeerAdmin(MockKafkaCluster cluster) =>
+        new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers })
+            .SetLogHandler((_, _) => { })
+            .Build();
+
+    public static IProducer<byte[], byte[]> PeerProducer(MockKafkaCluster cluster) =>
+        new ProducerBuilder<byte[], byte[]>(new ProducerConfig
+        {
+            BootstrapServers = cluster.BootstrapServers,
+            LingerMs = 0,
+            MessageTimeoutMs = 10_000,
+        }).SetLogHandler((_, _) => { }).Build();
+}
