@@ -20,6 +20,7 @@ internal sealed class ApiVersionsRequest : KafkaRequest<ApiVersionsResponse>
     private string _clientSoftwareName = "kafka-hosting";
     private string _clientSoftwareVersion = DefaultSoftwareVersion;
 
+    /// <inheritdoc/>
     public override ApiInfo Api => KnownApis.ApiVersions;
 
     /// <summary>
@@ -39,6 +40,7 @@ internal sealed class ApiVersionsRequest : KafkaRequest<ApiVersionsResponse>
         set => _clientSoftwareVersion = ValidateSoftwareField(value, nameof(ClientSoftwareVersion));
     }
 
+    /// <inheritdoc/>
     public override void Write(KafkaWriter writer, short version)
     {
         ArgumentNullException.ThrowIfNull(writer);

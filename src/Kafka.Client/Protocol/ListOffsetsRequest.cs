@@ -22,6 +22,7 @@ internal sealed class ListOffsetsRequest : KafkaRequest<ListOffsetsResponse>
     /// <summary>The isolation level that sees records only up to the last stable offset (v2+).</summary>
     public const sbyte ReadCommitted = 1;
 
+    /// <inheritdoc/>
     public override ApiInfo Api => KnownApis.ListOffsets;
 
     /// <summary>The requesting broker's id; -1 for a client.</summary>
@@ -38,6 +39,7 @@ internal sealed class ListOffsetsRequest : KafkaRequest<ListOffsetsResponse>
     /// <summary>The partitions to look up, grouped by topic.</summary>
     public IReadOnlyList<ListOffsetsTopic> Topics { get; set; } = [];
 
+    /// <inheritdoc/>
     public override void Write(KafkaWriter writer, short version)
     {
         ArgumentNullException.ThrowIfNull(writer);
@@ -90,6 +92,7 @@ internal sealed class ListOffsetsRequest : KafkaRequest<ListOffsetsResponse>
         }
     }
 
+    /// <inheritdoc/>
     public override ListOffsetsResponse ReadResponse(ref KafkaReader reader, short version)
     {
         Api.ThrowIfUnsupported(version);

@@ -6,6 +6,7 @@ namespace Kafka.Client.Protocol;
 /// </summary>
 internal sealed class MetadataRequest : KafkaRequest<MetadataResponse>
 {
+    /// <inheritdoc/>
     public override ApiInfo Api => KnownApis.Metadata;
 
     /// <summary>
@@ -22,6 +23,7 @@ internal sealed class MetadataRequest : KafkaRequest<MetadataResponse>
     /// <value>The default value is <see langword="true"/>, the protocol's default.</value>
     public bool AllowAutoTopicCreation { get; set; } = true;
 
+    /// <inheritdoc/>
     public override void Write(KafkaWriter writer, short version)
     {
         ArgumentNullException.ThrowIfNull(writer);
@@ -73,6 +75,7 @@ internal sealed class MetadataRequest : KafkaRequest<MetadataResponse>
         }
     }
 
+    /// <inheritdoc/>
     public override MetadataResponse ReadResponse(ref KafkaReader reader, short version)
     {
         Api.ThrowIfUnsupported(version);
