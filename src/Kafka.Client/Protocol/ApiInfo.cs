@@ -20,4 +20,17 @@ internal sealed record ApiInfo(ApiKey Key, short MinVersion, short MaxVersion, s
     /// </summary>
     public short ResponseHeaderVersion(short version) =>
         Key != ApiKey.ApiVersions && IsFlexible(version) ? (short)1 : (short)0;
+
+    /// <summary>
+    /// Throws when the client's codec for this API does not implement <paramref name="version"/>. Negotiation never
+    /// picks such a version, so this guards against a request written at a version that was not negotiated.
+    /// </summary>
+    public void ThrowIfUnsupported(short version)
+    {
+        if (version < MinVersion || version > MaxVersion)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(version), version, $"This client implements {Key} v{MinVersion} to v{MaxVersion}, not v{version}.");
+        }
+    }
 }

@@ -1,0 +1,17 @@
+namespace Kafka.Client.Protocol;
+
+/// <summary>The APIs this client implements, with the versions its codecs speak.</summary>
+internal static class KnownApis
+{
+    /// <summary>ApiVersions v0–v3; v3 is flexible (its response header stays v0, see <see cref="ApiInfo"/>).</summary>
+    public static readonly ApiInfo ApiVersions = new(ApiKey.ApiVersions, 0, 3, 3);
+
+    /// <summary>Metadata v0–v12, flexible from v9.</summary>
+    public static readonly ApiInfo Metadata = new(ApiKey.Metadata, 0, 12, 9);
+
+    /// <summary>ListOffsets v1–v7, flexible from v6. v0 (several offsets per partition) was removed in Kafka 4.0.</summary>
+    public static readonly ApiInfo ListOffsets = new(ApiKey.ListOffsets, 1, 7, 6);
+
+    /// <summary>Every API above, for code that needs to walk them (diagnostics, tests).</summary>
+    public static IReadOnlyList<ApiInfo> All { get; } = [ApiVersions, Metadata, ListOffsets];
+}
