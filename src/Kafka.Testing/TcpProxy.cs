@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -18,12 +19,21 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<int, (TcpClient Client, TcpClient Upstream)> _open = new();
     private readonly ConcurrentQueue<IPEndPoint> _accepted = new();
+    private readonly ConcurrentQueue<ProxiedRequest> _requests = new();
     private readonly Task _acceptLoop;
+    private readonly bool _recordKafkaRequests;
     private int _nextId;
 
     /// <summary>Starts a proxy on 127.0.0.1 (a free port) that forwards to <paramref name="targetHost"/>:<paramref name="targetPort"/>.</summary>
-    public TcpProxy(string targetHost, int targetPort)
+    /// <param name="targetHost">The host to forward to.</param>
+    /// <param name="targetPort">The port to forward to.</param>
+    /// <param name="recordKafkaRequests">
+    /// Read the client-to-broker bytes as Kafka request frames and record each request's API key and version
+    /// (<see cref="Requests"/>); librdkafka's own request tracking does not record versions.
+    /// </param>
+    public TcpProxy(string targetHost, int targetPort, bool recordKafkaRequests = false)
     {
+        _recordKafkaRequests = recordKafkaRequests;
         ArgumentException.ThrowIfNullOrEmpty(targetHost);
         _targetHost = targetHost;
         _targetPort = targetPort;
@@ -44,6 +54,12 @@ public sealed class TcpProxy : IAsyncDisposable
 
     /// <summary>How many connections have been accepted.</summary>
     public int AcceptedCount => _accepted.Count;
+
+    /// <summary>The Kafka requests forwarded so far, in order (only when created with <c>recordKafkaRequests</c>).</summary>
+    public IReadOnlyList<ProxiedRequest> Requests => [.. _requests];
+
+    /// <summary>Forgets the recorded requests.</summary>
+    public void ClearRequests() => _requests.Clear();
 
     /// <summary>How many connections are open now.</summary>
     public int OpenCount => _open.Count;
@@ -92,7 +108,9 @@ public sealed class TcpProxy : IAsyncDisposable
         {
             await upstream.ConnectAsync(_targetHost, _targetPort, _stop.Token).ConfigureAwait(false);
             _open[id] = (client, upstream);
-            var a = client.GetStream().CopyToAsync(upstream.GetStream(), _stop.Token);
+            var a = _recordKafkaRequests
+                ? ForwardKafkaRequestsAsync(client.GetStream(), upstream.GetStream(), _stop.Token)
+                : client.GetStream().CopyToAsync(upstream.GetStream(), _stop.Token);
             var b = upstream.GetStream().CopyToAsync(client.GetStream(), _stop.Token);
             await Task.WhenAny(a, b).ConfigureAwait(false);
         }
@@ -106,6 +124,48 @@ public sealed class TcpProxy : IAsyncDisposable
             client.Dispose();
             upstream.Dispose();
         }
+    }
+
+    /// <summary>Forwards whole request frames, noting each one's API key and version from its header.</summary>
+    private async Task ForwardKafkaRequestsAsync(Stream from, Stream to, CancellationToken token)
+    {
+        var size = new byte[4];
+        while (await FillAsync(from, size, token).ConfigureAwait(false))
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(size);
+            if (length < 8 || length > 256 * 1024 * 1024)
+            {
+                await to.WriteAsync(size, token).ConfigureAwait(false);
+                await from.CopyToAsync(to, token).ConfigureAwait(false); // not Kafka: pass the rest through
+                return;
+            }
+            var frame = new byte[length];
+            if (!await FillAsync(from, frame, token).ConfigureAwait(false))
+            {
+                return;
+            }
+            _requests.Enqueue(new ProxiedRequest(
+                BinaryPrimitives.ReadInt16BigEndian(frame),
+                BinaryPrimitives.ReadInt16BigEndian(frame.AsSpan(2)),
+                BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(4))));
+            await to.WriteAsync(size, token).ConfigureAwait(false);
+            await to.WriteAsync(frame, token).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<bool> FillAsync(Stream stream, byte[] buffer, CancellationToken token)
+    {
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read), token).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return false;
+            }
+            read += n;
+        }
+        return true;
     }
 
     /// <summary>Stops listening and closes every connection.</summary>

@@ -27,7 +27,7 @@ public sealed class ConnectionTests
         watch.Stop();
 
         Assert.That(error!.Attempts.Single().Value, Is.InstanceOf<KafkaTimeoutException>());
-        Assert.That(error.Attempts.Single().Value.IsRetriable, Is.True);
+        Assert.That(((KafkaException)error.Attempts.Single().Value).IsRetriable, Is.True);
         Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(timeout - TimeSpan.FromMilliseconds(50)));
         Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(4)), "it must not wait for the slow answer");
 
@@ -36,80 +36,133 @@ public sealed class ConnectionTests
         Assert.That(client.Brokers[1].IsConnected, Is.True);
     }
 
+    /// <summary>
+    /// A one-broker cluster whose traffic all goes through a proxy that records each request's API key and
+    /// version from the wire (librdkafka's own tracking does not record versions).
+    /// </summary>
+    private static (MockKafkaCluster Cluster, TcpProxy Proxy) RecordedCluster()
+    {
+        var cluster = MockKafkaCluster.Start(1);
+        var proxy = new TcpProxy("127.0.0.1", cluster.GetBrokerPort(1), recordKafkaRequests: true);
+        cluster.SetBrokerHostPort(1, "127.0.0.1", proxy.Port);
+        return (cluster, proxy);
+    }
+
+    private static IEnumerable<short> Versions(TcpProxy proxy, short apiKey) =>
+        proxy.Requests.Where(r => r.ApiKey == apiKey).Select(r => r.ApiVersion);
+
     [Test]
     public async Task A_broker_limited_to_older_versions_is_spoken_to_in_those_versions()
     {
-        await using var cluster = MockKafkaCluster.Start(1);
+        var (cluster, proxy) = RecordedCluster();
+        await using var _ = cluster;
+        await using var __ = proxy;
         cluster.CreateTopic("old", partitions: 1);
         cluster.SetApiVersion(3, 0, 4);  // Metadata up to v4
         cluster.SetApiVersion(2, 0, 2);  // ListOffsets up to v2
-        cluster.StartRequestTracking();
-        await using var client = NewClient(cluster);
+        await using var client = NewClient(proxy.Address);
 
         await client.UpdateClusterAsync(Timeout());
         await client.Topics["old"].Partitions[0].LatestAvailableOffsetAsync(Timeout());
 
-        var requests = cluster.GetRequests();
-        Assert.That(requests.Where(r => r.ApiKey == 3).Select(r => r.ApiVersion), Is.Not.Empty.And.All.EqualTo(4));
-        Assert.That(requests.Where(r => r.ApiKey == 2).Select(r => r.ApiVersion), Is.Not.Empty.And.All.EqualTo(2));
+        Assert.That(Versions(proxy, 3), Is.Not.Empty.And.All.EqualTo(4));
+        Assert.That(Versions(proxy, 2), Is.Not.Empty.And.All.EqualTo(2));
     }
 
     [Test]
     public async Task The_newest_versions_both_sides_speak_are_used_by_default()
     {
-        await using var cluster = MockKafkaCluster.Start(1);
+        var (cluster, proxy) = RecordedCluster();
+        await using var _ = cluster;
+        await using var __ = proxy;
         cluster.CreateTopic("new", partitions: 1);
-        cluster.StartRequestTracking();
-        await using var client = NewClient(cluster);
+        await using var client = NewClient(proxy.Address);
 
         await client.UpdateClusterAsync(Timeout());
         await client.Topics["new"].Partitions[0].EarliestAvailableOffsetAsync(Timeout());
 
-        var requests = cluster.GetRequests();
-        Assert.That(requests.Where(r => r.ApiKey == 18).Select(r => r.ApiVersion), Is.All.EqualTo(3), "ApiVersions v3");
-        Assert.That(requests.Where(r => r.ApiKey == 3).Select(r => r.ApiVersion), Is.Not.Empty.And.All.EqualTo(12), "Metadata v12");
-        Assert.That(requests.Where(r => r.ApiKey == 2).Select(r => r.ApiVersion), Is.Not.Empty.And.All.EqualTo(7), "ListOffsets v7");
+        Assert.That(Versions(proxy, 18).First(), Is.EqualTo(3), "ApiVersions asked at v3 first");
+        Assert.That(Versions(proxy, 3), Is.Not.Empty.And.All.EqualTo(12), "Metadata v12");
+        Assert.That(Versions(proxy, 2), Is.Not.Empty.And.All.EqualTo(7), "ListOffsets v7");
     }
 
     [Test]
-    public async Task A_broker_that_does_not_speak_our_ApiVersions_version_is_asked_again_at_its_own()
+    public async Task A_broker_that_answers_ApiVersions_v3_with_an_error_and_no_list_is_asked_again_at_v0()
     {
-        await using var cluster = MockKafkaCluster.Start(1);
-        cluster.SetApiVersion(18, 0, 2);
-        cluster.StartRequestTracking();
-        await using var client = NewClient(cluster);
+        // librdkafka 2.16's mock speaks ApiVersions 0-2 and answers v3 with UNSUPPORTED_VERSION and an empty list.
+        var (cluster, proxy) = RecordedCluster();
+        await using var _ = cluster;
+        await using var __ = proxy;
+        await using var client = NewClient(proxy.Address);
 
         await client.UpdateClusterAsync(Timeout());
 
-        var versions = cluster.GetRequests().Where(r => r.ApiKey == 18).Select(r => r.ApiVersion).ToList();
-        Assert.That(versions, Is.EqualTo(new short[] { 3, 2 }));
+        Assert.That(Versions(proxy, 18).Take(2), Is.EqualTo(new short[] { 3, 0 }));
+        Assert.That(client.Brokers, Has.Count.EqualTo(1));
+        Assert.That(Versions(proxy, 3), Is.Not.Empty.And.All.EqualTo(12), "the v0 answer's table is used as it is");
+    }
+
+    [Test]
+    public async Task A_broker_that_lists_its_ApiVersions_range_in_the_error_is_asked_again_at_its_highest()
+    {
+        var asked = new List<short>();
+        await using var broker = new ScriptedBroker(async (c, ct) =>
+        {
+            while (await c.ReadRequestAsync(ct) is { } request)
+            {
+                lock (asked)
+                {
+                    asked.Add(request.Version);
+                }
+                if (request.ApiKey != 18)
+                {
+                    return;
+                }
+                if (request.Version == 3)
+                {
+                    // UNSUPPORTED_VERSION with a v0 body: ApiVersions 0-2, Metadata 0-9.
+                    byte[] body = [0, 35, 0, 0, 0, 2, 0, 18, 0, 0, 0, 2, 0, 3, 0, 0, 0, 9];
+                    await c.RespondAsync(request.CorrelationId, body, ct);
+                }
+                else
+                {
+                    await c.RespondApiVersionsAsync(request, ct);
+                }
+            }
+        });
+        await using var client = NewClient(broker.Address);
+
+        Assert.ThrowsAsync<NoBrokersAvailableException>(() => client.UpdateClusterAsync(Timeout()));
+
+        Assert.That(asked.Take(2), Is.EqualTo(new short[] { 3, 2 }));
     }
 
     [Test]
     public async Task An_explicit_broker_version_caps_the_versions_used()
     {
-        await using var cluster = MockKafkaCluster.Start(1);
-        cluster.StartRequestTracking();
-        await using var client = NewClient(cluster, o => o.BrokerVersion = "1.0.0");
+        var (cluster, proxy) = RecordedCluster();
+        await using var _ = cluster;
+        await using var __ = proxy;
+        await using var client = NewClient(proxy.Address, o => o.BrokerVersion = "1.0.0");
 
         await client.UpdateClusterAsync(Timeout());
 
         // Kafka 1.0 spoke Metadata up to v5.
-        Assert.That(cluster.GetRequests().Where(r => r.ApiKey == 3).Select(r => r.ApiVersion), Is.Not.Empty.And.All.EqualTo(5));
+        Assert.That(Versions(proxy, 3), Is.Not.Empty.And.All.EqualTo(5));
     }
 
     [Test]
     public async Task A_broker_version_that_cannot_be_asked_uses_its_release_table()
     {
-        await using var cluster = MockKafkaCluster.Start(1);
-        cluster.StartRequestTracking();
-        await using var client = NewClient(cluster, o => o.BrokerVersion = "0.9.0");
+        var (cluster, proxy) = RecordedCluster();
+        await using var _ = cluster;
+        await using var __ = proxy;
+        await using var client = NewClient(proxy.Address, o => o.BrokerVersion = "0.9.0");
 
         await client.UpdateClusterAsync(Timeout());
 
-        var requests = cluster.GetRequests();
-        Assert.That(requests.Where(r => r.ApiKey == 18), Is.Empty, "0.9 brokers cannot be asked for their versions");
-        Assert.That(requests.Where(r => r.ApiKey == 3).Select(r => r.ApiVersion), Is.Not.Empty.And.All.EqualTo(0));
+        Assert.That(Versions(proxy, 18), Is.Empty, "0.9 brokers cannot be asked for their versions");
+        Assert.That(Versions(proxy, 3), Is.Not.Empty.And.All.EqualTo(0));
         Assert.That(client.Brokers, Has.Count.EqualTo(1));
     }
 
@@ -152,7 +205,7 @@ public sealed class ConnectionTests
             BinaryPrimitives.WriteInt32BigEndian(frame, int.MaxValue - 8);
             BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), request!.CorrelationId);
             await c.WriteAsync(frame, ct);
-            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, ct);
         });
         await using var client = NewClient(broker.Address);
 
@@ -195,7 +248,7 @@ public sealed class ConnectionTests
         {
             await c.ReadRequestAsync(ct);
             await c.WriteAsync([0xFF, 0xFF, 0xFF, 0xF0, 1, 2, 3, 4], ct);
-            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, ct);
         });
         await using var client = NewClient(broker.Address);
 
@@ -211,7 +264,7 @@ public sealed class ConnectionTests
         {
             var request = await c.ReadRequestAsync(ct);
             await c.RespondAsync(request!.CorrelationId + 7, new byte[16], ct);
-            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, ct);
         });
         await using var client = NewClient(broker.Address);
 
@@ -260,7 +313,7 @@ public sealed class ConnectionTests
         await using var connection = await BrokerConnection.ConnectAsync(new HostAddress("127.0.0.1", broker.Port), 1, "general", settings, Timeout());
 
         var inFlight = Enumerable.Range(0, 3)
-            .Select(_ => connection.SendAsync(new Protocol.MetadataRequest(), TimeSpan.FromSeconds(10), CancellationToken.None))
+            .Select(_ => connection.SendAsync(new Kafka.Client.Protocol.MetadataRequest(), TimeSpan.FromSeconds(10), CancellationToken.None))
             .ToList();
         await WaitUntilAsync(() => Task.FromResult(connection.InFlightCount == 3), "three requests in flight");
         gate.SetResult();
@@ -279,7 +332,7 @@ public sealed class ConnectionTests
         await using var broker = new ScriptedBroker(async (c, ct) =>
         {
             await c.ReadRequestAsync(ct);
-            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            await Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, ct);
         });
         await using var client = NewClient(broker.Address, o => o.ConnectTimeout = TimeSpan.FromMilliseconds(500));
 

@@ -70,34 +70,6 @@ public sealed class OffsetsAndTopicsTests
         Assert.That(partition.Leader!.Id, Is.EqualTo(other));
     }
 
-    [Test]
-    public async Task A_timestamp_lookup_finds_the_first_offset_at_or_after_it()
-    {
-        await using var cluster = MockKafkaCluster.Start(1);
-        cluster.CreateTopic("times", partitions: 1);
-        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
-        using (var producer = PeerProducer(cluster))
-        {
-            for (var i = 0; i < 5; i++)
-            {
-                await producer.ProduceAsync(new TopicPartition("times", 0), new Message<byte[], byte[]>
-                {
-                    Value = [(byte)i],
-                    Timestamp = new Timestamp(t0.AddSeconds(i * 10)),
-                });
-            }
-        }
-        await using var client = NewClient(cluster);
-        await client.UpdateClusterAsync(Timeout());
-        var topic = client.Topics["times"];
-
-        var atThird = await topic.FetchOffsetLimitsAsync(t0.AddSeconds(15), Timeout());
-        var afterAll = await topic.Partitions[0].FetchOffsetLimitAsync(t0.AddHours(1), Timeout());
-
-        Assert.That(atThird[0], Is.EqualTo(2));
-        Assert.That(afterAll, Is.EqualTo(-1));
-    }
-
     [TestCase(false, TestName = "Internal topics are hidden by default (Metadata v12, is_internal)")]
     [TestCase(true, TestName = "Internal topics are hidden by default (Metadata v0, name prefix)")]
     public async Task Internal_topics_are_hidden_by_default(bool metadataV0)

@@ -170,7 +170,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             Versions = policy.FromRelease();
             return;
         }
-        var request = new ApiVersionsRequest { ClientSoftwareVersion = ClientVersion.Value };
+        var request = new ApiVersionsRequest();
         var version = KnownApis.ApiVersions.MaxVersion;
         for (var attempt = 0; ; attempt++)
         {
@@ -185,17 +185,9 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                     $"Broker {DescribeBroker(BrokerId)} at {Address} closed the connection when asked for its API versions. " +
                     "Brokers before Kafka 0.10 cannot be asked: set BrokerVersion to their release (for example \"0.9.0\").", ex);
             }
-            if (response.ErrorCode == KafkaErrorCode.UnsupportedVersion && attempt == 0)
+            if (response.ErrorCode == KafkaErrorCode.UnsupportedVersion && response.TryGetRetryVersion(version, out var retryVersion))
             {
-                short brokerMax = 0;
-                foreach (var range in response.ApiKeys)
-                {
-                    if (range.Key == ApiKey.ApiVersions)
-                    {
-                        brokerMax = range.MaxVersion;
-                    }
-                }
-                version = Math.Min(brokerMax, KnownApis.ApiVersions.MaxVersion);
+                version = retryVersion;
                 Log.ApiVersionsFallback(_logger, BrokerId, Address.ToString(), version);
                 continue;
             }

@@ -50,7 +50,7 @@ internal sealed class BrokerRelease : IComparable<BrokerRelease>, IEquatable<Bro
     /// </summary>
     public static bool TryParse(string? value, out BrokerRelease? release) => TryParse(value, out release, out _);
 
-    private static bool TryParse(string? value, out BrokerRelease? release, out string error)
+    internal static bool TryParse(string? value, out BrokerRelease? release, out string error)
     {
         release = null;
         var text = value?.Trim() ?? string.Empty;
