@@ -70,6 +70,25 @@ public sealed class OffsetsAndTopicsTests
         Assert.That(partition.Leader!.Id, Is.EqualTo(other));
     }
 
+    [Test]
+    public async Task A_timestamp_lookup_returns_the_brokers_answer_for_every_partition()
+    {
+        // librdkafka's mock keeps no timestamp index and answers -1 ("no such offset") to every timestamp
+        // lookup; the lookup's encoding is checked byte for byte in ListOffsetsTests.
+        await using var cluster = MockKafkaCluster.Start(2);
+        cluster.CreateTopic("times", partitions: 3, replicationFactor: 2);
+        await using var client = NewClient(cluster);
+        await client.UpdateClusterAsync(Timeout());
+        var topic = client.Topics["times"];
+
+        var offsets = await topic.FetchOffsetLimitsAsync(DateTimeOffset.UtcNow.AddHours(-1), Timeout());
+        var one = await topic.Partitions[1].FetchOffsetLimitAsync(DateTimeOffset.UtcNow, Timeout());
+
+        Assert.That(offsets.Keys, Is.EquivalentTo(new[] { 0, 1, 2 }));
+        Assert.That(offsets.Values, Is.All.EqualTo(-1));
+        Assert.That(one, Is.EqualTo(-1));
+    }
+
     [TestCase(false, TestName = "Internal topics are hidden by default (Metadata v12, is_internal)")]
     [TestCase(true, TestName = "Internal topics are hidden by default (Metadata v0, name prefix)")]
     public async Task Internal_topics_are_hidden_by_default(bool metadataV0)
