@@ -133,14 +133,13 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     public int GetBrokerPort(int brokerId) => GetListener(brokerId).Port;
 
     /// <summary>
-    /// Creates a topic (the mock brokers do not serve the CreateTopics API). Replicas are spread over the brokers and
-    /// every replica is in sync.
+    /// Creates a topic (the mock brokers do not serve the CreateTopics API). Replicas are spread over the brokers,
+    /// every replica is in sync, and each partition's leader is one of its replicas chosen at random.
     /// </summary>
     /// <param name="topic">The topic name.</param>
     /// <param name="partitions">How many partitions; at least 1.</param>
-    /// <param name="replicationFactor">How many replicas each partition has; at most the number of brokers.</param>
-    /// <exception cref="MockKafkaClusterException">The topic exists already (TOPIC_ALREADY_EXISTS) or could not be
-    /// created (TOPIC_EXCEPTION, e.g. a replication factor above the broker count).</exception>
+    /// <param name="replicationFactor">How many replicas each partition has; librdkafka caps it at the number of brokers.</param>
+    /// <exception cref="MockKafkaClusterException">The topic exists already (TOPIC_ALREADY_EXISTS).</exception>
     public void CreateTopic(string topic, int partitions, int replicationFactor = 1)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);

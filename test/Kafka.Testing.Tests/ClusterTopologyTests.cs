@@ -49,6 +49,17 @@ public class ClusterTopologyTests
     }
 
     [Test]
+    public void CreateTopic_caps_the_replication_factor_at_the_broker_count()
+    {
+        using var cluster = MockKafkaCluster.Start(2);
+        using var admin = Peer.Admin(cluster);
+
+        cluster.CreateTopic("wide", 2, replicationFactor: 5);
+
+        Assert.That(Peer.Topic(admin, "wide").Partitions.Select(p => p.Replicas.Length), Is.All.EqualTo(2));
+    }
+
+    [Test]
     public void CreateTopic_twice_names_the_librdkafka_error()
     {
         using var cluster = MockKafkaCluster.Start();
