@@ -26,7 +26,6 @@ namespace Kafka.Testing;
 /// </remarks>
 public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
 {
-    private const int AllBrokers = -1;
     private const int MaxHostLength = 127; // the mock's advertised_listener buffer is 128 bytes with the terminator
 
     private readonly MockClusterHandle _handle;
@@ -42,6 +41,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
         _listeners = ParseBootstrapServers(bootstrapServers);
         _brokerIds = [.. _listeners.Keys.Order()];
         _brokerIdsSnapshot = [.. _brokerIds];
+        _handle.Nudger.SetPorts(_listeners.Values.Select(l => l.Port));
     }
 
     /// <summary>
@@ -133,21 +133,20 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     public int GetBrokerPort(int brokerId) => GetListener(brokerId).Port;
 
     /// <summary>
-    /// Creates a topic (the mock brokers do not serve the CreateTopics API). Replicas are spread over the brokers and
-    /// every replica is in sync.
+    /// Creates a topic (the mock brokers do not serve the CreateTopics API). Replicas are spread over the brokers,
+    /// every replica is in sync, and each partition's leader is one of its replicas chosen at random.
     /// </summary>
     /// <param name="topic">The topic name.</param>
     /// <param name="partitions">How many partitions; at least 1.</param>
-    /// <param name="replicationFactor">How many replicas each partition has; at most the number of brokers.</param>
-    /// <exception cref="MockKafkaClusterException">The topic exists already (TOPIC_ALREADY_EXISTS) or could not be
-    /// created (TOPIC_EXCEPTION, e.g. a replication factor above the broker count).</exception>
+    /// <param name="replicationFactor">How many replicas each partition has; librdkafka caps it at the number of brokers.</param>
+    /// <exception cref="MockKafkaClusterException">The topic exists already (TOPIC_ALREADY_EXISTS).</exception>
     public void CreateTopic(string topic, int partitions, int replicationFactor = 1)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(replicationFactor, 1);
         ThrowIfDisposed();
-        Check(LibrdkafkaNative.MockTopicCreate(_handle, topic, partitions, replicationFactor), $"Creating topic '{topic}'");
+        Check(Control(h => LibrdkafkaNative.MockTopicCreate(h, topic, partitions, replicationFactor)), $"Creating topic '{topic}'");
     }
 
     /// <summary>Deletes a topic; later requests naming it get UNKNOWN_TOPIC_OR_PARTITION (or auto-create it again).</summary>
@@ -156,7 +155,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ThrowIfDisposed();
-        Check(LibrdkafkaNative.MockTopicDelete(_handle, topic), $"Deleting topic '{topic}'");
+        Check(Control(h => LibrdkafkaNative.MockTopicDelete(h, topic)), $"Deleting topic '{topic}'");
     }
 
     /// <summary>
@@ -167,7 +166,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ThrowIfDisposed();
-        LibrdkafkaNative.MockTopicSetError(_handle, topic, errorCode);
+        Control(h => LibrdkafkaNative.MockTopicSetError(h, topic, errorCode));
     }
 
     /// <summary>
@@ -182,7 +181,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ThrowIfDisposed();
-        Check(LibrdkafkaNative.MockPartitionSetLeader(_handle, topic, partition, brokerId),
+        Check(Control(h => LibrdkafkaNative.MockPartitionSetLeader(h, topic, partition, brokerId)),
             $"Setting the leader of '{topic}' [{partition}] to broker {brokerId}");
     }
 
@@ -195,7 +194,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ThrowIfDisposed();
-        Check(LibrdkafkaNative.MockPartitionSetFollower(_handle, topic, partition, brokerId),
+        Check(Control(h => LibrdkafkaNative.MockPartitionSetFollower(h, topic, partition, brokerId)),
             $"Setting the follower of '{topic}' [{partition}] to broker {brokerId}");
     }
 
@@ -208,20 +207,21 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ThrowIfDisposed();
-        Check(LibrdkafkaNative.MockPartitionSetFollowerWatermarks(_handle, topic, partition, lowWatermark, highWatermark),
+        Check(Control(h => LibrdkafkaNative.MockPartitionSetFollowerWatermarks(h, topic, partition, lowWatermark, highWatermark)),
             $"Setting the follower watermarks of '{topic}' [{partition}]");
     }
 
     /// <summary>
     /// Takes a broker down: it closes every open connection and refuses new ones (connect gets ECONNREFUSED),
-    /// keeping its port. Partition leadership does not move; Metadata still lists the broker.
+    /// keeping its port. Metadata responses stop listing the broker, but partition leadership does not move: partitions
+    /// it leads still name it as their leader.
     /// </summary>
     /// <param name="brokerId">The broker, or -1 for every broker.</param>
     /// <exception cref="MockKafkaClusterException">No such broker (BROKER_NOT_AVAILABLE).</exception>
     public void SetBrokerDown(int brokerId)
     {
         ThrowIfDisposed();
-        Check(LibrdkafkaNative.MockBrokerSetDown(_handle, brokerId), $"Setting broker {brokerId} down");
+        Check(Control(h => LibrdkafkaNative.MockBrokerSetDown(h, brokerId)), $"Setting broker {brokerId} down");
     }
 
     /// <summary>Brings a broker taken down by <see cref="SetBrokerDown"/> back: it accepts connections again on the same port.</summary>
@@ -230,7 +230,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     public void SetBrokerUp(int brokerId)
     {
         ThrowIfDisposed();
-        Check(LibrdkafkaNative.MockBrokerSetUp(_handle, brokerId), $"Setting broker {brokerId} up");
+        Check(Control(h => LibrdkafkaNative.MockBrokerSetUp(h, brokerId)), $"Setting broker {brokerId} up");
     }
 
     /// <summary>Delays every response of a broker by <paramref name="rtt"/> (millisecond resolution); zero removes the delay.</summary>
@@ -241,7 +241,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     {
         int milliseconds = ToMilliseconds(rtt, nameof(rtt));
         ThrowIfDisposed();
-        Check(LibrdkafkaNative.MockBrokerSetRtt(_handle, brokerId, milliseconds), $"Setting the RTT of broker {brokerId}");
+        Check(Control(h => LibrdkafkaNative.MockBrokerSetRtt(h, brokerId, milliseconds)), $"Setting the RTT of broker {brokerId}");
     }
 
     /// <summary>Sets the rack Metadata reports for a broker (null for none).</summary>
@@ -251,7 +251,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     public void SetBrokerRack(int brokerId, string? rack)
     {
         ThrowIfDisposed();
-        Check(LibrdkafkaNative.MockBrokerSetRack(_handle, brokerId, rack), $"Setting the rack of broker {brokerId}");
+        Check(Control(h => LibrdkafkaNative.MockBrokerSetRack(h, brokerId, rack)), $"Setting the rack of broker {brokerId}");
     }
 
     /// <summary>
@@ -286,7 +286,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
         ThrowIfDisposed();
         lock (_brokersGate)
         {
-            Check(LibrdkafkaNative.MockBrokerAdd(_handle, brokerId), $"Adding broker {brokerId}");
+            Check(Control(h => LibrdkafkaNative.MockBrokerAdd(h, brokerId)), $"Adding broker {brokerId}");
             _brokerIds.Add(brokerId);
             _brokerIds.Sort();
             _brokerIdsSnapshot = [.. _brokerIds];
@@ -303,10 +303,11 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
         ThrowIfDisposed();
         lock (_brokersGate)
         {
-            Check(LibrdkafkaNative.MockBrokerDecommission(_handle, brokerId), $"Decommissioning broker {brokerId}");
+            Check(Control(h => LibrdkafkaNative.MockBrokerDecommission(h, brokerId)), $"Decommissioning broker {brokerId}");
             _brokerIds.Remove(brokerId);
             _listeners.Remove(brokerId);
             _brokerIdsSnapshot = [.. _brokerIds];
+            _handle.Nudger.SetPorts(_listeners.Values.Select(l => l.Port));
         }
     }
 
@@ -323,7 +324,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(keyType);
         ArgumentNullException.ThrowIfNull(key);
         ThrowIfDisposed();
-        Check(LibrdkafkaNative.MockCoordinatorSet(_handle, keyType, key, brokerId), $"Setting the {keyType} coordinator of '{key}' to broker {brokerId}");
+        Check(Control(h => LibrdkafkaNative.MockCoordinatorSet(h, keyType, key, brokerId)), $"Setting the {keyType} coordinator of '{key}' to broker {brokerId}");
     }
 
     /// <summary>
@@ -338,7 +339,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     public void SetApiVersion(short apiKey, short minVersion, short maxVersion)
     {
         ThrowIfDisposed();
-        Check(LibrdkafkaNative.MockSetApiVersion(_handle, apiKey, minVersion, maxVersion), $"Setting the versions of API {apiKey} to {minVersion}-{maxVersion}");
+        Check(Control(h => LibrdkafkaNative.MockSetApiVersion(h, apiKey, minVersion, maxVersion)), $"Setting the versions of API {apiKey} to {minVersion}-{maxVersion}");
     }
 
     /// <summary>
@@ -397,8 +398,10 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// </summary>
     /// <exception cref="MockKafkaClusterException">No such broker (_UNKNOWN_BROKER).</exception>
     /// <exception cref="PlatformNotSupportedException">On Apple arm64, where the variadic native function cannot be called.</exception>
-    public void PushBrokerRequestErrorRtts(int brokerId, short apiKey, params ReadOnlySpan<(short ErrorCode, TimeSpan Rtt)> errors)
+    public void PushBrokerRequestErrorRtts(int brokerId, short apiKey, params (short ErrorCode, TimeSpan Rtt)[] errors)
     {
+        ArgumentNullException.ThrowIfNull(errors);
+
         // See LibrdkafkaNative.MockBrokerPushRequestErrorRtt: a fixed prototype for a variadic function.
         Architecture arch = RuntimeInformation.ProcessArchitecture;
         if (!(arch == Architecture.X64 || (arch == Architecture.Arm64 && !OperatingSystem.IsMacOS())))
@@ -569,6 +572,23 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
             {
                 throw new ArgumentOutOfRangeException(nameof(brokerId), brokerId, $"No broker {brokerId}; the brokers are {string.Join(", ", _brokerIds)}.");
             }
+        }
+    }
+
+    // Calls librdkafka serves on the mock thread (rd_kafka_op_req), with the wake-up workaround.
+    private int Control(Func<MockClusterHandle, int> call)
+    {
+        using (_handle.Nudger.Arm())
+        {
+            return call(_handle);
+        }
+    }
+
+    private void Control(Action<MockClusterHandle> call)
+    {
+        using (_handle.Nudger.Arm())
+        {
+            call(_handle);
         }
     }
 

@@ -23,6 +23,9 @@ internal sealed class MockClusterHandle : SafeHandle
     /// <inheritdoc />
     public override bool IsInvalid => handle == 0;
 
+    /// <summary>Wakes the mock thread during calls it serves; see <see cref="MockThreadNudger"/>.</summary>
+    internal MockThreadNudger Nudger { get; } = new();
+
     /// <summary>Creates the librdkafka handle and a mock cluster of <paramref name="brokerCount"/> brokers on it.</summary>
     internal static unsafe MockClusterHandle Create(int brokerCount, NativeLogSink logSink)
     {
@@ -82,7 +85,11 @@ internal sealed class MockClusterHandle : SafeHandle
     protected override bool ReleaseHandle()
     {
         // The cluster first: it runs on the rd_kafka_t, and both may still log through the sink.
-        LibrdkafkaNative.MockClusterDestroy(handle);
+        using (Nudger.Arm())
+        {
+            LibrdkafkaNative.MockClusterDestroy(handle);
+        }
+
         LibrdkafkaNative.Destroy(_kafkaHandle);
         _kafkaHandle = 0;
         if (_logSink.IsAllocated)
