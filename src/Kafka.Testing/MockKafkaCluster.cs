@@ -32,9 +32,11 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     private readonly Lock _brokersGate = new();
     private readonly Dictionary<int, (string Host, int Port)> _listeners;
     private readonly List<int> _brokerIds;
+    private readonly Dictionary<int, TcpProxy>? _versionProxies;
+    private volatile bool _proxyTracking;
     private int[] _brokerIdsSnapshot;
 
-    private MockKafkaCluster(MockClusterHandle handle, string bootstrapServers)
+    private MockKafkaCluster(MockClusterHandle handle, string bootstrapServers, bool recordApiVersions)
     {
         _handle = handle;
         BootstrapServers = bootstrapServers;
@@ -42,6 +44,15 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
         _brokerIds = [.. _listeners.Keys.Order()];
         _brokerIdsSnapshot = [.. _brokerIds];
         _handle.Nudger.SetPorts(_listeners.Values.Select(l => l.Port));
+        if (recordApiVersions)
+        {
+            _versionProxies = [];
+            foreach (var (id, listener) in _listeners)
+            {
+                _versionProxies[id] = new TcpProxy(listener.Host, listener.Port, recordKafkaRequests: true) { BrokerId = id };
+            }
+            BootstrapServers = string.Join(',', _brokerIds.Select(id => _versionProxies[id].Address));
+        }
     }
 
     /// <summary>
@@ -87,10 +98,15 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// Receives librdkafka's log lines (mock broker errors, such as a request with an unsupported version).
     /// Without one, errors are written to standard error and nothing else is shown.
     /// </param>
+    /// <param name="recordApiVersions">
+    /// Put a recording <see cref="TcpProxy"/> in front of each broker and advertise it, so that request tracking
+    /// also records each request's API version (<see cref="MockRequest.ApiVersion"/>), which librdkafka's own
+    /// tracking does not. <see cref="BootstrapServers"/> and <see cref="GetBrokerAddress"/> then name the proxies.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="brokerCount"/> is less than 1.</exception>
     /// <exception cref="DllNotFoundException">No librdkafka build loads; the message lists every file tried and why.</exception>
     /// <exception cref="MockKafkaClusterException">librdkafka could not create the cluster.</exception>
-    public static MockKafkaCluster Start(int brokerCount = 3, ILogger? logger = null)
+    public static MockKafkaCluster Start(int brokerCount = 3, ILogger? logger = null, bool recordApiVersions = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokerCount, 1);
         LibrdkafkaLoader.EnsureLoaded();
@@ -105,7 +121,15 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
                     ?? throw new MockKafkaClusterException("rd_kafka_mock_cluster_bootstraps returned no address list.");
             }
 
-            return new MockKafkaCluster(handle, bootstrapServers);
+            var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions);
+            if (recordApiVersions)
+            {
+                foreach (var (id, proxy) in cluster._versionProxies!)
+                {
+                    cluster.SetBrokerHostPort(id, "127.0.0.1", proxy.Port);
+                }
+            }
+            return cluster;
         }
         catch
         {
@@ -123,6 +147,10 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// where it listens, only Metadata responses do.</exception>
     public string GetBrokerAddress(int brokerId)
     {
+        if (_versionProxies is not null && _versionProxies.TryGetValue(brokerId, out var proxy))
+        {
+            return proxy.Address;
+        }
         (string host, int port) = GetListener(brokerId);
         return host + ":" + port.ToString(CultureInfo.InvariantCulture);
     }
@@ -130,7 +158,8 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// <summary>The TCP port broker <paramref name="brokerId"/> listens on; see <see cref="GetBrokerAddress"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">No such broker.</exception>
     /// <exception cref="InvalidOperationException">The broker was added by <see cref="AddBroker"/>.</exception>
-    public int GetBrokerPort(int brokerId) => GetListener(brokerId).Port;
+    public int GetBrokerPort(int brokerId) =>
+        _versionProxies is not null && _versionProxies.TryGetValue(brokerId, out var proxy) ? proxy.Port : GetListener(brokerId).Port;
 
     /// <summary>
     /// Creates a topic (the mock brokers do not serve the CreateTopics API). Replicas are spread over the brokers,
@@ -430,6 +459,14 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     {
         ThrowIfDisposed();
         LibrdkafkaNative.MockStartRequestTracking(_handle);
+        if (_versionProxies is not null)
+        {
+            foreach (var proxy in _versionProxies.Values)
+            {
+                proxy.ClearRequests();
+            }
+            _proxyTracking = true;
+        }
     }
 
     /// <summary>Stops recording requests. librdkafka also clears the recorded requests at this point.</summary>
@@ -437,6 +474,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     {
         ThrowIfDisposed();
         LibrdkafkaNative.MockStopRequestTracking(_handle);
+        _proxyTracking = false;
     }
 
     /// <summary>Forgets the requests recorded so far; recording continues if it was on.</summary>
@@ -444,6 +482,13 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     {
         ThrowIfDisposed();
         LibrdkafkaNative.MockClearRequests(_handle);
+        if (_versionProxies is not null)
+        {
+            foreach (var proxy in _versionProxies.Values)
+            {
+                proxy.ClearRequests();
+            }
+        }
     }
 
     /// <summary>
@@ -453,6 +498,15 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     public IReadOnlyList<MockRequest> GetRequests()
     {
         ThrowIfDisposed();
+        if (_versionProxies is not null)
+        {
+            // The proxies saw every request on the wire, version included.
+            return !_proxyTracking
+                ? []
+                : [.. _versionProxies.Values
+                    .SelectMany(p => p.Requests.Select(r => new MockRequest(p.BrokerId, r.ApiKey, r.Timestamp) { ApiVersion = r.ApiVersion }))
+                    .OrderBy(r => r.Timestamp)];
+        }
         unsafe
         {
             nuint count;
@@ -489,7 +543,17 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Shuts the brokers down (closing every client connection) and frees the native cluster. Safe to call more than once.</summary>
-    public void Dispose() => _handle.Dispose();
+    public void Dispose()
+    {
+        _handle.Dispose();
+        if (_versionProxies is not null)
+        {
+            foreach (var proxy in _versionProxies.Values)
+            {
+                proxy.Dispose();
+            }
+        }
+    }
 
     /// <summary>Like <see cref="Dispose"/>; the native shutdown takes a few milliseconds and runs synchronously.</summary>
     public ValueTask DisposeAsync()

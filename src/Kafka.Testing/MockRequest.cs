@@ -11,5 +11,12 @@ namespace Kafka.Testing;
 /// when the requests are read, so it is exact relative to other requests and to <see cref="System.Diagnostics.Stopwatch"/>,
 /// and as accurate as the system clock otherwise.
 /// </param>
-/// <remarks>librdkafka 2.16 does not record the request's API version, so it is not available here.</remarks>
-public sealed record MockRequest(int BrokerId, short ApiKey, DateTimeOffset Timestamp);
+/// <remarks>librdkafka 2.16 does not record the request's API version; start the cluster with <c>recordApiVersions</c> to have it.</remarks>
+public sealed record MockRequest(int BrokerId, short ApiKey, DateTimeOffset Timestamp)
+{
+    /// <summary>
+    /// The request's API version, when the cluster was started with <c>recordApiVersions</c>; otherwise
+    /// <see langword="null"/> (librdkafka does not record it).
+    /// </summary>
+    public short? ApiVersion { get; init; }
+}

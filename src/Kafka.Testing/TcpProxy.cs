@@ -11,7 +11,7 @@ namespace Kafka.Testing;
 /// Put it in front of a <see cref="MockKafkaCluster"/> broker with <c>SetBrokerHostPort</c> so the cluster
 /// advertises the proxy's port.
 /// </summary>
-public sealed class TcpProxy : IAsyncDisposable
+public sealed class TcpProxy : IAsyncDisposable, IDisposable
 {
     private readonly TcpListener _listener;
     private readonly string _targetHost;
@@ -42,6 +42,9 @@ public sealed class TcpProxy : IAsyncDisposable
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
+
+    /// <summary>The broker this proxy stands for, when it stands for one (-1 otherwise).</summary>
+    public int BrokerId { get; init; } = -1;
 
     /// <summary>The loopback port the proxy listens on.</summary>
     public int Port { get; }
@@ -147,7 +150,8 @@ public sealed class TcpProxy : IAsyncDisposable
             _requests.Enqueue(new ProxiedRequest(
                 BinaryPrimitives.ReadInt16BigEndian(frame),
                 BinaryPrimitives.ReadInt16BigEndian(frame.AsSpan(2)),
-                BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(4))));
+                BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(4)),
+                DateTimeOffset.UtcNow));
             await to.WriteAsync(size, token).ConfigureAwait(false);
             await to.WriteAsync(frame, token).ConfigureAwait(false);
         }
@@ -166,6 +170,18 @@ public sealed class TcpProxy : IAsyncDisposable
             read += n;
         }
         return true;
+    }
+
+    /// <summary>Stops listening and closes every connection, without waiting for the accept loop to end.</summary>
+    public void Dispose()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+        _stop.Cancel();
+        _listener.Stop();
+        CutAllConnections();
     }
 
     /// <summary>Stops listening and closes every connection.</summary>

@@ -36,70 +36,60 @@ public sealed class ConnectionTests
         Assert.That(client.Brokers[1].IsConnected, Is.True);
     }
 
-    /// <summary>
-    /// A one-broker cluster whose traffic all goes through a proxy that records each request's API key and
-    /// version from the wire (librdkafka's own tracking does not record versions).
-    /// </summary>
-    private static (MockKafkaCluster Cluster, TcpProxy Proxy) RecordedCluster()
+    /// <summary>A one-broker cluster that records each request's API version (through a proxy in front of the broker).</summary>
+    private static MockKafkaCluster RecordedCluster()
     {
-        var cluster = MockKafkaCluster.Start(1);
-        var proxy = new TcpProxy("127.0.0.1", cluster.GetBrokerPort(1), recordKafkaRequests: true);
-        cluster.SetBrokerHostPort(1, "127.0.0.1", proxy.Port);
-        return (cluster, proxy);
+        var cluster = MockKafkaCluster.Start(1, recordApiVersions: true);
+        cluster.StartRequestTracking();
+        return cluster;
     }
 
-    private static IEnumerable<short> Versions(TcpProxy proxy, short apiKey) =>
-        proxy.Requests.Where(r => r.ApiKey == apiKey).Select(r => r.ApiVersion);
+    private static IEnumerable<short> Versions(MockKafkaCluster cluster, short apiKey) =>
+        cluster.GetRequests().Where(r => r.ApiKey == apiKey).Select(r => r.ApiVersion!.Value);
 
     [Test]
     public async Task A_broker_limited_to_older_versions_is_spoken_to_in_those_versions()
     {
-        var (cluster, proxy) = RecordedCluster();
-        await using var _ = cluster;
-        await using var __ = proxy;
+        await using var cluster = RecordedCluster();
         cluster.CreateTopic("old", partitions: 1);
         cluster.SetApiVersion(3, 0, 4);  // Metadata up to v4
         cluster.SetApiVersion(2, 0, 2);  // ListOffsets up to v2
-        await using var client = NewClient(proxy.Address);
+        await using var client = NewClient(cluster);
 
         await client.UpdateClusterAsync(Timeout());
         await client.Topics["old"].Partitions[0].LatestAvailableOffsetAsync(Timeout());
 
-        Assert.That(Versions(proxy, 3), Is.Not.Empty.And.All.EqualTo(4));
-        Assert.That(Versions(proxy, 2), Is.Not.Empty.And.All.EqualTo(2));
+        Assert.That(Versions(cluster, 3), Is.Not.Empty.And.All.EqualTo(4));
+        Assert.That(Versions(cluster, 2), Is.Not.Empty.And.All.EqualTo(2));
     }
 
     [Test]
     public async Task The_newest_versions_both_sides_speak_are_used_by_default()
     {
-        var (cluster, proxy) = RecordedCluster();
-        await using var _ = cluster;
-        await using var __ = proxy;
+        await using var cluster = RecordedCluster();
         cluster.CreateTopic("new", partitions: 1);
-        await using var client = NewClient(proxy.Address);
+        await using var client = NewClient(cluster);
 
         await client.UpdateClusterAsync(Timeout());
         await client.Topics["new"].Partitions[0].EarliestAvailableOffsetAsync(Timeout());
 
-        Assert.That(Versions(proxy, 18).First(), Is.EqualTo(3), "ApiVersions asked at v3 first");
-        Assert.That(Versions(proxy, 3), Is.Not.Empty.And.All.EqualTo(12), "Metadata v12");
-        Assert.That(Versions(proxy, 2), Is.Not.Empty.And.All.EqualTo(7), "ListOffsets v7");
+        Assert.That(Versions(cluster, 18).First(), Is.EqualTo(3), "ApiVersions asked at v3 first");
+        Assert.That(Versions(cluster, 3), Is.Not.Empty.And.All.EqualTo(12), "Metadata v12");
+        Assert.That(Versions(cluster, 2), Is.Not.Empty.And.All.EqualTo(7), "ListOffsets v7");
     }
 
     [Test]
     public async Task A_broker_that_answers_ApiVersions_v3_with_an_error_and_no_list_is_asked_again_at_v0()
     {
         // librdkafka 2.16's mock speaks ApiVersions 0-2 and answers v3 with UNSUPPORTED_VERSION and an empty list.
-        var (cluster, proxy) = RecordedCluster();
-        await using var _ = cluster;
-        await using var __ = proxy;
-        await using var client = NewClient(proxy.Address);
+        await using var cluster = RecordedCluster();
+        await using var client = NewClient(cluster);
 
         await client.UpdateClusterAsync(Timeout());
 
-        Assert.That(Versions(proxy, 18).Take(2), Is.EqualTo(new short[] { 3, 0 }));
+        Assert.That(Versions(cluster, 18).Take(2), Is.EqualTo(new short[] { 3, 0 }));
         Assert.That(client.Brokers, Has.Count.EqualTo(1));
-        Assert.That(Versions(proxy, 3), Is.Not.Empty.And.All.EqualTo(12), "the v0 answer's table is used as it is");
+        Assert.That(Versions(cluster, 3), Is.Not.Empty.And.All.EqualTo(12), "the v0 answer's table is used as it is");
     }
 
     [Test]
@@ -140,29 +130,25 @@ public sealed class ConnectionTests
     [Test]
     public async Task An_explicit_broker_version_caps_the_versions_used()
     {
-        var (cluster, proxy) = RecordedCluster();
-        await using var _ = cluster;
-        await using var __ = proxy;
-        await using var client = NewClient(proxy.Address, o => o.BrokerVersion = "1.0.0");
+        await using var cluster = RecordedCluster();
+        await using var client = NewClient(cluster, o => o.BrokerVersion = "1.0.0");
 
         await client.UpdateClusterAsync(Timeout());
 
         // Kafka 1.0 spoke Metadata up to v5.
-        Assert.That(Versions(proxy, 3), Is.Not.Empty.And.All.EqualTo(5));
+        Assert.That(Versions(cluster, 3), Is.Not.Empty.And.All.EqualTo(5));
     }
 
     [Test]
     public async Task A_broker_version_that_cannot_be_asked_uses_its_release_table()
     {
-        var (cluster, proxy) = RecordedCluster();
-        await using var _ = cluster;
-        await using var __ = proxy;
-        await using var client = NewClient(proxy.Address, o => o.BrokerVersion = "0.9.0");
+        await using var cluster = RecordedCluster();
+        await using var client = NewClient(cluster, o => o.BrokerVersion = "0.9.0");
 
         await client.UpdateClusterAsync(Timeout());
 
-        Assert.That(Versions(proxy, 18), Is.Empty, "0.9 brokers cannot be asked for their versions");
-        Assert.That(Versions(proxy, 3), Is.Not.Empty.And.All.EqualTo(0));
+        Assert.That(Versions(cluster, 18), Is.Empty, "0.9 brokers cannot be asked for their versions");
+        Assert.That(Versions(cluster, 3), Is.Not.Empty.And.All.EqualTo(0));
         Assert.That(client.Brokers, Has.Count.EqualTo(1));
     }
 

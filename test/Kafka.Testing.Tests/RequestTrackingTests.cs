@@ -33,6 +33,29 @@ public class RequestTrackingTests
     }
 
     [Test]
+    public async Task With_recordApiVersions_requests_carry_broker_key_and_the_version_seen_on_the_wire()
+    {
+        using var cluster = MockKafkaCluster.Start(2, recordApiVersions: true);
+        cluster.SetApiVersion(Produce, 3, 7);
+        cluster.CreateTopic("versions", 1);
+        cluster.SetPartitionLeader("versions", 0, 2);
+        cluster.StartRequestTracking();
+        using var producer = Peer.Producer(cluster);
+
+        await Peer.ProduceAsync(producer, "versions", "one");
+
+        var requests = cluster.GetRequests();
+        var produce = requests.Single(r => r.ApiKey == Produce);
+        Assert.That(produce.BrokerId, Is.EqualTo(2));
+        Assert.That(produce.ApiVersion, Is.EqualTo(7), "Confluent.Kafka uses the highest version the broker allows");
+        Assert.That(requests.Where(r => r.ApiKey == Metadata).Select(r => r.ApiVersion), Is.All.Not.Null);
+        Assert.That(cluster.BootstrapServers, Does.Contain(cluster.GetBrokerAddress(1)));
+
+        cluster.StopRequestTracking();
+        Assert.That(cluster.GetRequests(), Is.Empty);
+    }
+
+    [Test]
     public void GetRequests_is_empty_until_tracking_starts_and_Clear_and_Stop_forget_requests()
     {
         using var cluster = MockKafkaCluster.Start();
