@@ -281,6 +281,10 @@ internal sealed class RecordSetReader : IDisposable
             record = default;
             return false;
         }
+        if (_recordPosition == _records.Length)
+        {
+            throw Malformed($"the batch declares {_batch.RecordCount} records but holds {_batch.RecordCount - _recordsLeft}");
+        }
         var span = _records.Span;
         var prefix = new KafkaReader(span[_recordPosition..]);
         var length = prefix.ReadVarInt();
