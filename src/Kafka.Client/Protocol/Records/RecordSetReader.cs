@@ -77,7 +77,8 @@ internal sealed class RecordSetReader : IDisposable
 
     /// <summary>
     /// The full size the ignored trailing entry declared, or -1 when not even its length was there; a consumer
-    /// whose fetch returned nothing else needs a fetch size at least this large.
+    /// whose fetch returned nothing else needs a fetch size at least this large. It comes from the broker
+    /// unchecked: bound it before acting on it.
     /// </summary>
     public long TruncatedEntrySize { get; private set; } = -1;
 
@@ -513,7 +514,8 @@ internal sealed class RecordSetReader : IDisposable
     {
         if (!_spare.TryPop(out var buffer))
         {
-            buffer = new KafkaWriter(64 * 1024);
+            // Small to start: buffers grow to their batch's size once and are kept for the next Reset.
+            buffer = new KafkaWriter(16 * 1024);
         }
         _buffers.Add(buffer);
         return buffer;
