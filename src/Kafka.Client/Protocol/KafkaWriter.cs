@@ -272,6 +272,15 @@ internal sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
         BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(position, 4), value);
     }
 
+    public void PatchInt64(int position, long value)
+    {
+        if ((uint)position > (uint)(_position - 8))
+        {
+            throw new ArgumentOutOfRangeException(nameof(position));
+        }
+        BinaryPrimitives.WriteInt64BigEndian(_buffer.AsSpan(position, 8), value);
+    }
+
     /// <summary>The bytes written from <paramref name="start"/> to the current position.</summary>
     public ReadOnlySpan<byte> WrittenSince(int start) => _buffer.AsSpan(start, _position - start);
 }
