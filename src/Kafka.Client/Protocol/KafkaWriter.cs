@@ -272,6 +272,15 @@ internal sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
         BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(position, 4), value);
     }
 
+    public void PatchInt16(int position, short value)
+    {
+        if ((uint)position > (uint)(_position - 2))
+        {
+            throw new ArgumentOutOfRangeException(nameof(position));
+        }
+        BinaryPrimitives.WriteInt16BigEndian(_buffer.AsSpan(position, 2), value);
+    }
+
     public void PatchInt64(int position, long value)
     {
         if ((uint)position > (uint)(_position - 8))
