@@ -58,6 +58,9 @@ public sealed partial class Cluster
 
     internal IReadOnlyList<Broker> Seeds => _seeds;
 
+    /// <summary>Cancelled when the client is disposed (producers stop with it).</summary>
+    internal CancellationToken Lifetime => _lifetime;
+
     /// <summary>
     /// Refreshes brokers and topics from any broker that answers: the known brokers first, in random order, then
     /// the seed hosts, in random order. Concurrent calls share one refresh.

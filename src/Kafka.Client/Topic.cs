@@ -51,6 +51,32 @@ public sealed class Topic
     public Task<IReadOnlyDictionary<int, long>> FetchOffsetLimitsAsync(DateTimeOffset timestamp, CancellationToken cancellationToken = default) =>
         Cluster.Offsets.ListAsync(this, _partitions.Keys, timestamp.ToUnixTimeMilliseconds(), cancellationToken);
 
+    /// <summary>
+    /// Creates a producer for this topic (pykafka's <c>get_producer()</c>); it starts at once. Dispose it to deliver
+    /// what is still queued.
+    /// </summary>
+    /// <param name="options">The producer's settings; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
+    public Producer GetProducer(ProducerOptions? options = null) => new(this, options ?? new ProducerOptions());
+
+    /// <summary>
+    /// Creates a producer whose <see cref="Producer.Produce"/> waits for each message's delivery (pykafka's
+    /// <c>get_sync_producer()</c>): <paramref name="options"/> with <see cref="ProducerOptions.Sync"/> set.
+    /// </summary>
+    public Producer GetSyncProducer(ProducerOptions? options = null)
+    {
+        var sync = options?.Clone() ?? new ProducerOptions();
+        sync.Sync = true;
+        return new Producer(this, sync);
+    }
+
+    /// <summary>
+    /// Creates a producer of typed keys and values (pykafka's <c>serializer</c>): each is serialized straight into the
+    /// batch buffer's staging area, with no intermediate arrays.
+    /// </summary>
+    public Producer<TKey, TValue> GetProducer<TKey, TValue>(ISerializer<TKey> keySerializer, ISerializer<TValue> valueSerializer, ProducerOptions? options = null) =>
+        new(GetProducer(options), keySerializer, valueSerializer);
+
     /// <summary>Applies newer metadata: partitions added, removed, or re-pointed to their current brokers.</summary>
     internal void Update(MetadataTopic metadata, IReadOnlyDictionary<int, Broker> brokers)
     {

@@ -1,0 +1,156 @@
+using Kafka.Client.Protocol;
+
+namespace Kafka.Client.Internal.Producing;
+
+/// <summary>
+/// The produce loop of one broker (franz-go's sink): woken when a partition that broker leads has a batch ready (or a
+/// linger or backoff deadline passes, or a request completes), it gathers ready batches into one produce request and
+/// sends it on the broker's produce connection, without waiting for the answer, up to the in-flight limit. Responses
+/// are handled as they arrive; the loop never blocks on I/O.
+/// </summary>
+internal sealed class BrokerSender
+{
+    private readonly ProducerEngine _engine;
+    private readonly AsyncSignal _signal = new();
+    private readonly ITimer _timer;
+    private Task _loop = Task.CompletedTask;
+    private long _armedFor = long.MaxValue;
+    private int _inFlight;
+
+    public BrokerSender(ProducerEngine engine, int brokerId)
+    {
+        _engine = engine;
+        BrokerId = brokerId;
+        _timer = engine.Time.CreateTimer(static s => ((BrokerSender)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public int BrokerId { get; }
+
+    /// <summary>Where the next scan of the partitions starts, so that no partition always comes last.</summary>
+    public int NextStart { get; set; }
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public void Start() => _loop = Task.Run(RunAsync);
+
+    public void Signal() => _signal.Set();
+
+    private void OnTimer()
+    {
+        Volatile.Write(ref _armedFor, long.MaxValue);
+        _signal.Set();
+    }
+
+    private async Task RunAsync()
+    {
+        while (true)
+        {
+            await _signal.WaitAsync().ConfigureAwait(false);
+            if (_engine.Lifetime.IsCancellationRequested)
+            {
+                return;
+            }
+            try
+            {
+                Drain();
+            }
+            catch (Exception ex)
+            {
+                ProducerLog.LoopError(_engine.Logger, ex, $"broker {BrokerId} sender", _engine.TopicName);
+                Arm(_engine.Now + _engine.Ticks(_engine.Options.RetryBackoff));
+            }
+        }
+    }
+
+    private void Drain()
+    {
+        while (Volatile.Read(ref _inFlight) < _engine.MaxInFlight && _engine.CanSend && !_engine.IsStopped)
+        {
+            var now = _engine.Now;
+            var nextWake = long.MaxValue;
+            var batches = _engine.Collect(this, now, ref nextWake, out var broker);
+            if (batches is null)
+            {
+                Arm(nextWake);
+                return;
+            }
+            Interlocked.Increment(ref _inFlight);
+            _engine.RequestStarted();
+            _ = SendAsync(broker!, batches);
+            if (nextWake != long.MaxValue && nextWake > now)
+            {
+                Arm(nextWake);
+            }
+        }
+    }
+
+    private void Arm(long deadline)
+    {
+        if (deadline == long.MaxValue || deadline >= Volatile.Read(ref _armedFor))
+        {
+            return;
+        }
+        Volatile.Write(ref _armedFor, deadline);
+        var due = _engine.ToTimeSpan(Math.Max(0, deadline - _engine.Now));
+        _timer.Change(due, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task SendAsync(Broker broker, List<(PartitionQueue Queue, ProducerBatch Batch)> batches)
+    {
+        try
+        {
+            ProduceResponse? response;
+            try
+            {
+                var request = _engine.BuildRequest(batches);
+                var token = _engine.Lifetime;
+                var connection = await broker.GetConnectionAsync(ConnectionKind.Produce, token).ConfigureAwait(false);
+                var version = connection.Versions.Negotiate(KnownApis.Produce);
+                CheckFormat(version);
+                response = await connection.SendAsync(request, version, _engine.RequestTimeout, token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                _engine.OnRequestFailed(BrokerId, batches, ex);
+                return;
+            }
+            _engine.OnResponse(BrokerId, batches, response);
+        }
+        catch (Exception ex)
+        {
+            ProducerLog.LoopError(_engine.Logger, ex, $"broker {BrokerId} response", _engine.TopicName);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+            _engine.RequestDone();
+            _signal.Set();
+        }
+    }
+
+    /// <summary>The batches were built for one record format; the negotiated version must carry it.</summary>
+    private void CheckFormat(short version)
+    {
+        var v2 = _engine.Magic == Protocol.Records.RecordBatchFormat.MagicV2;
+        if (v2 && version < 3)
+        {
+            throw new KafkaVersionException(
+                $"Broker {BrokerId} speaks Produce up to v{version}, which cannot carry record batch v2: it predates Kafka 0.11. Set BrokerVersion to its release to produce legacy message sets.");
+        }
+        if (!v2 && version >= 3)
+        {
+            throw new KafkaVersionException($"Produce v{version} carries record batch v2, but BrokerVersion asked for magic {_engine.Magic} message sets.");
+        }
+        if (_engine.Options.Compression == CompressionType.Zstd && version < 7)
+        {
+            throw new KafkaVersionException($"Broker {BrokerId} speaks Produce up to v{version}; zstd-compressed batches need v7 (Kafka 2.1).");
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        _signal.Set();
+        await _loop.ConfigureAwait(false);
+        await _timer.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,21 @@
+namespace Kafka.Client.Internal.Producing;
+
+/// <summary>
+/// What a batch remembers of a message that someone waits to hear about: a <see cref="Producer.ProduceAsync"/>
+/// awaiter, or a delivery report for the channel. Messages nobody waits for have no slot.
+/// </summary>
+internal struct MessageSlot
+{
+    /// <summary>The record's index in its batch (its offset is the batch's base offset plus this).</summary>
+    public int Index;
+
+    /// <summary>The record's create time, in Unix milliseconds.</summary>
+    public long Timestamp;
+
+    /// <summary>The awaiter's completion, or null for a report to the channel.</summary>
+    public DeliveryCompletion? Completion;
+
+    public ReadOnlyMemory<byte>? Key;
+
+    public ReadOnlyMemory<byte>? Value;
+}

@@ -1,0 +1,234 @@
+using System.Threading.Channels;
+using Kafka.Client.Internal.Producing;
+
+namespace Kafka.Client;
+
+/// <summary>
+/// Produces messages to one topic (pykafka's <c>Producer</c>), from <see cref="Topic.GetProducer"/>. Messages are
+/// copied into per-partition batches as they are produced and sent in the background, one produce request per broker
+/// at a time (up to five with idempotence), retried on transient errors in order, and each ends delivered or failed
+/// with a reason. Thread-safe: share one producer per topic.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var producer = topic.GetProducer(new ProducerOptions { Compression = CompressionType.Lz4 });
+/// DeliveryReport report = await producer.ProduceAsync(value, key, cancellationToken: ct); // partition, offset
+/// producer.Produce(otherValue);    // fire-and-forget: returns once queued
+/// await producer.FlushAsync(ct);   // everything queued is delivered or failed
+/// </code>
+/// </example>
+/// <remarks>
+/// <para>
+/// Producing allocates nothing per message: the bytes are copied into the batch buffer before the call returns (so
+/// the caller may reuse its buffers at once), and <see cref="ProduceAsync"/> returns a <see cref="ValueTask{TResult}"/>
+/// backed by a pooled completion. Such a task must be awaited exactly once (or turned into a Task with AsTask).
+/// </para>
+/// <para>
+/// Dispose the producer to deliver what is queued: disposing waits up to <see cref="ProducerOptions.PendingTimeout"/>,
+/// then fails what is left. Disposing the <see cref="KafkaClient"/> stops its producers at once.
+/// </para>
+/// </remarks>
+public sealed class Producer : IAsyncDisposable
+{
+    [ThreadStatic]
+    private static ManualResetEventSlim? t_syncSignal;
+
+    private readonly ProducerEngine _engine;
+    private readonly bool _reports;
+
+    internal Producer(Topic topic, ProducerOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = ProducerOptionsValidator.Validate(options);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(
+                $"Invalid producer options:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", errors)}", nameof(options));
+        }
+        Topic = topic;
+        Options = options.Clone();
+        _reports = Options.DeliveryReports;
+        _engine = new ProducerEngine(topic, Options, timeProvider ?? topic.Cluster.Settings.TimeProvider);
+    }
+
+    /// <summary>The topic this producer writes to.</summary>
+    public Topic Topic { get; }
+
+    /// <summary>The options this producer was created with (a copy).</summary>
+    public ProducerOptions Options { get; }
+
+    /// <summary>
+    /// The outcome of every message sent with <see cref="Produce"/>, in completion order (pykafka's
+    /// <c>get_delivery_report()</c>), when <see cref="ProducerOptions.DeliveryReports"/> is on. A message keeps its place
+    /// in the queue until its report is read. The channel completes when the producer is disposed.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Delivery reports are off.</exception>
+    public ChannelReader<DeliveryReport> DeliveryReports =>
+        _engine.Reports ?? throw new InvalidOperationException("Delivery reports are off: set ProducerOptions.DeliveryReports to read them.");
+
+    /// <summary>Messages accepted and not yet finished (or whose delivery report was not read yet).</summary>
+    public int QueuedMessages => _engine.Gate.Count;
+
+    /// <summary>Whether the producer sends as an idempotent producer (see <see cref="ProducerOptions.EnableIdempotence"/>).</summary>
+    public bool IsIdempotent => _engine.IsIdempotent;
+
+    /// <summary>
+    /// Queues a message and returns when it is delivered (or throws when it failed). The bytes are copied before the
+    /// method returns.
+    /// </summary>
+    /// <param name="value">The message value; <see langword="null"/> for a tombstone (a null value, which compacted topics read as a deletion).</param>
+    /// <param name="partitionKey">The key, which also chooses the partition (see <see cref="ProducerOptions.Partitioner"/>); <see langword="null"/> for none.</param>
+    /// <param name="timestamp">The record's create time; now (the client's clock) when null.</param>
+    /// <param name="headers">Record headers (record batch v2 only).</param>
+    /// <param name="cancellationToken">
+    /// Stops waiting for room in a full queue, or for the delivery report. A message already queued is still
+    /// delivered (or fails) as any other.
+    /// </param>
+    /// <returns>The partition, offset and timestamp the message got.</returns>
+    /// <exception cref="ProduceFailureException">The message was not delivered; the exception says why.</exception>
+    /// <exception cref="MessageTooLargeException">The message cannot fit a request of <see cref="ProducerOptions.MaxRequestSize"/>.</exception>
+    /// <exception cref="ProducerQueueFullException">The queue is full and <see cref="ProducerOptions.BlockOnQueueFull"/> is off.</exception>
+    /// <exception cref="ProducerDisposedException">The producer was disposed.</exception>
+    public ValueTask<DeliveryReport> ProduceAsync(ReadOnlyMemory<byte>? value, ReadOnlyMemory<byte>? partitionKey = null,
+        DateTimeOffset? timestamp = null, ReadOnlySpan<KafkaHeader> headers = default, CancellationToken cancellationToken = default) =>
+        ProduceCoreAsync(
+            partitionKey.GetValueOrDefault().Span, partitionKey.HasValue, value.GetValueOrDefault().Span, value.HasValue,
+            timestamp, headers, cancellationToken);
+
+    /// <summary>
+    /// Queues a message and returns at once (pykafka's <c>produce()</c>); its outcome goes to
+    /// <see cref="DeliveryReports"/> when they are on, and failures are logged. Blocks while the queue is full (see
+    /// <see cref="ProducerOptions.BlockOnQueueFull"/>). With <see cref="ProducerOptions.Sync"/> it blocks until the
+    /// message is delivered and throws if it failed, as pykafka's sync producer; prefer <see cref="ProduceAsync"/> there.
+    /// </summary>
+    /// <param name="value">The message value; <see langword="null"/> for a tombstone.</param>
+    /// <param name="partitionKey">The key, which also chooses the partition; <see langword="null"/> for none.</param>
+    /// <param name="timestamp">The record's create time; now when null.</param>
+    /// <param name="headers">Record headers (record batch v2 only).</param>
+    /// <exception cref="MessageTooLargeException">The message cannot fit a request of <see cref="ProducerOptions.MaxRequestSize"/>.</exception>
+    /// <exception cref="ProducerQueueFullException">The queue is full and <see cref="ProducerOptions.BlockOnQueueFull"/> is off.</exception>
+    /// <exception cref="ProducerDisposedException">The producer was disposed.</exception>
+    /// <exception cref="ProduceFailureException">With <see cref="ProducerOptions.Sync"/>: the message was not delivered.</exception>
+    public void Produce(ReadOnlyMemory<byte>? value, ReadOnlyMemory<byte>? partitionKey = null, DateTimeOffset? timestamp = null,
+        ReadOnlySpan<KafkaHeader> headers = default) =>
+        ProduceCore(partitionKey.GetValueOrDefault().Span, partitionKey.HasValue, value.GetValueOrDefault().Span, value.HasValue,
+            timestamp, headers, partitionKey, value);
+
+    /// <summary>
+    /// Waits until every message accepted before the call is delivered or failed (sending at once rather than
+    /// lingering). Messages produced meanwhile are not waited for.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting; the messages are still delivered.</param>
+    public Task FlushAsync(CancellationToken cancellationToken = default) =>
+        _engine.IsStopped ? Task.CompletedTask : _engine.FlushAsync(cancellationToken);
+
+    /// <summary>
+    /// Stops accepting messages, waits up to <see cref="ProducerOptions.PendingTimeout"/> for the queued ones, fails
+    /// the rest with <see cref="ProducerDisposedException"/>, and stops the background loops (pykafka's <c>stop()</c>).
+    /// </summary>
+    public ValueTask DisposeAsync() => _engine.DisposeAsync();
+
+    /// <summary>The fire-and-forget path over spans (used by the typed producer too).</summary>
+    internal void ProduceCore(ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value, bool hasValue, DateTimeOffset? timestamp,
+        ReadOnlySpan<KafkaHeader> headers, ReadOnlyMemory<byte>? keyMemory, ReadOnlyMemory<byte>? valueMemory)
+    {
+        ThrowIfNotAccepting();
+        _engine.Validate(hasKey ? key.Length : -1, hasValue ? value.Length : -1, headers);
+        var timestampMs = timestamp?.ToUnixTimeMilliseconds() ?? _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        AcquireBlocking();
+        if (Options.Sync)
+        {
+            var signal = t_syncSignal ??= new ManualResetEventSlim(false, spinCount: 0);
+            var completion = _engine.RentCompletion();
+            completion.UseSyncSignal(signal);
+            Append(key, hasKey, value, hasValue, timestampMs, headers, completion, report: false, null, null);
+            completion.WaitForResult();
+            return;
+        }
+        Append(key, hasKey, value, hasValue, timestampMs, headers, null, _reports, keyMemory, valueMemory);
+    }
+
+    /// <summary>The awaited path over spans (used by the typed producer too).</summary>
+    internal ValueTask<DeliveryReport> ProduceCoreAsync(ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value, bool hasValue,
+        DateTimeOffset? timestamp, ReadOnlySpan<KafkaHeader> headers, CancellationToken cancellationToken)
+    {
+        ThrowIfNotAccepting();
+        _engine.Validate(hasKey ? key.Length : -1, hasValue ? value.Length : -1, headers);
+        cancellationToken.ThrowIfCancellationRequested();
+        var timestampMs = timestamp?.ToUnixTimeMilliseconds() ?? _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (!_engine.Gate.TryAcquire())
+        {
+            if (!Options.BlockOnQueueFull)
+            {
+                throw new ProducerQueueFullException(Options.MaxQueuedMessages);
+            }
+            // Slow path: the queue is full, so the message must outlive this call; copy it.
+            return ProduceWhenRoomAsync(hasKey ? key.ToArray() : null, hasValue ? value.ToArray() : null, timestampMs, headers.ToArray(), cancellationToken);
+        }
+        return QueueAwaited(key, hasKey, value, hasValue, timestampMs, headers, cancellationToken);
+    }
+
+    private ValueTask<DeliveryReport> QueueAwaited(ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value, bool hasValue,
+        long timestampMs, ReadOnlySpan<KafkaHeader> headers, CancellationToken cancellationToken)
+    {
+        var completion = _engine.RentCompletion();
+        Append(key, hasKey, value, hasValue, timestampMs, headers, completion, report: false, null, null);
+        return completion.GetTask(cancellationToken);
+    }
+
+    private async ValueTask<DeliveryReport> ProduceWhenRoomAsync(byte[]? key, byte[]? value, long timestampMs, KafkaHeader[] headers,
+        CancellationToken cancellationToken)
+    {
+        await _engine.Gate.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        if (!_engine.IsAcceptingMessages)
+        {
+            _engine.Gate.Release(1);
+            ThrowIfNotAccepting();
+        }
+        return await QueueAwaited(key, key is not null, value, value is not null, timestampMs, headers, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void AcquireBlocking()
+    {
+        if (_engine.Gate.TryAcquire())
+        {
+            return;
+        }
+        if (!Options.BlockOnQueueFull)
+        {
+            throw new ProducerQueueFullException(Options.MaxQueuedMessages);
+        }
+        _engine.Gate.Acquire();
+        if (!_engine.IsAcceptingMessages)
+        {
+            _engine.Gate.Release(1);
+            ThrowIfNotAccepting();
+        }
+    }
+
+    private void Append(ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value, bool hasValue, long timestampMs,
+        ReadOnlySpan<KafkaHeader> headers, DeliveryCompletion? completion, bool report, ReadOnlyMemory<byte>? keyMemory, ReadOnlyMemory<byte>? valueMemory)
+    {
+        try
+        {
+            _engine.Append(key, hasKey, value, hasValue, timestampMs, headers, completion, report, keyMemory, valueMemory);
+        }
+        catch
+        {
+            _engine.Gate.Release(1);
+            throw;
+        }
+    }
+
+    private void ThrowIfNotAccepting()
+    {
+        if (!_engine.IsAcceptingMessages)
+        {
+            throw new ProducerDisposedException($"The producer for '{Topic.Name}' was disposed; it accepts no more messages.");
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"Producer({Topic.Name})";
+}
