@@ -6,7 +6,7 @@ namespace Kafka.Client;
 /// </summary>
 /// <remarks>
 /// A plain value: reading it allocates nothing. <see cref="Key"/> and <see cref="Value"/> are the memory the caller
-/// passed to <see cref="Producer.Produce"/>, not a copy: the producer copied the bytes when it accepted the message,
+/// passed to <c>Producer.Produce</c>, not a copy: the producer copied the bytes when it accepted the message,
 /// so if that memory was reused since, they show its current content.
 /// </remarks>
 public readonly struct DeliveryReport
@@ -48,13 +48,13 @@ public readonly struct DeliveryReport
     public bool IsDelivered => Error is null;
 
     /// <summary>
-    /// The partition key the caller passed to <see cref="Producer.Produce"/> (null for none); only set on reports
+    /// The partition key the caller passed to <c>Producer.Produce</c> (null for none); only set on reports
     /// read from <see cref="Producer.DeliveryReports"/>.
     /// </summary>
     public ReadOnlyMemory<byte>? Key { get; }
 
     /// <summary>
-    /// The value the caller passed to <see cref="Producer.Produce"/> (null for a tombstone); only set on reports
+    /// The value the caller passed to <c>Producer.Produce</c> (null for a tombstone); only set on reports
     /// read from <see cref="Producer.DeliveryReports"/>.
     /// </summary>
     public ReadOnlyMemory<byte>? Value { get; }

@@ -20,7 +20,7 @@ namespace Kafka.Client;
 /// <remarks>
 /// <para>
 /// Producing allocates nothing per message: the bytes are copied into the batch buffer before the call returns (so
-/// the caller may reuse its buffers at once), and <see cref="ProduceAsync"/> returns a <see cref="ValueTask{TResult}"/>
+/// the caller may reuse its buffers at once), and <c>ProduceAsync</c> returns a <see cref="ValueTask{TResult}"/>
 /// backed by a pooled completion. Such a task must be awaited exactly once (or turned into a Task with AsTask).
 /// </para>
 /// <para>
@@ -59,7 +59,7 @@ public sealed class Producer : IAsyncDisposable
     public ProducerOptions Options { get; }
 
     /// <summary>
-    /// The outcome of every message sent with <see cref="Produce"/>, in completion order (pykafka's
+    /// The outcome of every message sent with <c>Produce</c>, in completion order (pykafka's
     /// <c>get_delivery_report()</c>), when <see cref="ProducerOptions.DeliveryReports"/> is on. A message keeps its place
     /// in the queue until its report is read. The channel completes when the producer is disposed.
     /// </summary>
@@ -97,10 +97,20 @@ public sealed class Producer : IAsyncDisposable
             timestamp, headers, cancellationToken);
 
     /// <summary>
+    /// Queues a message held in arrays and returns when it is delivered: as the <see cref="ReadOnlyMemory{T}"/>
+    /// overload, where a null array means no key, or a tombstone value (a null array converted to memory would be
+    /// empty instead).
+    /// </summary>
+    /// <inheritdoc cref="ProduceAsync(ReadOnlyMemory{byte}?, ReadOnlyMemory{byte}?, DateTimeOffset?, ReadOnlySpan{KafkaHeader}, CancellationToken)"/>
+    public ValueTask<DeliveryReport> ProduceAsync(byte[]? value, byte[]? partitionKey = null,
+        DateTimeOffset? timestamp = null, ReadOnlySpan<KafkaHeader> headers = default, CancellationToken cancellationToken = default) =>
+        ProduceCoreAsync(partitionKey, partitionKey is not null, value, value is not null, timestamp, headers, cancellationToken);
+
+    /// <summary>
     /// Queues a message and returns at once (pykafka's <c>produce()</c>); its outcome goes to
     /// <see cref="DeliveryReports"/> when they are on, and failures are logged. Blocks while the queue is full (see
     /// <see cref="ProducerOptions.BlockOnQueueFull"/>). With <see cref="ProducerOptions.Sync"/> it blocks until the
-    /// message is delivered and throws if it failed, as pykafka's sync producer; prefer <see cref="ProduceAsync"/> there.
+    /// message is delivered and throws if it failed, as pykafka's sync producer; prefer <c>ProduceAsync</c> there.
     /// </summary>
     /// <param name="value">The message value; <see langword="null"/> for a tombstone.</param>
     /// <param name="partitionKey">The key, which also chooses the partition; <see langword="null"/> for none.</param>
@@ -114,6 +124,15 @@ public sealed class Producer : IAsyncDisposable
         ReadOnlySpan<KafkaHeader> headers = default) =>
         ProduceCore(partitionKey.GetValueOrDefault().Span, partitionKey.HasValue, value.GetValueOrDefault().Span, value.HasValue,
             timestamp, headers, partitionKey, value);
+
+    /// <summary>
+    /// Queues a message held in arrays and returns at once: as the <see cref="ReadOnlyMemory{T}"/> overload, where a
+    /// null array means no key, or a tombstone value.
+    /// </summary>
+    /// <inheritdoc cref="Produce(ReadOnlyMemory{byte}?, ReadOnlyMemory{byte}?, DateTimeOffset?, ReadOnlySpan{KafkaHeader})"/>
+    public void Produce(byte[]? value, byte[]? partitionKey = null, DateTimeOffset? timestamp = null, ReadOnlySpan<KafkaHeader> headers = default) =>
+        ProduceCore(partitionKey, partitionKey is not null, value, value is not null, timestamp, headers,
+            partitionKey is null ? null : new ReadOnlyMemory<byte>(partitionKey), value is null ? null : new ReadOnlyMemory<byte>(value));
 
     /// <summary>
     /// Waits until every message accepted before the call is delivered or failed (sending at once rather than

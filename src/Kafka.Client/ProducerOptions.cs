@@ -123,15 +123,15 @@ public sealed class ProducerOptions
     public int BatchSize { get; set; } = 1_000_000;
 
     /// <summary>
-    /// Whether <see cref="Producer.Produce"/> waits until its message is delivered and throws if it failed, and
+    /// Whether <c>Producer.Produce</c> waits until its message is delivered and throws if it failed, and
     /// batches are sent without lingering. pykafka: <c>sync</c> (see <see cref="Topic.GetSyncProducer"/>).
-    /// <see cref="Producer.ProduceAsync"/> always waits for delivery.
+    /// <c>Producer.ProduceAsync</c> always waits for delivery.
     /// </summary>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool Sync { get; set; }
 
     /// <summary>
-    /// Whether the outcome of every message sent with <see cref="Producer.Produce"/> is published on
+    /// Whether the outcome of every message sent with <c>Producer.Produce</c> is published on
     /// <see cref="Producer.DeliveryReports"/>. pykafka: <c>delivery_reports</c>, whose unread reports grew without
     /// bound (issue #560); here a message holds its place in the queue until its report is read.
     /// </summary>
@@ -155,8 +155,8 @@ public sealed class ProducerOptions
     public bool EnableIdempotence { get; set; } = true;
 
     /// <summary>
-    /// The longest a message may take from being accepted to being delivered, retries included; then it fails with
-    /// <see cref="ProduceFailureException"/>. Not in pykafka.
+    /// The longest a message may take from being accepted to being delivered, lingering and retries included; then it
+    /// fails with <see cref="ProduceFailureException"/>. Must not be shorter than <see cref="Linger"/>. Not in pykafka.
     /// </summary>
     /// <value>The default value is 2 minutes, as the Java client's <c>delivery.timeout.ms</c>.</value>
     public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromMinutes(2);

@@ -34,7 +34,7 @@ public sealed class Producer<TKey, TValue> : IAsyncDisposable
     /// <summary>The untyped producer underneath (for flushing, reports, options).</summary>
     public Producer Inner { get; }
 
-    /// <summary>Serializes and queues a message with a key; returns when it is delivered. See <see cref="Producer.ProduceAsync"/>.</summary>
+    /// <summary>Serializes and queues a message with a key; returns when it is delivered. See <c>Producer.ProduceAsync</c>.</summary>
     public ValueTask<DeliveryReport> ProduceAsync(TValue value, TKey key, DateTimeOffset? timestamp = null,
         ReadOnlySpan<KafkaHeader> headers = default, CancellationToken cancellationToken = default)
     {
@@ -51,7 +51,7 @@ public sealed class Producer<TKey, TValue> : IAsyncDisposable
     }
 
     /// <summary>
-    /// Serializes and queues a message with a key, returning once it is queued. See <see cref="Producer.Produce"/>;
+    /// Serializes and queues a message with a key, returning once it is queued. See <c>Producer.Produce</c>;
     /// delivery reports of typed messages carry no key or value (the bytes were staged, not the caller's).
     /// </summary>
     public void Produce(TValue value, TKey key, DateTimeOffset? timestamp = null, ReadOnlySpan<KafkaHeader> headers = default)

@@ -60,7 +60,7 @@ public sealed class Topic
     public Producer GetProducer(ProducerOptions? options = null) => new(this, options ?? new ProducerOptions());
 
     /// <summary>
-    /// Creates a producer whose <see cref="Producer.Produce"/> waits for each message's delivery (pykafka's
+    /// Creates a producer whose <c>Producer.Produce</c> waits for each message's delivery (pykafka's
     /// <c>get_sync_producer()</c>): <paramref name="options"/> with <see cref="ProducerOptions.Sync"/> set.
     /// </summary>
     public Producer GetSyncProducer(ProducerOptions? options = null)

@@ -4,7 +4,7 @@ using System.Threading.Tasks.Sources;
 namespace Kafka.Client.Internal.Producing;
 
 /// <summary>
-/// The pooled source behind the <see cref="ValueTask{TResult}"/> that <see cref="Producer.ProduceAsync"/> returns, so
+/// The pooled source behind the <see cref="ValueTask{TResult}"/> that <c>Producer.ProduceAsync</c> returns, so
 /// that awaiting a delivery allocates nothing once the pool is warm. Two parties own it: the batch holding the
 /// message (which completes it) and the awaiter (which reads the result); it returns to the pool when both are done
 /// with it. Completion happens once, whichever comes first of the delivery outcome and the caller's cancellation.

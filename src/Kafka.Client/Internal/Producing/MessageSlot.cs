@@ -1,7 +1,7 @@
 namespace Kafka.Client.Internal.Producing;
 
 /// <summary>
-/// What a batch remembers of a message that someone waits to hear about: a <see cref="Producer.ProduceAsync"/>
+/// What a batch remembers of a message that someone waits to hear about: a <c>Producer.ProduceAsync</c>
 /// awaiter, or a delivery report for the channel. Messages nobody waits for have no slot.
 /// </summary>
 internal struct MessageSlot

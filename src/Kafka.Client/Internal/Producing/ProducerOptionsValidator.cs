@@ -53,6 +53,10 @@ internal static class ProducerOptionsValidator
         Duration(errors, nameof(options.QueueEmptyTimeout), options.QueueEmptyTimeout, allowZero: true, allowInfinite: true);
         Duration(errors, nameof(options.PendingTimeout), options.PendingTimeout, allowZero: true, allowInfinite: true);
         Duration(errors, nameof(options.DeliveryTimeout), options.DeliveryTimeout, allowZero: false);
+        if (options.DeliveryTimeout < options.Linger)
+        {
+            errors.Add($"{nameof(options.DeliveryTimeout)}: {options.DeliveryTimeout} is shorter than {nameof(options.Linger)} ({options.Linger}); a batch would expire while it lingers.");
+        }
         if (options.MaxQueuedMessages < 1)
         {
             errors.Add($"{nameof(options.MaxQueuedMessages)}: {options.MaxQueuedMessages} is less than 1.");
