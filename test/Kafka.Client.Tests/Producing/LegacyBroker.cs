@@ -1,0 +1,217 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Kafka.Client.Protocol;
+
+namespace Kafka.Client.Tests.Producing;
+
+/// <summary>
+/// A single broker that speaks like Kafka 0.10.2 (ApiVersions v0, Metadata v0–v1, Produce v0–v2) for one topic it
+/// leads, and keeps the records of every produce request as received. The mock cluster accepts only record batch v2,
+/// so this is how the legacy message-set path is checked on the wire.
+/// </summary>
+internal sealed class LegacyBroker : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ConcurrentBag<TcpClient> _clients = [];
+    private readonly Task _accept;
+    private readonly string _topic;
+    private readonly int _partitions;
+    private readonly long[] _nextOffset;
+
+    public LegacyBroker(string topic, int partitions)
+    {
+        _topic = topic;
+        _partitions = partitions;
+        _nextOffset = new long[partitions];
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _accept = Task.Run(AcceptAsync);
+    }
+
+    public int Port { get; }
+
+    public string Address => $"127.0.0.1:{Port}";
+
+    /// <summary>Each produce request's version and, per partition, the records bytes it carried.</summary>
+    public ConcurrentQueue<(short Version, short Acks, int Partition, byte[] Records)> Produced { get; } = new();
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception)
+            {
+                return;
+            }
+            _clients.Add(client);
+            _ = Task.Run(() => ServeAsync(client));
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        try
+        {
+            var stream = client.GetStream();
+            var size = new byte[4];
+            while (true)
+            {
+                await stream.ReadExactlyAsync(size, _stop.Token);
+                var frame = new byte[BinaryPrimitives.ReadInt32BigEndian(size)];
+                await stream.ReadExactlyAsync(frame, _stop.Token);
+                var reply = Handle(frame);
+                if (reply is not null)
+                {
+                    await stream.WriteAsync(reply, _stop.Token);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException)
+        {
+            // The client went away or the fixture stopped.
+        }
+    }
+
+    private byte[]? Handle(byte[] frame)
+    {
+        var apiKey = BinaryPrimitives.ReadInt16BigEndian(frame);
+        var version = BinaryPrimitives.ReadInt16BigEndian(frame.AsSpan(2));
+        var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(4));
+        var clientIdLength = BinaryPrimitives.ReadInt16BigEndian(frame.AsSpan(8));
+        var body = frame.AsSpan(10 + Math.Max((short)0, clientIdLength));
+        using var w = new KafkaWriter();
+        var sizeAt = w.ReserveInt32();
+        w.WriteInt32(correlationId);
+        switch ((ApiKey)apiKey)
+        {
+            case ApiKey.ApiVersions:
+                // 0.10.2 knows only v0: a newer request gets UNSUPPORTED_VERSION with the v0 list.
+                w.WriteInt16(version > 0 ? (short)KafkaErrorCode.UnsupportedVersion : (short)0);
+                var apis = version > 0 ? new (short, short)[] { (18, 0) } : [(0, 2), (3, 1), (18, 0)];
+                w.WriteArrayLength(apis.Length, false);
+                foreach (var (key, max) in apis)
+                {
+                    w.WriteInt16(key);
+                    w.WriteInt16(0);
+                    w.WriteInt16(max);
+                }
+                break;
+            case ApiKey.Metadata:
+                w.WriteArrayLength(1, false); // brokers
+                w.WriteInt32(0);
+                w.WriteString("127.0.0.1", false);
+                w.WriteInt32(Port);
+                if (version >= 1)
+                {
+                    w.WriteNullableString(null, false); // rack
+                    w.WriteInt32(0);                    // controller
+                }
+                w.WriteArrayLength(1, false);
+                w.WriteInt16(0);
+                w.WriteString(_topic, false);
+                if (version >= 1)
+                {
+                    w.WriteBoolean(false);
+                }
+                w.WriteArrayLength(_partitions, false);
+                for (var p = 0; p < _partitions; p++)
+                {
+                    w.WriteInt16(0);
+                    w.WriteInt32(p);
+                    w.WriteInt32(0); // leader
+                    w.WriteArrayLength(1, false);
+                    w.WriteInt32(0);
+                    w.WriteArrayLength(1, false);
+                    w.WriteInt32(0);
+                }
+                break;
+            case ApiKey.Produce:
+                var reader = new KafkaReader(body);
+                var acks = reader.ReadInt16();
+                reader.ReadInt32(); // timeout
+                var results = new List<(string, int, long)>();
+                var topics = reader.ReadArrayCount(false);
+                for (var t = 0; t < topics; t++)
+                {
+                    var name = reader.ReadString(false);
+                    var partitions = reader.ReadArrayCount(false);
+                    for (var i = 0; i < partitions; i++)
+                    {
+                        var partition = reader.ReadInt32();
+                        var records = reader.ReadBytes(false).ToArray();
+                        Produced.Enqueue((version, acks, partition, records));
+                        var count = CountMessages(records);
+                        long baseOffset;
+                        lock (_nextOffset)
+                        {
+                            baseOffset = _nextOffset[partition];
+                            _nextOffset[partition] += count;
+                        }
+                        results.Add((name, partition, baseOffset));
+                    }
+                }
+                if (acks == 0)
+                {
+                    return null;
+                }
+                w.WriteArrayLength(1, false);
+                w.WriteString(_topic, false);
+                w.WriteArrayLength(results.Count, false);
+                foreach (var (_, partition, baseOffset) in results)
+                {
+                    w.WriteInt32(partition);
+                    w.WriteInt16(0);
+                    w.WriteInt64(baseOffset);
+                    if (version >= 2)
+                    {
+                        w.WriteInt64(-1); // log append time: create time in use
+                    }
+                }
+                if (version >= 1)
+                {
+                    w.WriteInt32(0); // throttle
+                }
+                break;
+            default:
+                throw new IOException($"The legacy broker does not serve API {apiKey}.");
+        }
+        w.PatchInt32(sizeAt, w.Position - 4);
+        return w.WrittenSpan.ToArray();
+    }
+
+    /// <summary>How many offsets a message set takes: a compressed wrapper holds several (its offset is the last inner one).</summary>
+    private static long CountMessages(byte[] records)
+    {
+        using var reader = new Kafka.Client.Protocol.Records.RecordSetReader();
+        reader.Reset(records, "legacy", 0);
+        long count = 0;
+        while (reader.TryReadBatch(out _))
+        {
+            while (reader.TryReadRecord(out _))
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        foreach (var client in _clients)
+        {
+            client.Dispose();
+        }
+        await _accept;
+        _stop.Dispose();
+    }
+}
