@@ -1,3 +1,5 @@
+using Kafka.Client.Protocol.Records;
+
 namespace Kafka.Client.Internal.Producing;
 
 /// <summary>
@@ -6,9 +8,10 @@ namespace Kafka.Client.Internal.Producing;
 /// and by senders while they take batches, never across I/O. Batches leave in order and failed ones come back in
 /// order, so a partition's messages keep their order through retries.
 /// </summary>
-internal sealed class PartitionQueue
+internal sealed class PartitionQueue : IDisposable
 {
     private readonly List<ProducerBatch> _ready = [];
+    private MessageSetBuilder? _legacyBuilder;
     private readonly List<ProducerBatch> _inFlight = [];
 
     public PartitionQueue(int id, Partition partition)
@@ -20,6 +23,12 @@ internal sealed class PartitionQueue
     public int Id { get; }
 
     public Lock Lock { get; } = new();
+
+    /// <summary>Builds this partition's open batch (one at a time); its scratch buffer stays here between batches.</summary>
+    public RecordBatchBuilder Builder { get; } = new();
+
+    /// <summary>The builder of legacy message sets, for brokers before 0.11.</summary>
+    public MessageSetBuilder LegacyBuilder => _legacyBuilder ??= new MessageSetBuilder();
 
     /// <summary>The partition as the latest metadata describes it (leader included); replaced on refresh.</summary>
     public Partition Partition { get; set; }
@@ -70,6 +79,16 @@ internal sealed class PartitionQueue
             }
         }
         return _ready.Count > 0 && _ready[0].Number < batch.Number;
+    }
+
+    /// <summary>Frees the builders' buffers (when the producer stops).</summary>
+    public void Dispose()
+    {
+        lock (Lock)
+        {
+            Builder.Dispose();
+            _legacyBuilder?.Dispose();
+        }
     }
 
     /// <summary>The number of the oldest unfinished batch, or <see cref="long.MaxValue"/> when none is.</summary>

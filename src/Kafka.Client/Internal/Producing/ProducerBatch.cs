@@ -11,10 +11,14 @@ namespace Kafka.Client.Internal.Producing;
 /// bytes are what every attempt sends, so a retry is byte-identical (same producer id, epoch and sequence). Batches
 /// are pooled: their buffers keep their size from one use to the next.
 /// </summary>
-/// <remarks>Not thread-safe: its partition's lock guards it until it is in flight, then its one request owns it.</remarks>
+/// <remarks>
+/// Not thread-safe: its partition's lock guards it until it is in flight, then its one request owns it. While open it
+/// writes through its partition's builder (whose scratch buffer holds the records of a compressed batch until it is
+/// closed), so a sealed compressed batch keeps only its compressed bytes.
+/// </remarks>
 internal sealed class ProducerBatch : IDisposable
 {
-    private readonly RecordBatchBuilder _builder = new();
+    private RecordBatchBuilder? _builder;
     private MessageSetBuilder? _legacy;
     private MessageSlot[] _slots = [];
     private byte _magic;
@@ -62,9 +66,10 @@ internal sealed class ProducerBatch : IDisposable
     public ReadOnlyMemory<byte> Bytes => Buffer.WrittenMemory;
 
     /// <summary>The batch's size so far: exact once closed; before, its uncompressed size.</summary>
-    public int Size => IsClosed ? Buffer.Position : (_magic == MagicV2 ? _builder.SizeInBytes : _legacy!.SizeInBytes);
+    public int Size => IsClosed ? Buffer.Position : (_magic == MagicV2 ? _builder!.SizeInBytes : _legacy!.SizeInBytes);
 
-    public void Begin(long number, long createdAt, byte magic, CompressionType compression, int? compressionLevel,
+    /// <summary>Starts the batch in its buffer, writing through <paramref name="queue"/>'s builder until it is closed.</summary>
+    public void Begin(PartitionQueue queue, long number, long createdAt, byte magic, CompressionType compression, int? compressionLevel,
         long producerId, short producerEpoch, int baseSequence, int identityGeneration)
     {
         Number = number;
@@ -85,6 +90,7 @@ internal sealed class ProducerBatch : IDisposable
             ProducerEpoch = producerEpoch;
             BaseSequence = baseSequence;
             IdentityGeneration = identityGeneration;
+            _builder = queue.Builder;
             _builder.Begin(Buffer, new RecordBatchSettings
             {
                 Compression = compression,
@@ -100,7 +106,8 @@ internal sealed class ProducerBatch : IDisposable
             ProducerEpoch = -1;
             BaseSequence = -1;
             IdentityGeneration = 0;
-            (_legacy ??= new MessageSetBuilder()).Begin(Buffer, magic, compression, compressionLevel);
+            _legacy = queue.LegacyBuilder;
+            _legacy.Begin(Buffer, magic, compression, compressionLevel);
         }
     }
 
@@ -112,7 +119,7 @@ internal sealed class ProducerBatch : IDisposable
     {
         if (_magic == MagicV2)
         {
-            long records = _builder.SizeInBytes - BatchHeaderSize + _builder.SizeOfNextRecord(timestamp, keyLength, valueLength, headers);
+            long records = _builder!.SizeInBytes - BatchHeaderSize + _builder.SizeOfNextRecord(timestamp, keyLength, valueLength, headers);
             return BatchHeaderSize + Compressed(records);
         }
         long messages = _legacy!.SizeInBytes + MessageSetBuilder.MessageSize(_magic, keyLength, valueLength);
@@ -142,7 +149,7 @@ internal sealed class ProducerBatch : IDisposable
     {
         if (_magic == MagicV2)
         {
-            _builder.Append(timestamp, key, value, headers, keyIsNull, valueIsNull);
+            _builder!.Append(timestamp, key, value, headers, keyIsNull, valueIsNull);
         }
         else
         {
@@ -165,12 +172,14 @@ internal sealed class ProducerBatch : IDisposable
     {
         if (_magic == MagicV2)
         {
-            _builder.Complete();
+            _builder!.Complete();
         }
         else
         {
             _legacy!.Complete();
         }
+        _builder = null;
+        _legacy = null;
         IsClosed = true;
     }
 
@@ -197,6 +206,18 @@ internal sealed class ProducerBatch : IDisposable
         }
     }
 
+    /// <summary>
+    /// Unbinds an open batch that is being dropped (failed before it was sealed) from its partition's builder, so the
+    /// partition can begin the next batch. Call under the partition's lock.
+    /// </summary>
+    public void Detach()
+    {
+        _builder?.Reset();
+        _legacy?.Reset();
+        _builder = null;
+        _legacy = null;
+    }
+
     /// <summary>Drops references to callers' memory and completions, ready for the pool.</summary>
     public void Clear()
     {
@@ -204,19 +225,14 @@ internal sealed class ProducerBatch : IDisposable
         SlotCount = 0;
         Count = 0;
         LastError = null;
-        if (!IsClosed)
-        {
-            _builder.Reset();
-            _legacy?.Reset();
-        }
+        _builder = null;
+        _legacy = null;
         Buffer.Reset();
     }
 
     public void Dispose()
     {
         Clear();
-        _builder.Dispose();
-        _legacy?.Dispose();
         Buffer.Dispose();
     }
 }

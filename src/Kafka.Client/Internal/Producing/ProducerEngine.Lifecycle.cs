@@ -136,6 +136,7 @@ internal sealed partial class ProducerEngine
                 if (queue.Open is { } open && now - open.CreatedAt >= _deliveryTimeoutTicks)
                 {
                     queue.Open = null;
+                    open.Detach();
                     (expired ??= []).Add(open);
                 }
                 while (queue.Ready.Count > 0 && queue.InFlight.Count == 0 && now - queue.Ready[0].CreatedAt >= _deliveryTimeoutTicks)
@@ -287,6 +288,10 @@ internal sealed partial class ProducerEngine
         while (_batchPool.TryDequeue(out var batch))
         {
             batch.Dispose();
+        }
+        foreach (var queue in _queues)
+        {
+            queue.Dispose();
         }
         lock (_flushLock)
         {

@@ -364,6 +364,7 @@ internal sealed partial class ProducerEngine
             if (queue.Open is { } open)
             {
                 queue.Open = null;
+                open.Detach();
                 (batches ??= []).Add(open);
             }
             if (queue.Ready.Count > 0)

@@ -38,7 +38,8 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     private readonly long _lingerTicks;
     private readonly long _deliveryTimeoutTicks;
     private readonly int _batchLimit;
-    private readonly int _maxBatchPool;
+    private readonly int _minBatchPool;
+    private long _lastBacklogAt;
     private volatile PartitionQueue[] _queues = [];
     private volatile int _state;
     private int _inFlightRequests;
@@ -70,7 +71,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         // the topic array and name, the partition array and the tags that close each struct; generously rounded.
         RequestOverhead = 64 + clientId + Encoding.UTF8.GetByteCount(TopicName);
         _batchLimit = Math.Max(1, Math.Min(options.BatchSize, options.MaxRequestSize - RequestOverhead - PartitionOverhead));
-        _maxBatchPool = 64;
+        _minBatchPool = 16;
         if (options.DeliveryReports)
         {
             _reports = Channel.CreateUnbounded<DeliveryReport>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
@@ -244,7 +245,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         }
         var identity = _identity;
         var idempotent = identity.IsIdempotent;
-        batch.Begin(queue.NextNumber++, Now, Magic, _options.Compression, _options.CompressionLevel,
+        batch.Begin(queue, queue.NextNumber++, Now, Magic, _options.Compression, _options.CompressionLevel,
             identity.Id, identity.Epoch, idempotent ? queue.NextSequence : -1, identity.Generation);
         queue.Open = batch;
         return batch;
@@ -266,10 +267,22 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     /// <summary>Sequence numbers wrap to 0 after int.MaxValue, as Kafka's do.</summary>
     private static int NextSequence(int sequence, int count) => (int)((sequence + (long)count) & int.MaxValue);
 
+    /// <summary>
+    /// Keeps a finished batch (and its grown buffer) for reuse, so that a producer running at its queue limit allocates
+    /// no buffers. The pool holds what the largest recent backlog needed; once no backlog has been seen for
+    /// <see cref="PoolTrimDelay"/>, batches beyond a small reserve are freed as they come back, so that a burst does
+    /// not hold its memory for good.
+    /// </summary>
     private void ReturnBatch(ProducerBatch batch)
     {
         batch.Clear();
-        if (_batchPool.Count < _maxBatchPool && _state != Stopped)
+        var now = Now;
+        if (Gate.Count >= Gate.Capacity / 4)
+        {
+            Volatile.Write(ref _lastBacklogAt, now);
+        }
+        var idle = now - Volatile.Read(ref _lastBacklogAt) > Ticks(PoolTrimDelay);
+        if (_state != Stopped && (!idle || _batchPool.Count < _minBatchPool))
         {
             _batchPool.Enqueue(batch);
         }
@@ -278,6 +291,9 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
             batch.Dispose();
         }
     }
+
+    /// <summary>How long without a backlog before pooled batches beyond the reserve are freed.</summary>
+    private static readonly TimeSpan PoolTrimDelay = TimeSpan.FromSeconds(30);
 
     /// <summary>Tells whoever must act on a partition's new or ready batch: its leader's sender, or the metadata loop.</summary>
     public void Wake(PartitionQueue queue)
