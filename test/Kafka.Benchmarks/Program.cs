@@ -1,0 +1,19 @@
+using System.Globalization;
+using Kafka.Benchmarks;
+
+// Three roles, one executable:
+//   (no arguments)  the orchestrator: starts the mock cluster in a separate process, runs every scenario with both
+//                   clients (each run in its own process, so that CPU, allocations and peak memory are its own), and
+//                   prints the results with this client's ratio to Confluent.Kafka's.
+//   --mock-server   a process that runs MockKafkaCluster, prints its bootstrap servers and creates topics on request.
+//   --run ...       one measured run of one client (started by the orchestrator).
+var arguments = args.ToList();
+if (arguments.Count > 0 && arguments[0] == "--mock-server")
+{
+    return MockServer.Run(arguments.Count > 1 ? int.Parse(arguments[1], CultureInfo.InvariantCulture) : 3);
+}
+if (arguments.Count > 0 && arguments[0] == "--run")
+{
+    return await SingleRun.RunAsync(arguments.Skip(1).ToArray());
+}
+return await Orchestrator.RunAsync(arguments);
