@@ -13,6 +13,8 @@ namespace Kafka.Benchmarks;
 /// </summary>
 internal static class SingleRun
 {
+    private static readonly TimeSpan WarmupTime = TimeSpan.FromSeconds(3);
+
     // --run <client> <bootstrap> <topic> <valueSize> <compression> <messages>
     public static async Task<int> RunAsync(string[] args)
     {
@@ -22,8 +24,9 @@ internal static class SingleRun
         var value = Scenario.Value(int.Parse(args[3], CultureInfo.InvariantCulture));
         var compression = args[4];
         var messages = int.Parse(args[5], CultureInfo.InvariantCulture);
-        // Long enough for tiered JIT to reach optimized code (and for librdkafka to settle), so that steady state is measured.
-        var warmup = Math.Max(150_000, messages / 2);
+        // Warm up for at least WarmupTime and half the measured count: long enough for tiered JIT to reach its
+        // optimized code (and for librdkafka to settle), so that steady state is what gets measured.
+        var warmup = Math.Max(100_000, messages / 2);
         var result = client == "kafka-hosting"
             ? await RunOursAsync(bootstrap, topic, value, compression, warmup, messages)
             : RunConfluent(bootstrap, topic, value, compression, warmup, messages);
@@ -44,7 +47,8 @@ internal static class SingleRun
             BatchSize = 1_000_000,
         };
         await using var producer = topic.GetProducer(options);
-        for (var i = 0; i < warmup; i++)
+        var warming = Stopwatch.StartNew();
+        for (var produced = 0; produced < warmup || warming.Elapsed < WarmupTime; produced++)
         {
             producer.Produce(value);
         }
@@ -79,7 +83,11 @@ internal static class SingleRun
         };
         using var producer = new ProducerBuilder<Null, byte[]>(config).SetLogHandler((_, _) => { }).Build();
         var message = new Message<Null, byte[]> { Value = value };
-        Produce(producer, topic, message, warmup);
+        var warming = Stopwatch.StartNew();
+        for (var produced = 0; produced < warmup || warming.Elapsed < WarmupTime; produced += 10_000)
+        {
+            Produce(producer, topic, message, 10_000);
+        }
         producer.Flush(TimeSpan.FromMinutes(2));
         var before = HighWatermarks(bootstrap, topic);
 

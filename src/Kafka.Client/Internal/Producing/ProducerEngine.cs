@@ -39,7 +39,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     private readonly long _deliveryTimeoutTicks;
     private readonly int _batchLimit;
     private readonly int _minBatchPool;
-    private long _lastBacklogAt;
+    private long _lastPoolMiss;
     private volatile PartitionQueue[] _queues = [];
     private volatile int _state;
     private int _inFlightRequests;
@@ -72,6 +72,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         RequestOverhead = 64 + clientId + Encoding.UTF8.GetByteCount(TopicName);
         _batchLimit = Math.Max(1, Math.Min(options.BatchSize, options.MaxRequestSize - RequestOverhead - PartitionOverhead));
         _minBatchPool = 16;
+        _lastPoolMiss = time.GetTimestamp();
         if (options.DeliveryReports)
         {
             _reports = Channel.CreateUnbounded<DeliveryReport>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
@@ -242,6 +243,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         if (!_batchPool.TryDequeue(out var batch))
         {
             batch = new ProducerBatch();
+            Volatile.Write(ref _lastPoolMiss, Now);
         }
         var identity = _identity;
         var idempotent = identity.IsIdempotent;
@@ -268,20 +270,14 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     private static int NextSequence(int sequence, int count) => (int)((sequence + (long)count) & int.MaxValue);
 
     /// <summary>
-    /// Keeps a finished batch (and its grown buffer) for reuse, so that a producer running at its queue limit allocates
-    /// no buffers. The pool holds what the largest recent backlog needed; once no backlog has been seen for
-    /// <see cref="PoolTrimDelay"/>, batches beyond a small reserve are freed as they come back, so that a burst does
-    /// not hold its memory for good.
+    /// Keeps a finished batch (and its grown buffer) for reuse, so that a producer in steady state allocates no
+    /// buffers: the pool grows to what demand needed. Once the pool has not run dry for <see cref="PoolTrimDelay"/>,
+    /// batches beyond a small reserve are freed as they come back, so that a burst does not hold its memory for good.
     /// </summary>
     private void ReturnBatch(ProducerBatch batch)
     {
         batch.Clear();
-        var now = Now;
-        if (Gate.Count >= Gate.Capacity / 4)
-        {
-            Volatile.Write(ref _lastBacklogAt, now);
-        }
-        var idle = now - Volatile.Read(ref _lastBacklogAt) > Ticks(PoolTrimDelay);
+        var idle = Now - Volatile.Read(ref _lastPoolMiss) > Ticks(PoolTrimDelay);
         if (_state != Stopped && (!idle || _batchPool.Count < _minBatchPool))
         {
             _batchPool.Enqueue(batch);
@@ -292,7 +288,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         }
     }
 
-    /// <summary>How long without a backlog before pooled batches beyond the reserve are freed.</summary>
+    /// <summary>How long the pool must have had batches to spare before those beyond the reserve are freed.</summary>
     private static readonly TimeSpan PoolTrimDelay = TimeSpan.FromSeconds(30);
 
     /// <summary>Tells whoever must act on a partition's new or ready batch: its leader's sender, or the metadata loop.</summary>
