@@ -183,7 +183,7 @@ public sealed class Producer : IAsyncDisposable
                 throw new ProducerQueueFullException(Options.MaxQueuedMessages);
             }
             // Slow path: the queue is full, so the message must outlive this call; copy it.
-            return ProduceWhenRoomAsync(hasKey ? key.ToArray() : null, hasValue ? value.ToArray() : null, timestampMs, headers.ToArray(), cancellationToken);
+            return ProduceWhenRoomAsync(hasKey ? key.ToArray() : null, hasValue ? value.ToArray() : null, timestampMs, CopyHeaders(headers), cancellationToken);
         }
         return QueueAwaited(key, hasKey, value, hasValue, timestampMs, headers, cancellationToken);
     }
@@ -206,6 +206,16 @@ public sealed class Producer : IAsyncDisposable
             ThrowIfNotAccepting();
         }
         return await QueueAwaited(key, key is not null, value, value is not null, timestampMs, headers, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static KafkaHeader[] CopyHeaders(ReadOnlySpan<KafkaHeader> headers)
+    {
+        var copy = new KafkaHeader[headers.Length];
+        for (var i = 0; i < copy.Length; i++)
+        {
+            copy[i] = headers[i] with { Value = headers[i].Value.ToArray() };
+        }
+        return copy;
     }
 
     private void AcquireBlocking()

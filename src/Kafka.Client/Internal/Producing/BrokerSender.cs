@@ -5,8 +5,8 @@ namespace Kafka.Client.Internal.Producing;
 /// <summary>
 /// The produce loop of one broker (franz-go's sink): woken when a partition that broker leads has a batch ready (or a
 /// linger or backoff deadline passes, or a request completes), it gathers ready batches into one produce request and
-/// sends it on the broker's produce connection, without waiting for the answer, up to the in-flight limit. Responses
-/// are handled as they arrive; the loop never blocks on I/O.
+/// hands it to the broker's produce connection without waiting for the answer, up to the in-flight limit. Responses
+/// are handled as they arrive; the loop waits only for a connection to open.
 /// </summary>
 internal sealed class BrokerSender
 {
@@ -52,17 +52,26 @@ internal sealed class BrokerSender
             }
             try
             {
-                Drain();
+                await DrainAsync().ConfigureAwait(false);
             }
-            catch (Exception ex)
+            catch (Exception ex) when (!_engine.Lifetime.IsCancellationRequested)
             {
                 ProducerLog.LoopError(_engine.Logger, ex, $"broker {BrokerId} sender", _engine.TopicName);
                 Arm(_engine.Now + _engine.Ticks(_engine.Options.RetryBackoff));
             }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
-    private void Drain()
+    /// <summary>
+    /// Sends requests while there is something to send and room in flight. Requests are handed to the connection from
+    /// this loop alone, in order, so they reach the broker in the order their batches were taken: a partition's
+    /// batches are never reordered on the wire.
+    /// </summary>
+    private async Task DrainAsync()
     {
         while (Volatile.Read(ref _inFlight) < _engine.MaxInFlight && _engine.CanSend && !_engine.IsStopped)
         {
@@ -74,40 +83,36 @@ internal sealed class BrokerSender
                 Arm(nextWake);
                 return;
             }
-            Interlocked.Increment(ref _inFlight);
-            _engine.RequestStarted();
-            _ = SendAsync(broker!, batches);
             if (nextWake != long.MaxValue && nextWake > now)
             {
                 Arm(nextWake);
             }
+            Interlocked.Increment(ref _inFlight);
+            _engine.RequestStarted();
+            Task<ProduceResponse> response;
+            try
+            {
+                var connection = await broker!.GetConnectionAsync(ConnectionKind.Produce, _engine.Lifetime).ConfigureAwait(false);
+                var version = connection.Versions.Negotiate(KnownApis.Produce);
+                CheckFormat(version);
+                response = connection.SendAsync(_engine.BuildRequest(batches), version, _engine.RequestTimeout, _engine.Lifetime);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                response = Task.FromException<ProduceResponse>(ex);
+            }
+            _ = CompleteAsync(response, batches);
         }
     }
 
-    private void Arm(long deadline)
-    {
-        if (deadline == long.MaxValue || deadline >= Volatile.Read(ref _armedFor))
-        {
-            return;
-        }
-        Volatile.Write(ref _armedFor, deadline);
-        var due = _engine.ToTimeSpan(Math.Max(0, deadline - _engine.Now));
-        _timer.Change(due, Timeout.InfiniteTimeSpan);
-    }
-
-    private async Task SendAsync(Broker broker, List<(PartitionQueue Queue, ProducerBatch Batch)> batches)
+    private async Task CompleteAsync(Task<ProduceResponse> pending, List<(PartitionQueue Queue, ProducerBatch Batch)> batches)
     {
         try
         {
             ProduceResponse? response;
             try
             {
-                var request = _engine.BuildRequest(batches);
-                var token = _engine.Lifetime;
-                var connection = await broker.GetConnectionAsync(ConnectionKind.Produce, token).ConfigureAwait(false);
-                var version = connection.Versions.Negotiate(KnownApis.Produce);
-                CheckFormat(version);
-                response = await connection.SendAsync(request, version, _engine.RequestTimeout, token).ConfigureAwait(false);
+                response = await pending.ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -126,6 +131,17 @@ internal sealed class BrokerSender
             _engine.RequestDone();
             _signal.Set();
         }
+    }
+
+    private void Arm(long deadline)
+    {
+        if (deadline == long.MaxValue || deadline >= Volatile.Read(ref _armedFor))
+        {
+            return;
+        }
+        Volatile.Write(ref _armedFor, deadline);
+        var due = _engine.ToTimeSpan(Math.Max(0, deadline - _engine.Now));
+        _timer.Change(due, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The batches were built for one record format; the negotiated version must carry it.</summary>

@@ -130,6 +130,7 @@ internal sealed partial class ProducerEngine
     /// </summary>
     private void ApplyIdentity(ProducerIdentity identity)
     {
+        _resetting = true;
         _identity = identity;
         foreach (var queue in _queues)
         {

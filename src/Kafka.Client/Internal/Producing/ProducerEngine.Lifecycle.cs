@@ -10,6 +10,9 @@ internal sealed partial class ProducerEngine
     private int _flushes;
     private Task? _disposal;
 
+    /// <summary>How often the producer refreshes metadata when nothing asks for it (the Java client's metadata.max.age.ms).</summary>
+    private static readonly TimeSpan MetadataMaxAge = TimeSpan.FromMinutes(5);
+
     /// <summary>Asks the metadata loop for a refresh (coalesced, at most one per RetryBackoff).</summary>
     public void RequestRefresh() => _refreshSignal.Set();
 
@@ -36,10 +39,9 @@ internal sealed partial class ProducerEngine
                 await _cluster.UpdateAsync(token).ConfigureAwait(false);
                 failures = 0;
                 RefreshQueues();
-                if (NeedsAnotherRefresh())
-                {
-                    _refreshTimer.Change(Backoff(2), Timeout.InfiniteTimeSpan);
-                }
+                // Soon again while a partition with messages has no leader; otherwise after MetadataMaxAge, as other
+                // clients do, so that added partitions are used even when nothing fails.
+                _refreshTimer.Change(NeedsAnotherRefresh() ? Backoff(2) : MetadataMaxAge, Timeout.InfiniteTimeSpan);
                 WakeAllSenders();
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)

@@ -59,6 +59,11 @@ internal sealed partial class ProducerEngine
                     continue;
                 }
                 var head = queue.Ready[0];
+                if (head.IdentityGeneration != _identity.Generation)
+                {
+                    // Stamped before the current producer id or epoch; the identity change restamps it.
+                    continue;
+                }
                 var inFlight = queue.InFlight.Count;
                 var allowed = inFlight == 0
                     || (maxInFlight > 1 && inFlight < maxInFlight && queue.InFlightBrokerId == brokerId && head.Attempts == 0 && head.IdentityGeneration == queue.InFlight[0].IdentityGeneration);

@@ -213,6 +213,11 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
             {
                 batch = BeginBatch(queue);
                 signal = true;
+                if (_topic.Partitions.Count != queues.Length)
+                {
+                    // A metadata refresh (ours or anyone's) changed the partitions: adopt them.
+                    RequestRefresh();
+                }
             }
             var recordIndex = batch.Append(timestampMs, key, !hasKey, value, !hasValue, headers);
             if (completion is not null || report)
