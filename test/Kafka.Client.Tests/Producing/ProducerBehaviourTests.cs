@@ -159,7 +159,7 @@ public sealed class ProducerBehaviourTests
         await using var setup = await StartAsync("blocking");
         var (cluster, client, topic) = setup;
         var clock = Clock();
-        await using var producer = new Producer(topic, new ProducerOptions { MaxQueuedMessages = 5, Linger = TimeSpan.FromHours(1), DeliveryTimeout = TimeSpan.FromHours(2) }, clock);
+        await using var producer = new Producer(topic, new ProducerOptions { MaxQueuedMessages = 5, Linger = TimeSpan.FromHours(1), DeliveryTimeout = TimeSpan.FromDays(24) }, clock);
         for (var i = 0; i < 5; i++)
         {
             producer.Produce(Bytes($"m{i}"));
@@ -168,12 +168,49 @@ public sealed class ProducerBehaviourTests
         var awaited = producer.ProduceAsync(Bytes("awaited"), cancellationToken: Timeout()).AsTask();
         await WaitUntilAsync(() => Task.FromResult(producer.QueuedMessages == 5 && !blocked.IsCompleted && !awaited.IsCompleted), "both callers to wait");
 
-        clock.Advance(TimeSpan.FromHours(1)); // the batch lingered long enough: it is sent and room appears
-        await blocked.WaitAsync(Timeout());
-        await producer.FlushAsync(Timeout());
-        var report = await awaited.WaitAsync(Timeout());
+        // Each tick of the fake clock ends the linger of the open batch: the first five are sent, which makes room
+        // for the two waiting callers, whose batch goes on a later tick.
+        await WaitUntilAsync(() =>
+        {
+            clock.Advance(TimeSpan.FromHours(1));
+            return Task.FromResult(blocked.IsCompleted && awaited.IsCompleted);
+        }, "both waiting callers to get their place");
+        await blocked;
+        var report = await awaited;
         Assert.That(report.IsDelivered, Is.True);
+        await producer.FlushAsync(Timeout());
         Assert.That((await topic.Partitions[0].LatestAvailableOffsetAsync(Timeout())), Is.EqualTo(7));
+    }
+
+    [Test]
+    public async Task A_message_waiting_for_room_keeps_its_own_copy_of_its_bytes()
+    {
+        await using var setup = await StartAsync("copied");
+        var (cluster, _, topic) = setup;
+        var clock = Clock();
+        await using var producer = new Producer(topic, new ProducerOptions { MaxQueuedMessages = 1, Linger = TimeSpan.FromHours(1), DeliveryTimeout = TimeSpan.FromDays(24) }, clock);
+        var first = producer.ProduceAsync(Bytes("first"), cancellationToken: Timeout()).AsTask();
+        var value = Bytes("value");
+        var key = Bytes("key");
+        var header = Bytes("header");
+        var waiting = producer.ProduceAsync(value, key, headers: [new KafkaHeader("h", header)], cancellationToken: Timeout()).AsTask();
+        // The caller may reuse its buffers as soon as the call returns.
+        value.AsSpan().Fill((byte)'x');
+        key.AsSpan().Fill((byte)'x');
+        header.AsSpan().Fill((byte)'x');
+        // Each tick of the fake clock ends the linger of whatever batch is open: first the one with "first", then
+        // the one the waiting message joins once it has room.
+        await WaitUntilAsync(() =>
+        {
+            clock.Advance(TimeSpan.FromHours(1));
+            return Task.FromResult(first.IsCompleted && waiting.IsCompleted);
+        }, "both messages to be delivered");
+        await waiting;
+
+        var read = ReadAll(cluster, "copied").OrderBy(m => m.Offset).ToList();
+        Assert.That(read[1].Value, Is.EqualTo(Bytes("value")));
+        Assert.That(read[1].Key, Is.EqualTo(Bytes("key")));
+        Assert.That(read[1].Headers.Single().Value, Is.EqualTo(Bytes("header")));
     }
 
     // ---- lingering, flushing, sync ----
@@ -185,18 +222,22 @@ public sealed class ProducerBehaviourTests
         var (cluster, client, topic) = setup;
         var clock = Clock();
         await using var producer = new Producer(topic, new ProducerOptions { Linger = TimeSpan.FromSeconds(2) }, clock);
+        // Flushing does not linger: this gets the producer id and the connection before the clock matters.
+        var ready = producer.ProduceAsync(Bytes("ready"), cancellationToken: Timeout()).AsTask();
+        await producer.FlushAsync(Timeout());
+        Assert.That((await ready).Offset, Is.Zero);
+
         var first = producer.ProduceAsync(Bytes("a"), cancellationToken: Timeout()).AsTask();
         var second = producer.ProduceAsync(Bytes("b"), cancellationToken: Timeout()).AsTask();
-
         clock.Advance(TimeSpan.FromMilliseconds(1999));
         // Nothing may be sent before the linger ends; give the sender a real chance to do so wrongly.
         await Task.WhenAny(first, Task.Delay(300));
         Assert.That(first.IsCompleted || second.IsCompleted, Is.False, "sent before the linger ended");
-        Assert.That(await topic.Partitions[0].LatestAvailableOffsetAsync(Timeout()), Is.Zero);
+        Assert.That(await topic.Partitions[0].LatestAvailableOffsetAsync(Timeout()), Is.EqualTo(1));
 
         clock.Advance(TimeSpan.FromMilliseconds(1));
         var reports = await Task.WhenAll(first, second).WaitAsync(Timeout());
-        Assert.That(reports.Select(r => r.Offset), Is.EqualTo(new long[] { 0, 1 }), "one batch, in order");
+        Assert.That(reports.Select(r => r.Offset), Is.EqualTo(new long[] { 1, 2 }), "one batch, in order");
     }
 
     [Test]
@@ -384,8 +425,9 @@ public sealed class ProducerBehaviourTests
         foreach (var partition in log.GroupBy(r => r.Partition))
         {
             // Record n of a partition carries sequence n: batches are numbered back to back from 0.
-            var sequences = partition.OrderBy(r => r.Offset).Select(r => r.BaseSequence + r.IndexInBatch);
-            Assert.That(sequences, Is.EqualTo(Enumerable.Range(0, partition.Count())), $"partition {partition.Key}");
+            var sequences = partition.OrderBy(r => r.Offset).Select(r => r.BaseSequence + r.IndexInBatch).ToList();
+            Assert.That(sequences, Is.EqualTo(Enumerable.Range(0, partition.Count())),
+                $"partition {partition.Key}: {string.Join(",", partition.OrderBy(r => r.Offset).Select(r => $"{r.Value}@{r.ProducerEpoch}/{r.BaseSequence}+{r.IndexInBatch}"))}");
             Assert.That(partition.Max(r => r.BatchRecordCount), Is.LessThanOrEqualTo(7), "MinQueuedMessages closes batches");
         }
     }
