@@ -37,16 +37,19 @@ internal sealed partial class ProducerEngine
             }
             lock (queue.Lock)
             {
-                if (queue.Open is { } open)
+                var inFlight = queue.InFlight.Count;
+                if (queue.Open is { } open && queue.Ready.Count == 0)
                 {
                     var due = open.CreatedAt + _lingerTicks;
-                    if (hurry || due <= now)
-                    {
-                        CloseOpen(queue);
-                    }
-                    else
+                    if (due > now && !hurry)
                     {
                         nextWake = Math.Min(nextWake, due);
+                    }
+                    else if (inFlight == 0 || (maxInFlight > 1 && inFlight < maxInFlight && queue.InFlightBrokerId == brokerId))
+                    {
+                        // Sealed only when it can go now: while the partition waits for a response, the open batch
+                        // keeps filling (a response wakes this sender again).
+                        CloseOpen(queue);
                     }
                 }
                 while (queue.Ready.Count > 0 && now - queue.Ready[0].CreatedAt >= _deliveryTimeoutTicks && queue.InFlight.Count == 0)
@@ -64,7 +67,6 @@ internal sealed partial class ProducerEngine
                     // Stamped before the current producer id or epoch; the identity change restamps it.
                     continue;
                 }
-                var inFlight = queue.InFlight.Count;
                 var allowed = inFlight == 0
                     || (maxInFlight > 1 && inFlight < maxInFlight && queue.InFlightBrokerId == brokerId && head.Attempts == 0 && head.IdentityGeneration == queue.InFlight[0].IdentityGeneration);
                 if (!allowed)
