@@ -314,6 +314,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
 
     private KafkaConnectionException ToConnectionException(Exception failure) =>
         failure as KafkaConnectionException
+        ?? (failure is ClosedByClientException ? new KafkaConnectionException(Address.Host, Address.Port, failure.Message) : null)
         ?? new KafkaConnectionException(Address.Host, Address.Port,
             $"The {Kind} connection to broker {DescribeBroker(BrokerId)} at {Address} was closed: {failure.Message}", failure);
 
@@ -437,6 +438,10 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         {
             Log.ProtocolError(_logger, reason, Kind, BrokerId, Address.ToString());
         }
+        else if (reason is ClosedByClientException)
+        {
+            Log.ClosedByClient(_logger, Kind, BrokerId, Address.ToString());
+        }
         else
         {
             Log.ConnectionClosed(_logger, Kind, BrokerId, Address.ToString(), reason.Message);
@@ -462,7 +467,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Fail(new KafkaConnectionException(Address.Host, Address.Port, $"The {Kind} connection to broker {DescribeBroker(BrokerId)} at {Address} was closed by the client."));
+        Fail(new ClosedByClientException($"The {Kind} connection to broker {DescribeBroker(BrokerId)} at {Address} was closed by the client."));
         try
         {
             await _readLoop.ConfigureAwait(false);
@@ -485,6 +490,9 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         _lifetime.Dispose();
     }
 
+    /// <summary>The reason recorded when the client itself closes a connection (disposal, broker moved).</summary>
+    private sealed class ClosedByClientException(string message) : Exception(message);
+
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Debug, "Opened {Kind} connection to broker {BrokerId} at {Address} from {LocalEndPoint}")]
@@ -495,6 +503,9 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
 
         [LoggerMessage(3, LogLevel.Warning, "Protocol error on the {Kind} connection to broker {BrokerId} at {Address}; the connection was closed")]
         public static partial void ProtocolError(ILogger logger, Exception exception, string kind, int brokerId, string address);
+
+        [LoggerMessage(5, LogLevel.Debug, "Closed the {Kind} connection to broker {BrokerId} at {Address}")]
+        public static partial void ClosedByClient(ILogger logger, string kind, int brokerId, string address);
 
         [LoggerMessage(4, LogLevel.Debug, "Broker {BrokerId} at {Address} does not speak our ApiVersions version; asking again at v{Version}")]
         public static partial void ApiVersionsFallback(ILogger logger, int brokerId, string address, short version);
