@@ -62,8 +62,8 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     public int InFlightCount => _inFlight.Count;
 
     /// <summary>
-    /// Opens a connection: resolves the host, binds the source address if one is set, connects within the
-    /// connect timeout, then negotiates API versions.
+    /// Opens a connection: resolves the host, binds the source address if one is set, connects, runs the TLS
+    /// handshake when TLS is on, then negotiates API versions, all within the connect timeout.
     /// </summary>
     public static async Task<BrokerConnection> ConnectAsync(
         HostAddress address, int brokerId, string kind, ConnectionSettings settings, CancellationToken cancellationToken)
@@ -71,19 +71,31 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout, settings.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         Socket? socket = null;
+        var tlsHandshake = false;
         try
         {
             socket = await OpenSocketAsync(address, settings.SourceAddress, linked.Token).ConfigureAwait(false);
-            var connection = new BrokerConnection(socket, new NetworkStream(socket, ownsSocket: true), address, brokerId, kind, settings);
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            if (settings.Tls is { } tls)
+            {
+                tlsHandshake = true;
+                stream = await tls.AuthenticateAsync(stream, address, DescribeBroker(brokerId), linked.Token).ConfigureAwait(false);
+                tlsHandshake = false;
+            }
+            var connection = new BrokerConnection(socket, stream, address, brokerId, kind, settings);
             socket = null; // owned by the connection now
             connection.Start();
             try
             {
                 await connection.NegotiateVersionsAsync(linked.Token).ConfigureAwait(false);
             }
-            catch
+            catch (Exception ex)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
+                if (!linked.IsCancellationRequested && settings.Tls?.RejectedAfterHandshake(ex, address, DescribeBroker(brokerId)) is { } rejected)
+                {
+                    throw rejected;
+                }
                 throw;
             }
             Log.Connected(connection._logger, kind, brokerId, address.ToString(), connection.LocalEndPoint?.ToString());
@@ -92,7 +104,8 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new KafkaTimeoutException(
-                $"Connecting to broker {DescribeBroker(brokerId)} at {address} did not complete within {settings.ConnectTimeout.TotalMilliseconds:0} ms.",
+                $"Connecting to broker {DescribeBroker(brokerId)} at {address} did not complete within {settings.ConnectTimeout.TotalMilliseconds:0} ms" +
+                (tlsHandshake ? " (the TLS handshake got no answer: with Ssl set every broker port must be a TLS listener)." : "."),
                 settings.ConnectTimeout);
         }
         catch (SocketException ex)
