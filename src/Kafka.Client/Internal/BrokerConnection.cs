@@ -192,11 +192,12 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             {
                 response = await SendAsync(request, version, _settings.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             }
-            catch (KafkaConnectionException ex) when (attempt == 0 && ex.InnerException is null)
+            catch (KafkaConnectionException ex) when (attempt == 0 && ex.InnerException is null or IOException { InnerException: SocketException })
             {
                 throw new KafkaConnectionException(Address.Host, Address.Port,
                     $"Broker {DescribeBroker(BrokerId)} at {Address} closed the connection when asked for its API versions. " +
-                    "Brokers before Kafka 0.10 cannot be asked: set BrokerVersion to their release (for example \"0.9.0\").", ex);
+                    "Brokers before Kafka 0.10 cannot be asked: set BrokerVersion to their release (for example \"0.9.0\")." +
+                    (_settings.Tls is null ? " A TLS listener also closes a plaintext connection: if the port is one, set Ssl." : string.Empty), ex);
             }
             if (response.ErrorCode == KafkaErrorCode.UnsupportedVersion && response.TryGetRetryVersion(version, out var retryVersion))
             {
@@ -346,8 +347,11 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 var size = BinaryPrimitives.ReadInt32BigEndian(_sizeBuffer);
                 if (size < 4 || size > _settings.MaxResponseSize)
                 {
+                    // A TLS record (alert 0x15 or handshake 0x16, version 3.x) read as a size: plaintext to a TLS port.
+                    var tlsRecord = _settings.Tls is null && _sizeBuffer[0] is 0x15 or 0x16 && _sizeBuffer[1] == 0x03;
                     throw new KafkaProtocolException(
-                        $"Broker {DescribeBroker(BrokerId)} at {Address} sent a response size of {size} bytes; expected 4 to {_settings.MaxResponseSize} (MaxResponseSize).");
+                        $"Broker {DescribeBroker(BrokerId)} at {Address} sent a response size of {size} bytes; expected 4 to {_settings.MaxResponseSize} (MaxResponseSize)." +
+                        (tlsRecord ? " The bytes are a TLS record: the port is a TLS listener; set Ssl." : string.Empty));
                 }
                 var frame = await ReadFrameAsync(size, token).ConfigureAwait(false);
                 var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame.Span);
