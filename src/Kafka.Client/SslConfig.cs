@@ -61,16 +61,17 @@ public sealed class SslConfig
     public override string ToString()
     {
         var text = new StringBuilder("SslConfig { ");
-        text.Append("CaFile = ").Append(CaFile ?? "(system trust store)");
-        if (CertFile is not null)
+        // Blank values count as unset, as the validator and the connections treat them.
+        text.Append("CaFile = ").Append(string.IsNullOrWhiteSpace(CaFile) ? "(system trust store)" : CaFile);
+        if (!string.IsNullOrWhiteSpace(CertFile))
         {
             text.Append(", CertFile = ").Append(CertFile);
         }
-        if (KeyFile is not null)
+        if (!string.IsNullOrWhiteSpace(KeyFile))
         {
             text.Append(", KeyFile = ").Append(KeyFile);
         }
-        if (Password is not null)
+        if (!string.IsNullOrEmpty(Password))
         {
             text.Append(", Password = ***");
         }

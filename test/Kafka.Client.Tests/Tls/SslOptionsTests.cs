@@ -235,6 +235,7 @@ public sealed class SslOptionsTests
 
         Assert.That(ssl.ToString(), Is.EqualTo("SslConfig { CaFile = /ca.pem, CertFile = /c.pem, KeyFile = /c.key, Password = ***, CheckHostname = false }"));
         Assert.That(new SslConfig().ToString(), Is.EqualTo("SslConfig { CaFile = (system trust store), CheckHostname = true }"));
+        Assert.That(new SslConfig { CaFile = "", Password = "" }.ToString(), Is.EqualTo("SslConfig { CaFile = (system trust store), CheckHostname = true }"));
     }
 
     [Test]
