@@ -39,14 +39,15 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         ResiliencePipeline? resiliencePipeline = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = KafkaClientOptionsValidator.Validate(options);
+        // The validator reads and checks the Ssl files; the material it loads serves every connection of this client.
+        var errors = KafkaClientOptionsValidator.Validate(options, out var tls);
         if (errors.Count > 0)
         {
             throw new ArgumentException(
                 $"Invalid Kafka client options:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", errors)}", nameof(options));
         }
         Options = options.Clone();
-        var settings = ConnectionSettings.From(Options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, resiliencePipeline);
+        var settings = ConnectionSettings.From(Options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, resiliencePipeline, tls);
         var seeds = HostAddress.ParseList(Options.Hosts, nameof(options));
         Cluster = new Cluster(seeds, Options.ExcludeInternalTopics, settings, _lifetime.Token);
     }
@@ -83,6 +84,7 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         }
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await Cluster.CloseAsync().ConfigureAwait(false);
+        Cluster.Settings.Tls?.Dispose();
         _lifetime.Dispose();
     }
 

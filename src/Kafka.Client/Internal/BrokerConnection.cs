@@ -62,8 +62,8 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     public int InFlightCount => _inFlight.Count;
 
     /// <summary>
-    /// Opens a connection: resolves the host, binds the source address if one is set, connects within the
-    /// connect timeout, then negotiates API versions.
+    /// Opens a connection: resolves the host, binds the source address if one is set, connects, runs the TLS
+    /// handshake when TLS is on, then negotiates API versions, all within the connect timeout.
     /// </summary>
     public static async Task<BrokerConnection> ConnectAsync(
         HostAddress address, int brokerId, string kind, ConnectionSettings settings, CancellationToken cancellationToken)
@@ -71,19 +71,31 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout, settings.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         Socket? socket = null;
+        var tlsHandshake = false;
         try
         {
             socket = await OpenSocketAsync(address, settings.SourceAddress, linked.Token).ConfigureAwait(false);
-            var connection = new BrokerConnection(socket, new NetworkStream(socket, ownsSocket: true), address, brokerId, kind, settings);
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            if (settings.Tls is { } tls)
+            {
+                tlsHandshake = true;
+                stream = await tls.AuthenticateAsync(stream, address, DescribeBroker(brokerId), linked.Token).ConfigureAwait(false);
+                tlsHandshake = false;
+            }
+            var connection = new BrokerConnection(socket, stream, address, brokerId, kind, settings);
             socket = null; // owned by the connection now
             connection.Start();
             try
             {
                 await connection.NegotiateVersionsAsync(linked.Token).ConfigureAwait(false);
             }
-            catch
+            catch (Exception ex)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
+                if (!linked.IsCancellationRequested && settings.Tls?.RejectedAfterHandshake(ex, address, DescribeBroker(brokerId)) is { } rejected)
+                {
+                    throw rejected;
+                }
                 throw;
             }
             Log.Connected(connection._logger, kind, brokerId, address.ToString(), connection.LocalEndPoint?.ToString());
@@ -92,7 +104,8 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new KafkaTimeoutException(
-                $"Connecting to broker {DescribeBroker(brokerId)} at {address} did not complete within {settings.ConnectTimeout.TotalMilliseconds:0} ms.",
+                $"Connecting to broker {DescribeBroker(brokerId)} at {address} did not complete within {settings.ConnectTimeout.TotalMilliseconds:0} ms" +
+                (tlsHandshake ? " (the TLS handshake got no answer: with Ssl set every broker port must be a TLS listener)." : "."),
                 settings.ConnectTimeout);
         }
         catch (SocketException ex)
@@ -179,11 +192,12 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             {
                 response = await SendAsync(request, version, _settings.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             }
-            catch (KafkaConnectionException ex) when (attempt == 0 && ex.InnerException is null)
+            catch (KafkaConnectionException ex) when (attempt == 0 && ex.InnerException is null or IOException { InnerException: SocketException })
             {
                 throw new KafkaConnectionException(Address.Host, Address.Port,
                     $"Broker {DescribeBroker(BrokerId)} at {Address} closed the connection when asked for its API versions. " +
-                    "Brokers before Kafka 0.10 cannot be asked: set BrokerVersion to their release (for example \"0.9.0\").", ex);
+                    "Brokers before Kafka 0.10 cannot be asked: set BrokerVersion to their release (for example \"0.9.0\")." +
+                    (_settings.Tls is null ? " A TLS listener also closes a plaintext connection: if the port is one, set Ssl." : string.Empty), ex);
             }
             if (response.ErrorCode == KafkaErrorCode.UnsupportedVersion && response.TryGetRetryVersion(version, out var retryVersion))
             {
@@ -334,8 +348,11 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 var size = BinaryPrimitives.ReadInt32BigEndian(_sizeBuffer);
                 if (size < 4 || size > _settings.MaxResponseSize)
                 {
+                    // A TLS record (alert 0x15 or handshake 0x16, version 3.x) read as a size: plaintext to a TLS port.
+                    var tlsRecord = _settings.Tls is null && _sizeBuffer[0] is 0x15 or 0x16 && _sizeBuffer[1] == 0x03;
                     throw new KafkaProtocolException(
-                        $"Broker {DescribeBroker(BrokerId)} at {Address} sent a response size of {size} bytes; expected 4 to {_settings.MaxResponseSize} (MaxResponseSize).");
+                        $"Broker {DescribeBroker(BrokerId)} at {Address} sent a response size of {size} bytes; expected 4 to {_settings.MaxResponseSize} (MaxResponseSize)." +
+                        (tlsRecord ? " The bytes are a TLS record: the port is a TLS listener; set Ssl." : string.Empty));
                 }
                 var frame = await ReadFrameAsync(size, token).ConfigureAwait(false);
                 var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame.Span);
