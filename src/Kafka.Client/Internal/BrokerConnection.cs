@@ -299,20 +299,32 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             throw;
         }
 
-        using (frame)
+        var frameKept = false;
+        try
         {
-            try
+            var reader = new KafkaReader(frame.Span);
+            ResponseHeader.Read(ref reader, api.ResponseHeaderVersion(version));
+            var response = request.ReadResponse(ref reader, version);
+            if (response is IResponseFrameOwner owner)
             {
-                var reader = new KafkaReader(frame.Span);
-                ResponseHeader.Read(ref reader, api.ResponseHeaderVersion(version));
-                return request.ReadResponse(ref reader, version);
+                // Fetch responses hand out slices of the frame (records) rather than copies: they keep it.
+                owner.TakeFrame(frame);
+                frameKept = true;
             }
-            catch (KafkaProtocolException ex)
+            return response;
+        }
+        catch (KafkaProtocolException ex)
+        {
+            var described = new KafkaProtocolException(
+                $"Broker {DescribeBroker(BrokerId)} at {Address} sent a malformed {api.Key} v{version} response: {ex.Message}", ex);
+            Fail(described);
+            throw described;
+        }
+        finally
+        {
+            if (!frameKept)
             {
-                var described = new KafkaProtocolException(
-                    $"Broker {DescribeBroker(BrokerId)} at {Address} sent a malformed {api.Key} v{version} response: {ex.Message}", ex);
-                Fail(described);
-                throw described;
+                frame.Dispose();
             }
         }
     }

@@ -12,6 +12,21 @@ internal static class KnownApis
     /// <summary>ListOffsets v1–v7, flexible from v6. v0 (several offsets per partition) was removed in Kafka 4.0.</summary>
     public static readonly ApiInfo ListOffsets = new(ApiKey.ListOffsets, 1, 7, 6);
 
+    /// <summary>
+    /// Fetch v4–v18, flexible from v12; topic ids from v13. v0–v3 were removed in Kafka 4.0 (KIP-896) and read only
+    /// message format v0/v1.
+    /// </summary>
+    public static readonly ApiInfo Fetch = new(ApiKey.Fetch, 4, 18, 12);
+
+    /// <summary>OffsetCommit v2–v9, flexible from v8. v0–v1 were removed in Kafka 4.0.</summary>
+    public static readonly ApiInfo OffsetCommit = new(ApiKey.OffsetCommit, 2, 9, 8);
+
+    /// <summary>OffsetFetch v1–v9, flexible from v6; organised by group from v8. v0 (ZooKeeper offsets) was removed in Kafka 4.0.</summary>
+    public static readonly ApiInfo OffsetFetch = new(ApiKey.OffsetFetch, 1, 9, 6);
+
+    /// <summary>FindCoordinator v0–v6, flexible from v3; batched keys from v4.</summary>
+    public static readonly ApiInfo FindCoordinator = new(ApiKey.FindCoordinator, 0, 6, 3);
+
     /// <summary>Every API above, for code that needs to walk them (diagnostics, tests).</summary>
-    public static IReadOnlyList<ApiInfo> All { get; } = [ApiVersions, Metadata, ListOffsets];
+    public static IReadOnlyList<ApiInfo> All { get; } = [ApiVersions, Metadata, ListOffsets, Fetch, OffsetCommit, OffsetFetch, FindCoordinator];
 }
