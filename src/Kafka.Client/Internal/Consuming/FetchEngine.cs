@@ -753,7 +753,8 @@ internal sealed class FetchEngine : IAsyncDisposable
     /// <summary>
     /// Moves partitions whose fetch offset fell out of range: below the log start (data deleted) to the earliest
     /// offset, or to the latest with AutoOffsetReset latest; beyond the log end to the latest offset (never back to
-    /// the earliest, which would deliver messages again). False when a lookup failed and must be retried.
+    /// the earliest, which would deliver messages again); an offset found in range after all stays. False when a
+    /// lookup failed and must be retried.
     /// </summary>
     private async Task<bool> ResetOutOfRangeAsync(CancellationToken cancellationToken)
     {
@@ -800,9 +801,10 @@ internal sealed class FetchEngine : IAsyncDisposable
                     {
                         continue;
                     }
-                    var target = entry.FetchOffset < first
-                        ? Settings.AutoOffsetReset == OffsetType.Latest ? last : first
-                        : last;
+                    // Still in range (the error was transient, or the log grew back): resume where we were.
+                    var target = entry.FetchOffset < first ? Settings.AutoOffsetReset == OffsetType.Latest ? last : first
+                        : entry.FetchOffset > last ? last
+                        : entry.FetchOffset;
                     ConsumerLog.OffsetReset(Logger, topic.Name, cursor.Id, entry.FetchOffset, first, last, target);
                     cursor.State = CursorState.Fetchable;
                     cursor.FetchOffset = target;
