@@ -92,6 +92,7 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
             AutoOffsetReset = _options.AutoOffsetReset,
             ReadCommitted = _options.IsolationLevel == KafkaIsolationLevel.ReadCommitted,
             FetchersPerBroker = _options.NumConsumerFetchers,
+            VerifyChecksums = _options.CheckCrcs,
             ResponseMaxBytes = Math.Min(cluster.Settings.MaxResponseSize - 1024, Math.Max(50 * 1024 * 1024, _options.FetchMessageMaxBytes)),
         };
         _engine = new FetchEngine(cluster, settings, _logger);

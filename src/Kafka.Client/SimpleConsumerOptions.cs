@@ -122,6 +122,14 @@ public class SimpleConsumerOptions
     /// <value>The default value is <see cref="KafkaIsolationLevel.ReadUncommitted"/>.</value>
     public KafkaIsolationLevel IsolationLevel { get; set; } = KafkaIsolationLevel.ReadUncommitted;
 
+    /// <summary>
+    /// Whether the CRC of every fetched batch is verified; a mismatch stops the partition with
+    /// <see cref="KafkaConsumeException"/>. As the Java client's <c>check.crcs</c> (librdkafka's default is off). pykafka
+    /// never checked.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool CheckCrcs { get; set; } = true;
+
     /// <summary>Every problem with these settings, each naming its property; empty when they are valid.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -658,7 +658,7 @@ internal sealed class FetchEngine : IAsyncDisposable
                 return reader;
             }
         }
-        return new RecordSetReader();
+        return new RecordSetReader { VerifyChecksums = Settings.VerifyChecksums };
     }
 
     private void ReturnReader(RecordSetReader reader)

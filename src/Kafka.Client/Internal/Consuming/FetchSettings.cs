@@ -23,6 +23,9 @@ internal sealed record FetchSettings
     /// <summary>How many fetch loops each leader broker gets; partitions are spread over them by id.</summary>
     public required int FetchersPerBroker { get; init; }
 
+    /// <summary>Whether batch CRCs are verified.</summary>
+    public bool VerifyChecksums { get; init; } = true;
+
     /// <summary>The most bytes one whole fetch response may hold.</summary>
     public required int ResponseMaxBytes { get; init; }
 }
