@@ -17,7 +17,7 @@ namespace Kafka.Testing;
 /// The server ticks every <see cref="TickTime"/> (500 ms by default, so sessions may be as short as two ticks, 1 s)
 /// and grants sessions up to 60 s. It answers every four-letter command (<see cref="SendCommandAsync"/>).
 /// <see cref="StopAsync"/> and <see cref="StartAsync"/> restart it on the same port with the same data, so that
-/// clients can reconnect and resume their sessions; <see cref="Kill"/> ends it abruptly. Disposal kills the process
+/// clients can reconnect and resume their sessions; <see cref="KillAsync"/> ends it abruptly. Disposal kills the process
 /// and deletes the data folder.
 /// </para>
 /// <para>
@@ -84,7 +84,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>
-    /// Starts the server (again, after <see cref="StopAsync"/> or <see cref="Kill"/>, on the same port with the
+    /// Starts the server (again, after <see cref="StopAsync"/> or <see cref="KillAsync"/>, on the same port with the
     /// same data) and waits until it answers the <c>srvr</c> command. Does nothing if it is running.
     /// </summary>
     /// <exception cref="InvalidOperationException">java or the ZooKeeper jars are missing, or the server did not start in time.</exception>
@@ -108,13 +108,14 @@ public sealed class ZooKeeperServer : IAsyncDisposable
                 {
                     Port = FindFreePort();
                 }
-                try
+                var exitedEarly = await LaunchAsync(java, classPath, cancellationToken).ConfigureAwait(false);
+                if (exitedEarly is null)
                 {
-                    await LaunchAsync(java, classPath, cancellationToken).ConfigureAwait(false);
                     return;
                 }
-                catch (InvalidOperationException) when (firstStart && attempt < 3 && _process is { HasExited: true })
+                if (!firstStart || attempt >= 3)
                 {
+                    throw new InvalidOperationException(exitedEarly);
                 }
             }
         }
@@ -160,15 +161,15 @@ public sealed class ZooKeeperServer : IAsyncDisposable
     }
 
     /// <summary>Kills the server at once (SIGKILL), as a crash would, and waits for it to exit; the data stays.</summary>
-    public void Kill()
+    public async Task KillAsync(CancellationToken cancellationToken = default)
     {
-        _lifecycle.Wait();
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_process is { } process)
             {
                 KillProcess(process);
-                process.WaitForExit();
+                await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
                 ReleaseProcess();
             }
         }
@@ -212,7 +213,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
                 await process.WaitForExitAsync().ConfigureAwait(false);
                 ReleaseProcess();
             }
-            DeleteRoot();
+            await DeleteRootAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -220,7 +221,8 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         }
     }
 
-    private async Task LaunchAsync(string java, string classPath, CancellationToken cancellationToken)
+    /// <summary>Runs the server until it answers; returns why if it exited while starting (a taken port, say).</summary>
+    private async Task<string?> LaunchAsync(string java, string classPath, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(DataDirectory);
         var configPath = Path.Combine(RootDirectory, "zoo.cfg");
@@ -267,24 +269,36 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         Running[this] = true;
 
         var watch = Stopwatch.StartNew();
-        while (true)
+        try
         {
-            if (process.HasExited)
+            while (true)
             {
-                throw new InvalidOperationException(
-                    $"The ZooKeeper server exited with code {process.ExitCode} while starting on port {Port}.{Environment.NewLine}{LogTail()}");
+                if (process.HasExited)
+                {
+                    var exited = $"The ZooKeeper server exited with code {process.ExitCode} while starting on port {Port}."
+                        + Environment.NewLine + LogTail();
+                    ReleaseProcess();
+                    return exited;
+                }
+                if (await AnswersAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+                if (watch.Elapsed > StartTimeout)
+                {
+                    throw new InvalidOperationException(
+                        $"The ZooKeeper server on port {Port} did not answer 'srvr' within {StartTimeout.TotalSeconds:0} s.{Environment.NewLine}{LogTail()}");
+                }
+                await Task.Delay(100, cancellationToken).ConfigureAwait(false);
             }
-            if (await AnswersAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-            if (watch.Elapsed > StartTimeout)
-            {
-                KillProcess(process);
-                throw new InvalidOperationException(
-                    $"The ZooKeeper server on port {Port} did not answer 'srvr' within {StartTimeout.TotalSeconds:0} s.{Environment.NewLine}{LogTail()}");
-            }
-            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
+        {
+            // Not started: leave nothing running.
+            KillProcess(process);
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            ReleaseProcess();
+            throw;
         }
     }
 
@@ -461,9 +475,9 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         _process = null;
     }
 
-    private void DeleteRoot()
+    private async Task DeleteRootAsync()
     {
-        for (var attempt = 0; attempt < 3; attempt++)
+        for (var attempt = 0; ; attempt++)
         {
             try
             {
@@ -473,13 +487,10 @@ public sealed class ZooKeeperServer : IAsyncDisposable
                 }
                 return;
             }
-            catch (IOException) when (attempt < 2)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && attempt < 2)
             {
-                Thread.Sleep(100); // A file the dying JVM still held; gone a moment later.
-            }
-            catch (UnauthorizedAccessException) when (attempt < 2)
-            {
-                Thread.Sleep(100);
+                // A file the dying JVM still held; gone a moment later.
+                await Task.Delay(100).ConfigureAwait(false);
             }
         }
     }

@@ -25,9 +25,12 @@ internal sealed class ConnectString
     /// <summary>The chroot, without a trailing slash; null when there is none (or it is just "/").</summary>
     public string? Chroot { get; }
 
-    public static ConnectString Parse(string value)
+    public static ConnectString Parse(string value, string paramName)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(value);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ArgumentException("The connect string is empty.", paramName);
+        }
         string? chroot = null;
         var hosts = value;
         var slash = value.IndexOf('/', StringComparison.Ordinal);
@@ -41,23 +44,23 @@ internal sealed class ConnectString
             }
             else
             {
-                ZooKeeperPath.Validate(chroot, nameof(value));
+                ZooKeeperPath.Validate(chroot, paramName);
             }
         }
 
         var servers = new List<ServerAddress>();
         foreach (var part in hosts.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            servers.Add(ParseServer(part, value));
+            servers.Add(ParseServer(part, value, paramName));
         }
         if (servers.Count == 0)
         {
-            throw new ArgumentException($"The connect string '{value}' names no server.", nameof(value));
+            throw new ArgumentException($"The connect string '{value}' names no server.", paramName);
         }
         return new ConnectString(servers, chroot);
     }
 
-    private static ServerAddress ParseServer(string part, string whole)
+    private static ServerAddress ParseServer(string part, string whole, string paramName)
     {
         string host;
         string? port = null;
@@ -66,7 +69,7 @@ internal sealed class ConnectString
             var close = part.IndexOf(']', StringComparison.Ordinal);
             if (close < 0)
             {
-                throw new ArgumentException($"Unclosed '[' in the connect string '{whole}'.", nameof(whole));
+                throw new ArgumentException($"Unclosed '[' in the connect string '{whole}'.", paramName);
             }
             host = part[1..close];
             var rest = part[(close + 1)..];
@@ -74,7 +77,7 @@ internal sealed class ConnectString
             {
                 if (rest[0] != ':')
                 {
-                    throw new ArgumentException($"Invalid server '{part}' in the connect string '{whole}'.", nameof(whole));
+                    throw new ArgumentException($"Invalid server '{part}' in the connect string '{whole}'.", paramName);
                 }
                 port = rest[1..];
             }
@@ -84,7 +87,7 @@ internal sealed class ConnectString
             var colon = part.LastIndexOf(':');
             if (colon >= 0 && part.IndexOf(':', StringComparison.Ordinal) != colon)
             {
-                throw new ArgumentException($"Write the IPv6 address '{part}' in brackets: [address]:port.", nameof(whole));
+                throw new ArgumentException($"Write the IPv6 address '{part}' in brackets: [address]:port.", paramName);
             }
             host = colon >= 0 ? part[..colon] : part;
             port = colon >= 0 ? part[(colon + 1)..] : null;
@@ -92,13 +95,13 @@ internal sealed class ConnectString
 
         if (host.Length == 0)
         {
-            throw new ArgumentException($"Empty host in the connect string '{whole}'.", nameof(whole));
+            throw new ArgumentException($"Empty host in the connect string '{whole}'.", paramName);
         }
         var portNumber = DefaultPort;
         if (port is not null
             && (!int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out portNumber) || portNumber is < 1 or > 65535))
         {
-            throw new ArgumentException($"Invalid port '{port}' in the connect string '{whole}'.", nameof(whole));
+            throw new ArgumentException($"Invalid port '{port}' in the connect string '{whole}'.", paramName);
         }
         return new ServerAddress(host, portNumber);
     }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Kafka.ZooKeeper.Internal;
 
 // The request records of the operations the client supports, one class per opcode.
@@ -242,6 +244,15 @@ internal sealed class SetWatchesRequest(long relativeZxid, List<string> data, Li
 
     protected override bool ReadReply(ref JuteReader reader, RequestContext context) => true;
 
+    protected override void OnCompleted(ILogger logger)
+    {
+        // Nobody awaits this request: report a refusal here.
+        if (Task.Exception?.InnerException is ZooKeeperException { } error)
+        {
+            logger.SetWatchesFailed(error.Code);
+        }
+    }
+
     private static void WriteList(ref JuteWriter writer, List<string> paths)
     {
         writer.WriteInt32(paths.Count);
@@ -259,4 +270,7 @@ internal sealed class CloseSessionRequest() : Request<bool>(Jute.OpCloseSession,
     }
 
     protected override bool ReadReply(ref JuteReader reader, RequestContext context) => true;
+
+    // The closer may have stopped waiting; a late failure is already logged there.
+    protected override void OnCompleted(ILogger logger) => _ = Task.Exception;
 }

@@ -49,7 +49,7 @@ internal sealed class SessionEngine
     public SessionEngine(
         ZooKeeperClientOptions options, ILogger logger, TimeProvider time, Action<ZooKeeperStateChangedEventArgs> raiseStateChanged)
     {
-        var connectString = ConnectString.Parse(options.ConnectString);
+        var connectString = ConnectString.Parse(options.ConnectString, nameof(options));
         var servers = new ServerAddress[connectString.Servers.Count];
         for (var i = 0; i < servers.Length; i++)
         {
@@ -103,16 +103,7 @@ internal sealed class SessionEngine
         }
     }
 
-    public TimeSpan SessionTimeout
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _negotiatedTimeoutMs > 0 ? TimeSpan.FromMilliseconds(_negotiatedTimeoutMs) : _requestedTimeout;
-            }
-        }
-    }
+    public TimeSpan SessionTimeout => CurrentTimeout();
 
     public string? ConnectedServer
     {
@@ -179,15 +170,16 @@ internal sealed class SessionEngine
         {
             return Task.FromCanceled<T>(cancellationToken);
         }
+        request.Encode(_chroot);
         bool connected;
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_closing || _state == ZooKeeperState.Closed, typeof(ZooKeeperClient));
-            if (_state == ZooKeeperState.Expired)
+            if (_closing || _state is ZooKeeperState.Closed or ZooKeeperState.Expired)
             {
+                request.ReleaseFrame();
+                ObjectDisposedException.ThrowIf(_state != ZooKeeperState.Expired, typeof(ZooKeeperClient));
                 return Task.FromException<T>(new SessionExpiredException());
             }
-            request.Encode(_chroot);
             request.Attach(Dispatcher, cancellationToken);
             EnsureStartedLocked();
             connected = _state == ZooKeeperState.Connected;
@@ -272,14 +264,13 @@ internal sealed class SessionEngine
     {
         lock (_gate)
         {
-            _closeTask ??= CloseCoreAsync(cancellationToken);
+            _closeTask ??= Task.Run(() => CloseCoreAsync(cancellationToken), CancellationToken.None);
             return _closeTask;
         }
     }
 
     private async Task CloseCoreAsync(CancellationToken cancellationToken)
     {
-        await Task.Yield(); // Leave the caller's lock before doing any work.
         CloseSessionRequest? close = null;
         long sessionId;
         lock (_gate)
@@ -350,8 +341,9 @@ internal sealed class SessionEngine
                 if (attempts > 0)
                 {
                     // As ZooKeeper's client: a random pause before reconnecting (no herd on the next server), and a
-                    // longer one after every server has failed in turn.
-                    var delay = TimeSpan.FromMilliseconds(Random.Shared.Next(0, 1000));
+                    // longer one after every server has failed in turn. The pause is at most a quarter of the
+                    // session timeout, so that short sessions can still be resumed.
+                    var delay = TimeSpan.FromMilliseconds(Random.Shared.Next(0, (int)Math.Min(1000, CurrentTimeout().TotalMilliseconds / 4)));
                     if (failures > 0 && failures % _servers.Length == 0)
                     {
                         delay += TimeSpan.FromSeconds(1);
@@ -404,13 +396,12 @@ internal sealed class SessionEngine
     {
         long sessionId;
         byte[] password;
-        TimeSpan sessionTimeout;
         lock (_gate)
         {
             sessionId = _sessionId;
             password = _password;
-            sessionTimeout = _negotiatedTimeoutMs > 0 ? TimeSpan.FromMilliseconds(_negotiatedTimeoutMs) : _requestedTimeout;
         }
+        var sessionTimeout = CurrentTimeout();
         var lastZxid = Interlocked.Read(ref _lastZxid);
 
         // As ZooKeeper's client: each server gets its share of the session timeout to answer, and no more than
@@ -581,6 +572,14 @@ internal sealed class SessionEngine
         if (!closing)
         {
             _logger.ConnectionLost(connection.Server, cause.Message);
+        }
+    }
+
+    private TimeSpan CurrentTimeout()
+    {
+        lock (_gate)
+        {
+            return _negotiatedTimeoutMs > 0 ? TimeSpan.FromMilliseconds(_negotiatedTimeoutMs) : _requestedTimeout;
         }
     }
 
