@@ -95,6 +95,45 @@ public sealed class ServerOutageTests
     }
 
     [Test]
+    public async Task Thousands_of_watches_under_a_chroot_are_set_again_in_batches()
+    {
+        var chroot = UniqueRoot("batches");
+        await using (var setup = await ConnectedAsync(_server.ConnectString))
+        {
+            await setup.CreateAsync(chroot);
+        }
+        await using var client = await ConnectedAsync(_server.ConnectString + chroot, TimeSpan.FromSeconds(10));
+        // About 200 KB of paths: more than one SetWatches batch (128 KB each).
+        var prefix = "/" + new string('w', 60) + "-";
+        var probes = new WatchProbe[2500];
+        var watching = new List<Task<Stat?>>();
+        for (var i = 0; i < probes.Length; i++)
+        {
+            probes[i] = new WatchProbe();
+            watching.Add(client.ExistsAsync(prefix + i, probes[i].Callback));
+        }
+        await Task.WhenAll(watching);
+
+        await _server.StopAsync();
+        await UntilAsync(() => client.State == ZooKeeperState.Disconnected, "the client notices the server is gone");
+        await _server.StartAsync();
+        await client.ConnectAsync();
+
+        await using var other = await ConnectedAsync(_server.ConnectString + chroot);
+        await other.CreateAsync(prefix + 0);
+        await other.CreateAsync(prefix + (probes.Length - 1));
+        var first = await probes[0].WaitAsync();
+        var last = await probes[^1].WaitAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Type, Is.EqualTo(WatchedEventType.NodeCreated));
+            Assert.That(first.Path, Is.EqualTo(prefix + 0));
+            Assert.That(last.Path, Is.EqualTo(prefix + (probes.Length - 1)));
+            Assert.That(probes[1].Fired.IsCompleted, Is.False);
+        });
+    }
+
+    [Test]
     public async Task Server_down_longer_than_the_session_timeout_expires_the_session()
     {
         var client = await ConnectedAsync(_server.ConnectString, TimeSpan.FromSeconds(2));

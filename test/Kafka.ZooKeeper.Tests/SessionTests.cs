@@ -81,6 +81,25 @@ public sealed class SessionTests
     }
 
     [Test]
+    public async Task An_idle_session_is_kept_alive_by_pings()
+    {
+        // The shortest session the server grants (1 s): without pings it would expire within about a second.
+        await using var client = await ConnectedAsync(SharedServer.ConnectString, TimeSpan.FromSeconds(1));
+        var changes = 0;
+        client.StateChanged += (_, _) => Interlocked.Increment(ref changes);
+        var sessionId = client.SessionId;
+
+        await UntilAsync(() => client.Engine.PingReplies >= 6, "pings for two seconds");
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(Volatile.Read(ref changes), Is.Zero);
+            Assert.That(client.SessionId, Is.EqualTo(sessionId));
+            Assert.That(await client.ExistsAsync("/"), Is.Not.Null);
+        });
+    }
+
+    [Test]
     public async Task A_silent_server_is_dropped_and_the_session_resumed_elsewhere()
     {
         var time = new FakeTimeProvider();
