@@ -154,10 +154,15 @@ public sealed class ServerOutageTests
 
         await _server.StopAsync();
         await UntilAsync(() => client.State == ZooKeeperState.Expired, "the session expires");
+        // The event follows on the client's event loop.
+        await UntilAsync(() => { lock (states) { return states.Contains(ZooKeeperState.Expired); } }, "the Expired event");
 
         Assert.Multiple(async () =>
         {
-            Assert.That(states, Is.EqualTo(new[] { ZooKeeperState.Disconnected, ZooKeeperState.Expired }));
+            lock (states)
+            {
+                Assert.That(states, Is.EqualTo(new[] { ZooKeeperState.Disconnected, ZooKeeperState.Expired }));
+            }
             Assert.That(await probe.WaitAsync(), Has.Property(nameof(WatchedEvent.State)).EqualTo(ZooKeeperState.Expired));
         });
         Assert.ThrowsAsync<SessionExpiredException>(() => client.GetDataAsync(root));
