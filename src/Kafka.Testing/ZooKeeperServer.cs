@@ -137,7 +137,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
             }
             if (!process.HasExited)
             {
-                if (!OperatingSystem.IsWindows() && NativeMethods.Kill(process.Id, NativeMethods.SigTerm) == 0)
+                if (!OperatingSystem.IsWindows() && PosixSignals.Kill(process.Id, PosixSignals.SigTerm) == 0)
                 {
                     using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                     grace.CancelAfter(TimeSpan.FromSeconds(10));

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Kafka.Testing.Internal;
 
 /// <summary>The one libc call the fixtures need: sending a signal (a graceful SIGTERM, which .NET has no API for).</summary>
-internal static partial class NativeMethods
+internal static partial class PosixSignals
 {
     public const int SigTerm = 15;
 
