@@ -105,6 +105,20 @@ public sealed class Broker
         }
     }
 
+    /// <summary>Closes the open connections; the broker stays usable and reconnects on its next request.</summary>
+    internal void CloseConnections()
+    {
+        ConnectionSlot?[] slots;
+        lock (_lock)
+        {
+            slots = (ConnectionSlot?[])_slots.Clone();
+        }
+        foreach (var slot in slots)
+        {
+            slot?.CloseCurrent();
+        }
+    }
+
     internal async ValueTask CloseAsync()
     {
         ConnectionSlot?[] slots;

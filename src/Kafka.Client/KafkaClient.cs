@@ -48,8 +48,19 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         }
         Options = options.Clone();
         var settings = ConnectionSettings.From(Options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, resiliencePipeline, tls);
-        var seeds = HostAddress.ParseList(Options.Hosts, nameof(options));
-        Cluster = new Cluster(seeds, Options.ExcludeInternalTopics, settings, _lifetime.Token);
+        // ZooKeeperHosts, when set, wins over Hosts: the seeds are read from the broker registrations instead.
+        ZooKeeperBrokerDiscovery? discovery = null;
+        IReadOnlyList<HostAddress> seeds;
+        if (!string.IsNullOrWhiteSpace(Options.ZooKeeperHosts))
+        {
+            discovery = new ZooKeeperBrokerDiscovery(Options.ZooKeeperHosts, useTls: Options.Ssl is not null, Options.ConnectTimeout, settings.LoggerFactory, settings.TimeProvider);
+            seeds = [];
+        }
+        else
+        {
+            seeds = HostAddress.ParseList(Options.Hosts, nameof(options));
+        }
+        Cluster = new Cluster(seeds, discovery, Options.ExcludeInternalTopics, settings, _lifetime.Token);
     }
 
     /// <summary>The options this client was created with (a copy).</summary>
