@@ -37,6 +37,17 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null,
         ResiliencePipeline? resiliencePipeline = null)
+        : this(options, loggerFactory, timeProvider, resiliencePipeline, instrumentation: null)
+    {
+    }
+
+    /// <summary>The hosting layer's constructor: as the public one, plus metrics and traces of the connection layer.</summary>
+    internal KafkaClient(
+        KafkaClientOptions options,
+        ILoggerFactory? loggerFactory,
+        TimeProvider? timeProvider,
+        ResiliencePipeline? resiliencePipeline,
+        IClientInstrumentation? instrumentation)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = KafkaClientOptionsValidator.Validate(options);
@@ -46,7 +57,7 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
                 $"Invalid Kafka client options:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", errors)}", nameof(options));
         }
         Options = options.Clone();
-        var settings = ConnectionSettings.From(Options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, resiliencePipeline);
+        var settings = ConnectionSettings.From(Options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, resiliencePipeline, instrumentation);
         var seeds = HostAddress.ParseList(Options.Hosts, nameof(options));
         Cluster = new Cluster(seeds, Options.ExcludeInternalTopics, settings, _lifetime.Token);
     }

@@ -31,8 +31,13 @@ internal sealed class ConnectionSettings
     /// <summary>Wraps connection set-up and idempotent request/response exchanges (the hosting layer's retries).</summary>
     public required ResiliencePipeline Resilience { get; init; }
 
+    /// <summary>Receives request durations and connection counts; none unless a host supplies it.</summary>
+    public IClientInstrumentation? Instrumentation { get; init; }
+
     /// <summary>Builds a client's settings from validated options.</summary>
-    public static ConnectionSettings From(KafkaClientOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory, ResiliencePipeline? resilience)
+    public static ConnectionSettings From(
+        KafkaClientOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory, ResiliencePipeline? resilience,
+        IClientInstrumentation? instrumentation = null)
     {
         if (!HostAddress.TryParseSourceAddress(options.SourceAddress, out var source, out var error))
         {
@@ -52,6 +57,7 @@ internal sealed class ConnectionSettings
             TimeProvider = timeProvider,
             LoggerFactory = loggerFactory,
             Resilience = resilience ?? ResiliencePipeline.Empty,
+            Instrumentation = instrumentation,
         };
     }
 }
