@@ -1,0 +1,59 @@
+using System.Globalization;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Kafka.Hosting.Internal;
+
+/// <summary>
+/// A client's health from what it already knows: the background refresh's last success and each known broker's
+/// reachability. It never builds a client and never opens a connection.
+/// </summary>
+internal sealed class KafkaClientHealthCheck : IHealthCheck
+{
+    private readonly KafkaClientRuntime _runtime;
+
+    public KafkaClientHealthCheck(KafkaClientRuntime runtime) => _runtime = runtime;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var failure = context.Registration.FailureStatus;
+        var status = _runtime.Status;
+        var interval = _runtime.HostingOptions.MetadataRefreshInterval;
+        var data = new Dictionary<string, object>
+        {
+            ["consecutiveFailures"] = status.ConsecutiveFailures,
+        };
+
+        if (status.LastSuccessfulRefresh is not { } lastSuccess || _runtime.CreatedClient is not { } client)
+        {
+            return Result(failure, "No metadata refresh has succeeded yet.", status.LastError, data);
+        }
+        data["lastSuccessfulRefresh"] = lastSuccess.ToString("O", CultureInfo.InvariantCulture);
+        var age = _runtime.TimeProvider.GetUtcNow() - lastSuccess;
+        if (age > 2 * interval)
+        {
+            return Result(failure, $"The last successful metadata refresh was {age.TotalSeconds:0} s ago (more than two intervals of {interval.TotalSeconds:0} s).", status.LastError, data);
+        }
+
+        var brokers = client.Brokers.Values.ToArray();
+        var unreachable = brokers.Where(b => !b.IsReachable).Select(b => b.Id).Order().ToArray();
+        data["brokers"] = brokers.Length;
+        data["unreachableBrokers"] = unreachable;
+        if (brokers.Length > 0 && unreachable.Length == brokers.Length)
+        {
+            return Result(failure, "No known broker is reachable.", status.LastError, data);
+        }
+        if (unreachable.Length > 0)
+        {
+            return Result(HealthStatus.Degraded, $"Broker(s) {string.Join(", ", unreachable)} of {brokers.Length} unreachable.", null, data);
+        }
+        if (status.ConsecutiveFailures > 0)
+        {
+            return Result(HealthStatus.Degraded, $"The last {status.ConsecutiveFailures} metadata refresh(es) failed.", status.LastError, data);
+        }
+        return Result(HealthStatus.Healthy, $"{brokers.Length} broker(s) reachable; metadata refreshed {age.TotalSeconds:0} s ago.", null, data);
+    }
+
+    private static Task<HealthCheckResult> Result(HealthStatus status, string description, Exception? error, Dictionary<string, object> data) =>
+        Task.FromResult(new HealthCheckResult(status, description, error, data));
+}
