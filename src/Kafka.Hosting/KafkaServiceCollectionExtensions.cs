@@ -190,7 +190,7 @@ public static class KafkaServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ResiliencePipelineProvider<string>>(),
             sp.GetRequiredService<KafkaMetrics>()));
-        services.AddSingleton<IHostedService>(sp => new KafkaClientHostedService(
+        services.AddSingleton<IHostedService, KafkaClientHostedService>(sp => new KafkaClientHostedService(
             sp.GetRequiredKeyedService<KafkaClientRuntime>(name),
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
 

@@ -9,7 +9,7 @@ namespace Kafka.Hosting.Internal;
 /// One registered client: builds it on first use (no I/O), wires its stale-metadata signal to the refresh, and
 /// closes its connections when the host stops or the container is disposed.
 /// </summary>
-internal sealed class KafkaClientRuntime : IAsyncDisposable
+internal sealed class KafkaClientRuntime : IAsyncDisposable, IDisposable
 {
     private readonly IOptionsMonitor<KafkaClientOptions> _clientOptions;
     private readonly IOptionsMonitor<KafkaHostingOptions> _hostingOptions;
@@ -74,6 +74,15 @@ internal sealed class KafkaClientRuntime : IAsyncDisposable
         var client = new KafkaClient(options, _loggerFactory, _timeProvider, pipeline, new KafkaInstrumentation(Name, _metrics));
         client.Cluster.MetadataStale += Status.RequestRefresh;
         return client;
+    }
+
+    /// <summary>For containers disposed synchronously: starts closing the client's connections without waiting.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _client.IsValueCreated)
+        {
+            _client.Value.Dispose();
+        }
     }
 
     /// <summary>Closes every connection of the client (if it was built). Safe to call more than once.</summary>

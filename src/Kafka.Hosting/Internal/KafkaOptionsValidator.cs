@@ -46,11 +46,13 @@ internal sealed class KafkaOptionsValidator : IValidateOptions<KafkaClientOption
     {
         var errors = new List<string>();
         var interval = options.MetadataRefreshInterval;
-        if (interval < KafkaHostingOptions.MinimumRefreshInterval || interval > MaxInterval)
+        var intervalValid = interval >= KafkaHostingOptions.MinimumRefreshInterval && interval <= MaxInterval;
+        if (!intervalValid)
         {
             errors.Add($"{nameof(options.MetadataRefreshInterval)}: {interval} is outside {KafkaHostingOptions.MinimumRefreshInterval} to {MaxInterval}.");
         }
-        if (options.MinRefreshGap <= TimeSpan.Zero || options.MinRefreshGap > interval)
+        // Compared with a valid interval only, so that one bad value is reported once.
+        if (options.MinRefreshGap <= TimeSpan.Zero || (intervalValid && options.MinRefreshGap > interval))
         {
             errors.Add($"{nameof(options.MinRefreshGap)}: must be positive and at most {nameof(options.MetadataRefreshInterval)} ({interval}); was {options.MinRefreshGap}.");
         }
