@@ -47,11 +47,37 @@ internal sealed class KafkaClientHealthCheck : IHealthCheck
         {
             return Result(HealthStatus.Degraded, $"Broker(s) {string.Join(", ", unreachable)} of {brokers.Length} unreachable.", null, data);
         }
+        // Kafka stops listing a broker that is down; its partitions then have no leader the client can reach.
+        var leaderless = LeaderlessPartitions(client);
+        if (leaderless.Count > 0)
+        {
+            data["leaderlessPartitions"] = leaderless.Count;
+            return Result(HealthStatus.Degraded,
+                $"{leaderless.Count} partition(s) have no reachable leader ({string.Join(", ", leaderless.Take(5))}{(leaderless.Count > 5 ? ", ..." : "")}).", null, data);
+        }
         if (status.ConsecutiveFailures > 0)
         {
             return Result(HealthStatus.Degraded, $"The last {status.ConsecutiveFailures} metadata refresh(es) failed.", status.LastError, data);
         }
         return Result(HealthStatus.Healthy, $"{brokers.Length} broker(s) reachable; metadata refreshed {age.TotalSeconds:0} s ago.", null, data);
+    }
+
+    /// <summary>Partitions whose leader is none, or a broker the metadata does not list (from the latest snapshot).</summary>
+    private static List<string> LeaderlessPartitions(Kafka.Client.KafkaClient client)
+    {
+        var snapshot = client.Cluster.Snapshot;
+        var result = new List<string>();
+        foreach (var (name, topic) in snapshot.Topics.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            foreach (var partition in topic.Partitions)
+            {
+                if (partition.LeaderId < 0 || !snapshot.Brokers.ContainsKey(partition.LeaderId))
+                {
+                    result.Add($"{name}/{partition.PartitionIndex}");
+                }
+            }
+        }
+        return result;
     }
 
     private static Task<HealthCheckResult> Result(HealthStatus status, string description, Exception? error, Dictionary<string, object> data) =>
