@@ -10,7 +10,7 @@ namespace Kafka.Hosting.Samples;
 /// Lets the samples run on a machine without Kafka: when no <c>Kafka:Hosts</c> is configured, an in-process
 /// MockKafkaCluster (3 brokers, a few topics) is started and the client pointed at it.
 /// </summary>
-public static partial class EmbeddedKafka
+internal static partial class EmbeddedKafka
 {
     public static readonly string[] Topics = ["orders", "payments", "audit"];
 
