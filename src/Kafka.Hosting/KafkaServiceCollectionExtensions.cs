@@ -210,8 +210,11 @@ public static class KafkaServiceCollectionExtensions
     {
         if (configuration is null)
         {
-            services.AddOptions<KafkaClientOptions>(name).BindConfiguration(path!);
-            services.AddOptions<KafkaHostingOptions>(name).BindConfiguration(path!);
+            // The application's configuration, when there is one: a bare ServiceCollection may have none.
+            services.AddOptions<KafkaClientOptions>(name).Configure<IServiceProvider>(
+                (options, sp) => sp.GetService<IConfiguration>()?.GetSection(path!).Bind(options));
+            services.AddOptions<KafkaHostingOptions>(name).Configure<IServiceProvider>(
+                (options, sp) => sp.GetService<IConfiguration>()?.GetSection(path!).Bind(options));
         }
         else
         {

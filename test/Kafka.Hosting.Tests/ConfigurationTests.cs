@@ -129,6 +129,16 @@ public sealed class ConfigurationTests
     }
 
     [Test]
+    public void A_container_without_configuration_uses_code_and_defaults()
+    {
+        var services = new ServiceCollection();
+        services.AddKafkaClient(o => o.Hosts = "code-only:9092");
+        using var provider = services.BuildServiceProvider();
+
+        Assert.That(provider.GetRequiredService<KafkaClient>().Options.Hosts, Is.EqualTo("code-only:9092"));
+    }
+
+    [Test]
     public async Task Defaults_match_the_documentation()
     {
         await using var cluster = MockKafkaCluster.Start(1);
