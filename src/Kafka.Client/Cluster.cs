@@ -69,6 +69,15 @@ public sealed partial class Cluster
     }
 
     /// <summary>
+    /// Raised, with a reason, when the client meets evidence that its metadata is out of date: a partition's leader
+    /// refused a request as not the leader, a partition has no known leader, or metadata names a broker it does not
+    /// list. The hosting layer answers with an early refresh. Handlers run on the caller's thread and must not block.
+    /// </summary>
+    internal event Action<string>? MetadataStale;
+
+    internal void ReportStaleMetadata(string reason) => MetadataStale?.Invoke(reason);
+
+    /// <summary>
     /// Refreshes brokers and topics from any broker that answers: the known brokers first, in random order, then
     /// the seed hosts, in random order. Concurrent calls share one refresh.
     /// </summary>
@@ -158,6 +167,9 @@ public sealed partial class Cluster
         {
             try
             {
+                // Connection attempts have their own retries (in the connection slot); opening the connection here,
+                // outside the request's pipeline, keeps a down broker from being retried by both.
+                await broker.GetConnectionAsync(ConnectionKind.General, _lifetime).ConfigureAwait(false);
                 var response = await _settings.Resilience.ExecuteAsync(
                     static (state, token) => new ValueTask<MetadataResponse>(state.broker.SendAsync(ConnectionKind.General, state.request, token)),
                     (broker, request),
@@ -273,6 +285,30 @@ public sealed partial class Cluster
         {
             Log.EmptyMetadata(_logger);
         }
+        if (FindUnknownLeader(response) is { } unknownLeader)
+        {
+            ReportStaleMetadata(unknownLeader);
+        }
+    }
+
+    /// <summary>
+    /// A partition whose leader is a broker the same response does not list (the answering broker's view lags the
+    /// controller's), described for <see cref="MetadataStale"/>; <see langword="null"/> when every leader is listed.
+    /// </summary>
+    internal static string? FindUnknownLeader(MetadataResponse response)
+    {
+        var listed = new HashSet<int>(response.Brokers.Select(b => b.NodeId));
+        foreach (var topic in response.Topics)
+        {
+            foreach (var partition in topic.Partitions)
+            {
+                if (partition.LeaderId >= 0 && !listed.Contains(partition.LeaderId))
+                {
+                    return $"the leader of {topic.Name}/{partition.PartitionIndex} is broker {partition.LeaderId}, which the metadata does not list";
+                }
+            }
+        }
+        return null;
     }
 
     /// <summary>Kafka flags internal topics from Metadata v1; older brokers are judged by the <c>__</c> prefix.</summary>
