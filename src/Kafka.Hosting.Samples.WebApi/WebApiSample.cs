@@ -13,7 +13,8 @@ public static class WebApiSample
 {
     public static WebApplication CreateApp(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The sample's own folder, not the current directory, so that its appsettings.json is found from anywhere.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         EmbeddedKafka.UseIfNoHostsConfigured(builder.Configuration, builder.Services);
         builder.Services.AddKafkaClient().AddHealthCheck(tags: ["ready"]);
 

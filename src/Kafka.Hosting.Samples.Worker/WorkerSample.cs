@@ -8,7 +8,8 @@ public static class WorkerSample
 {
     public static HostApplicationBuilder CreateBuilder(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        // The sample's own folder, not the current directory, so that its appsettings.json is found from anywhere.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         EmbeddedKafka.UseIfNoHostsConfigured(builder.Configuration, builder.Services);
         builder.Services.AddKafkaClient().AddHealthCheck();
         builder.Services.AddHostedService<ClusterWatcher>();

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Telemetry;
 using Polly.DependencyInjection;
 using Polly.Registry;
 
@@ -227,6 +228,12 @@ public static class KafkaServiceCollectionExtensions
     {
         var sp = context.ServiceProvider;
         builder.TimeProvider = sp.GetRequiredService<TimeProvider>();
+        // Every metadata request runs through this pipeline: Polly's "Execution attempt" event for each one is
+        // Debug here (the app's own pipelines keep their settings); retries and failures keep their severity.
+        var telemetry = new TelemetryOptions(sp.GetRequiredService<IOptions<TelemetryOptions>>().Value);
+        var appSeverity = telemetry.SeverityProvider;
+        telemetry.SeverityProvider = args => args.Event.EventName == "ExecutionAttempt" ? ResilienceEventSeverity.Debug : appSeverity?.Invoke(args) ?? args.Event.Severity;
+        builder.ConfigureTelemetry(telemetry);
         var options = sp.GetRequiredService<IOptionsMonitor<KafkaHostingOptions>>().Get(name).Resilience;
         var custom = sp.GetRequiredService<IOptionsMonitor<KafkaResilienceConfiguration>>().Get(name);
         if (custom.Actions.Count == 0)
