@@ -42,6 +42,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         _settings = settings;
         _logger = settings.LoggerFactory.CreateLogger("Kafka.Client.Connection");
         LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
+        settings.Instrumentation?.ConnectionOpened(kind);
     }
 
     public HostAddress Address { get; }
@@ -226,106 +227,122 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     /// </summary>
     public async Task<TResponse> SendAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ThrowIfFailed();
-        var api = request.Api;
-        var pending = request.ExpectsResponse ? new PendingRequest(api.Key, version) : null;
-
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var instrumentation = _settings.Instrumentation;
+        var started = instrumentation is null ? 0 : _settings.TimeProvider.GetTimestamp();
+        var activity = instrumentation?.RequestStarting(request.Api.Key, version, BrokerId, Address);
+        Exception? error = null;
         try
         {
             ThrowIfFailed();
-            var correlationId = unchecked(++_nextCorrelationId) & int.MaxValue;
-            _writer.Reset();
-            var sizePosition = _writer.ReserveInt32();
-            RequestHeader.Write(_writer, api.Key, version, correlationId, _settings.ClientId, api.RequestHeaderVersion(version));
-            request.Write(_writer, version); // a codec error here has sent nothing: the connection stays usable
-            _writer.PatchInt32(sizePosition, _writer.Position - 4);
+            var api = request.Api;
+            var pending = request.ExpectsResponse ? new PendingRequest(api.Key, version) : null;
 
-            if (pending is not null)
-            {
-                pending.CorrelationId = correlationId;
-                _inFlight.Enqueue(pending);
-            }
+            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                // A write cannot be abandoned halfway without corrupting the stream, so it runs under the
-                // connection's lifetime and the request timeout only, not the caller's token.
-                using var writeTimeout = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
-                writeTimeout.CancelAfter(timeout);
-                await _stream.WriteAsync(_writer.WrittenMemory, writeTimeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Fail(ex is OperationCanceledException && !_lifetime.IsCancellationRequested
-                    ? new KafkaTimeoutException($"Writing a {api.Key} request to broker {DescribeBroker(BrokerId)} at {Address} did not complete within {timeout.TotalMilliseconds:0} ms.", timeout)
-                    : ex);
-                if (pending is null)
+                ThrowIfFailed();
+                var correlationId = unchecked(++_nextCorrelationId) & int.MaxValue;
+                _writer.Reset();
+                var sizePosition = _writer.ReserveInt32();
+                RequestHeader.Write(_writer, api.Key, version, correlationId, _settings.ClientId, api.RequestHeaderVersion(version));
+                request.Write(_writer, version); // a codec error here has sent nothing: the connection stays usable
+                _writer.PatchInt32(sizePosition, _writer.Position - 4);
+
+                if (pending is not null)
                 {
-                    ThrowIfFailed();
+                    pending.CorrelationId = correlationId;
+                    _inFlight.Enqueue(pending);
+                }
+                try
+                {
+                    // A write cannot be abandoned halfway without corrupting the stream, so it runs under the
+                    // connection's lifetime and the request timeout only, not the caller's token.
+                    using var writeTimeout = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+                    writeTimeout.CancelAfter(timeout);
+                    await _stream.WriteAsync(_writer.WrittenMemory, writeTimeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Fail(ex is OperationCanceledException && !_lifetime.IsCancellationRequested
+                        ? new KafkaTimeoutException($"Writing a {api.Key} request to broker {DescribeBroker(BrokerId)} at {Address} did not complete within {timeout.TotalMilliseconds:0} ms.", timeout)
+                        : ex);
+                    if (pending is null)
+                    {
+                        ThrowIfFailed();
+                    }
+                }
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+
+            if (pending is null)
+            {
+                return default!;
+            }
+            if (!IsAlive)
+            {
+                // The connection failed between our check and the enqueue: make sure our request is failed too.
+                DrainInFlight();
+            }
+
+            ResponseFrame frame;
+            try
+            {
+                frame = await pending.Task.WaitAsync(timeout, _settings.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                var timedOut = new KafkaTimeoutException(
+                    $"Broker {DescribeBroker(BrokerId)} at {Address} did not answer a {api.Key} v{version} request within {timeout.TotalMilliseconds:0} ms; the connection was closed.",
+                    timeout);
+                Fail(timedOut);
+                throw timedOut;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                pending.Abandon();
+                throw;
+            }
+
+            var frameKept = false;
+            try
+            {
+                var reader = new KafkaReader(frame.Span);
+                ResponseHeader.Read(ref reader, api.ResponseHeaderVersion(version));
+                var response = request.ReadResponse(ref reader, version);
+                if (response is IResponseFrameOwner owner)
+                {
+                    // Fetch responses hand out slices of the frame (records) rather than copies: they keep it.
+                    owner.TakeFrame(frame);
+                    frameKept = true;
+                }
+                return response;
+            }
+            catch (KafkaProtocolException ex)
+            {
+                var described = new KafkaProtocolException(
+                    $"Broker {DescribeBroker(BrokerId)} at {Address} sent a malformed {api.Key} v{version} response: {ex.Message}", ex);
+                Fail(described);
+                throw described;
+            }
+            finally
+            {
+                if (!frameKept)
+                {
+                    frame.Dispose();
                 }
             }
         }
-        finally
+        catch (Exception ex) when (instrumentation is not null)
         {
-            _writeLock.Release();
-        }
-
-        if (pending is null)
-        {
-            return default!;
-        }
-        if (!IsAlive)
-        {
-            // The connection failed between our check and the enqueue: make sure our request is failed too.
-            DrainInFlight();
-        }
-
-        ResponseFrame frame;
-        try
-        {
-            frame = await pending.Task.WaitAsync(timeout, _settings.TimeProvider, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            var timedOut = new KafkaTimeoutException(
-                $"Broker {DescribeBroker(BrokerId)} at {Address} did not answer a {api.Key} v{version} request within {timeout.TotalMilliseconds:0} ms; the connection was closed.",
-                timeout);
-            Fail(timedOut);
-            throw timedOut;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            pending.Abandon();
+            error = ex;
             throw;
         }
-
-        var frameKept = false;
-        try
-        {
-            var reader = new KafkaReader(frame.Span);
-            ResponseHeader.Read(ref reader, api.ResponseHeaderVersion(version));
-            var response = request.ReadResponse(ref reader, version);
-            if (response is IResponseFrameOwner owner)
-            {
-                // Fetch responses hand out slices of the frame (records) rather than copies: they keep it.
-                owner.TakeFrame(frame);
-                frameKept = true;
-            }
-            return response;
-        }
-        catch (KafkaProtocolException ex)
-        {
-            var described = new KafkaProtocolException(
-                $"Broker {DescribeBroker(BrokerId)} at {Address} sent a malformed {api.Key} v{version} response: {ex.Message}", ex);
-            Fail(described);
-            throw described;
-        }
         finally
         {
-            if (!frameKept)
-            {
-                frame.Dispose();
-            }
+            instrumentation?.RequestCompleted(activity, request.Api.Key, _settings.TimeProvider.GetElapsedTime(started), error);
         }
     }
 
@@ -477,6 +494,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         }
         _lifetime.Cancel();
         _socket.Dispose();
+        _settings.Instrumentation?.ConnectionClosed(Kind);
         DrainInFlight();
     }
 
