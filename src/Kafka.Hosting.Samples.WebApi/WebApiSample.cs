@@ -20,6 +20,7 @@ public static class WebApiSample
 
         var app = builder.Build();
         app.MapGet("/cluster", (KafkaClient client, KafkaClusterStatus status) => ClusterView.From(client, status));
+        app.MapGet("/topics/{topic}/messages", MessagesEndpoint.GetAsync);
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         return app;
     }
