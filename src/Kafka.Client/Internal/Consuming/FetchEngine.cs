@@ -250,7 +250,7 @@ internal sealed class FetchEngine : IAsyncDisposable
     /// </summary>
     public ValueTask<ConsumedMessage?> ConsumeAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), typeof(SimpleConsumer));
         if (Interlocked.Exchange(ref _consuming, 1) != 0)
         {
             throw new InvalidOperationException("ConsumeAsync is already running: a consumer is consumed by one caller at a time.");
@@ -296,7 +296,7 @@ internal sealed class FetchEngine : IAsyncDisposable
                     }
                 }
                 await _dataArrived.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
-                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), typeof(SimpleConsumer));
                 if (TryTake(out var message))
                 {
                     return message;
