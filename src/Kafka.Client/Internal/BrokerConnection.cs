@@ -16,11 +16,8 @@ namespace Kafka.Client.Internal;
 /// </summary>
 internal sealed partial class BrokerConnection : IAsyncDisposable
 {
-    /// <summary>
-    /// The first read buffer for a response; larger responses grow it (×4) as their bytes arrive. 1 MiB holds most
-    /// fetch responses whole, so they are not copied while growing, and bounds what a false size field can cost.
-    /// </summary>
-    private const int InitialFrameBuffer = 1024 * 1024;
+    /// <summary>The first read buffer for a response; larger responses grow it as their bytes arrive.</summary>
+    private const int InitialFrameBuffer = 64 * 1024;
 
     private readonly Socket _socket;
     private readonly Stream _stream;
@@ -429,7 +426,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             {
                 if (read == buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(size, buffer.Length * 4L));
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(size, buffer.Length * 2L));
                     buffer.AsSpan(0, read).CopyTo(larger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = larger;
