@@ -155,6 +155,40 @@ public sealed class GroupMembershipScriptedTests
     }
 
     [Test]
+    public async Task A_session_without_acknowledged_heartbeats_expires_locally_and_the_partitions_are_lost()
+    {
+        // The coordinator keeps answering COORDINATOR_LOAD_IN_PROGRESS: no heartbeat counts, so after the session
+        // timeout the member must assume the group went on without it.
+        await using var coordinator = new FakeCoordinator(request => request.ApiKey switch
+        {
+            11 => JoinResponse(KafkaErrorCode.None, 1, memberId: "m"),
+            14 => SyncResponse(KafkaErrorCode.None, TwoPartitions),
+            12 => ErrorOnly(KafkaErrorCode.CoordinatorLoadInProgress),
+            _ => ErrorOnly(KafkaErrorCode.None),
+        });
+        await using var client = NewClient(coordinator.Address);
+        var revoked = new ConcurrentQueue<(int Generation, bool Lost, TimeSpan At)>();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        await using var membership = coordinator.Member(client, Options(), new GroupMembershipCallbacks
+        {
+            PartitionsRevoked = (generation, lost, _) =>
+            {
+                revoked.Enqueue((generation.GenerationId, lost, started.Elapsed));
+                return Task.CompletedTask;
+            },
+        });
+        await membership.StartAsync();
+
+        await WaitUntilAsync(() => Task.FromResult(!revoked.IsEmpty && coordinator.Requests.Count(r => r.ApiKey == 11) >= 2), "the loss and a rejoin");
+
+        var (generation, lost, at) = revoked.First();
+        Assert.That((generation, lost), Is.EqualTo((1, true)));
+        Assert.That(at, Is.GreaterThanOrEqualTo(Options().SessionTimeout), "not before the session timeout");
+        Assert.That(coordinator.Requests.Where(r => r.ApiKey == 11).Select(r => r.JoinMemberId).Take(2), Is.EqualTo(new[] { "", "m" }),
+            "it rejoins with its member id: the coordinator may still know it");
+    }
+
+    [Test]
     public async Task Stopping_before_starting_sends_nothing_and_a_stopped_member_cannot_start()
     {
         await using var coordinator = new FakeCoordinator(_ => ErrorOnly(KafkaErrorCode.None));
