@@ -62,22 +62,26 @@ public sealed class GroupMembershipScriptedTests
         await using var client = NewClient(coordinator.Address);
         var revoked = new ConcurrentQueue<bool>();
         var failures = new ConcurrentQueue<KafkaException>();
-        await using var membership = coordinator.Member(client, Options() with { GroupInstanceId = "instance-1" }, new GroupMembershipCallbacks
+        var stoppedFromHandler = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        GroupMembership membership = null!;
+        membership = coordinator.Member(client, Options() with { GroupInstanceId = "instance-1" }, new GroupMembershipCallbacks
         {
             PartitionsRevoked = (_, lost, _) =>
             {
                 revoked.Enqueue(lost);
                 return Task.CompletedTask;
             },
-            Failed = (error, _) =>
+            Failed = async (error, cancellationToken) =>
             {
                 failures.Enqueue(error);
-                return Task.CompletedTask;
+                await membership.StopAsync(cancellationToken); // allowed here: the failure handler runs apart from the loop
+                stoppedFromHandler.SetResult();
             },
         });
+        await using var disposal = membership;
         await membership.StartAsync();
 
-        await WaitUntilAsync(() => Task.FromResult(membership.State == GroupMembershipState.Failed), "the member failed");
+        await stoppedFromHandler.Task.WaitAsync(Deadline);
 
         Assert.That(membership.Failure, Is.TypeOf<KafkaBrokerException>().With.Property(nameof(KafkaBrokerException.ErrorCode)).EqualTo(KafkaErrorCode.FencedInstanceId));
         Assert.That(revoked, Is.EqualTo(new[] { true }), "the partitions were lost, not handed over");
@@ -186,6 +190,42 @@ public sealed class GroupMembershipScriptedTests
         Assert.That(at, Is.GreaterThanOrEqualTo(Options().SessionTimeout), "not before the session timeout");
         Assert.That(coordinator.Requests.Where(r => r.ApiKey == 11).Select(r => r.JoinMemberId).Take(2), Is.EqualTo(new[] { "", "m" }),
             "it rejoins with its member id: the coordinator may still know it");
+    }
+
+    [Test]
+    public async Task Stopping_from_inside_an_assignment_callback_is_refused()
+    {
+        await using var coordinator = new FakeCoordinator(request => request.ApiKey switch
+        {
+            11 => JoinResponse(KafkaErrorCode.None, 1, memberId: "m"),
+            14 => SyncResponse(KafkaErrorCode.None, TwoPartitions),
+            _ => ErrorOnly(KafkaErrorCode.None),
+        });
+        await using var client = NewClient(coordinator.Address);
+        var refused = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        GroupMembership membership = null!;
+        membership = coordinator.Member(client, Options(), new GroupMembershipCallbacks
+        {
+            PartitionsAssigned = (generation, cancellationToken) =>
+            {
+                try
+                {
+                    _ = membership.StopAsync(cancellationToken); // it would wait for this very callback
+                    refused.SetResult(null);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    refused.SetResult(ex);
+                }
+                return Task.CompletedTask;
+            },
+        });
+        await using var disposal = membership;
+        await membership.StartAsync();
+
+        Assert.That(await refused.Task.WaitAsync(Deadline), Is.TypeOf<InvalidOperationException>());
+        await membership.StopAsync(); // from outside it works
+        Assert.That(membership.State, Is.EqualTo(GroupMembershipState.Stopped));
     }
 
     [Test]

@@ -46,13 +46,17 @@ internal delegate Task PartitionsRevokedHandler(GroupGeneration generation, bool
 /// <summary>Called with each new generation and this member's partitions in it (possibly none), after the sync.</summary>
 internal delegate Task PartitionsAssignedHandler(GroupGeneration generation, CancellationToken cancellationToken);
 
-/// <summary>Called once when the membership fails for good (fenced, not authorized, retries exhausted).</summary>
+/// <summary>
+/// Called once when the membership fails for good (fenced, not authorized, retries exhausted), after the partitions
+/// were revoked as lost. It runs apart from the membership's loop, so it may await <see cref="GroupMembership.StopAsync"/>.
+/// </summary>
 internal delegate Task MembershipFailedHandler(KafkaException error, CancellationToken cancellationToken);
 
 /// <summary>
 /// What a <see cref="GroupMembership"/> calls as its assignment changes. Calls are made one at a time, never
 /// concurrently, from the membership's own loop; heartbeats continue while they run. An exception from a callback
-/// is logged and does not stop the membership.
+/// is logged and does not stop the membership. <see cref="GroupMembership.StopAsync"/> waits for a running
+/// callback, so calling it from PartitionsAssigned or PartitionsRevoked throws <see cref="InvalidOperationException"/>.
 /// </summary>
 internal sealed class GroupMembershipCallbacks
 {

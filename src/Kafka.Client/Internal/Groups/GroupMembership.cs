@@ -32,6 +32,9 @@ internal sealed partial class GroupMembership : IAsyncDisposable
     private static readonly TimeSpan JoinTimeoutMargin = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FirstCoordinatorBackoff = TimeSpan.FromMilliseconds(100);
 
+    // Set while this membership runs a PartitionsAssigned or PartitionsRevoked callback (flows into the callback only).
+    private static readonly AsyncLocal<GroupMembership?> InCallback = new();
+
     private readonly Cluster _cluster;
     private readonly string[] _topics;
     private readonly GroupMembershipOptions _options;
@@ -166,10 +169,19 @@ internal sealed partial class GroupMembership : IAsyncDisposable
     /// <summary>
     /// Stops: ends the loops, revokes the current assignment (waiting for the callback), sends LeaveGroup (dynamic
     /// members) and closes the connection. Every call returns the same stop; a cancelled token stops waiting, and
-    /// also cancels the token given to a running callback and the LeaveGroup request.
+    /// also cancels the token given to a running callback and the LeaveGroup request. A failed membership is stopped
+    /// the same way (to close its connection) and keeps <see cref="GroupMembershipState.Failed"/>.
     /// </summary>
+    /// <exception cref="InvalidOperationException">Called from a PartitionsAssigned or PartitionsRevoked callback,
+    /// which the stop would wait for.</exception>
     public Task StopAsync(CancellationToken cancellationToken = default)
     {
+        if (ReferenceEquals(InCallback.Value, this))
+        {
+            // The stop waits for the loop, which waits for this callback: it would wait for itself.
+            throw new InvalidOperationException(
+                $"StopAsync was called from a PartitionsAssigned or PartitionsRevoked callback of group '{GroupId}'; stop the membership from outside its callbacks.");
+        }
         Task stop;
         lock (_lock)
         {
@@ -555,6 +567,7 @@ internal sealed partial class GroupMembership : IAsyncDisposable
             return;
         }
         Log.Revoking(_logger, GroupId, current.Assignment.Count, current.GenerationId, lost, reason);
+        InCallback.Value = this;
         try
         {
             await revoked(current, lost, _callbackLifetime.Token).ConfigureAwait(false);
@@ -571,6 +584,7 @@ internal sealed partial class GroupMembership : IAsyncDisposable
         {
             return;
         }
+        InCallback.Value = this;
         try
         {
             await assigned(generation, _callbackLifetime.Token).ConfigureAwait(false);
@@ -590,14 +604,18 @@ internal sealed partial class GroupMembership : IAsyncDisposable
         SetState(GroupMembershipState.Failed);
         if (_callbacks.Failed is { } failed)
         {
-            try
+            // Off the loop, so that the handler may await StopAsync (which waits for the loop to end).
+            _ = Task.Run(async () =>
             {
-                await failed(error, _callbackLifetime.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Log.CallbackFailed(_logger, ex, GroupId, "Failed");
-            }
+                try
+                {
+                    await failed(error, _callbackLifetime.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Log.CallbackFailed(_logger, ex, GroupId, "Failed");
+                }
+            }, CancellationToken.None);
         }
     }
 
