@@ -234,6 +234,31 @@ public sealed class GroupMembershipTests
     });
 
     [Test]
+    public Task Static_members_are_ordered_by_instance_id_and_keep_their_place_when_they_stop() => Scenario.RunAsync(async s =>
+    {
+        s.Cluster.CreateTopic("orders", 12, 3);
+        var b = s.AddMember("b", options: Options("instance-b"));
+        var a = s.AddMember("a", options: Options("instance-a"));
+        await b.StartAsync();
+        await b.Membership.WaitForGenerationAsync(-1, Timeout(RebalanceDeadline));
+        await a.StartAsync();
+        await WaitForSplitAsync([a, b], "orders", 12);
+
+        // Range over instance ids, whatever the member ids: instance-a first.
+        Assert.That(a.Membership.Assignment, Is.EqualTo(AllPartitions("orders", 12)[..6]));
+        Assert.That(b.Membership.Assignment, Is.EqualTo(AllPartitions("orders", 12)[6..]));
+
+        var generation = b.Membership.Generation;
+        s.Cluster.StartRequestTracking();
+        await a.Membership.StopAsync();
+        Assert.That(s.Cluster.GetRequests().Any(r => r.ApiKey == 13), Is.False, "a static member does not leave");
+        Assert.That(a.Revocations.Single().Lost, Is.False);
+
+        // Its partitions wait for it until its session times out; then b takes them.
+        await WaitForSplitAsync([b], "orders", 12, after: generation);
+    });
+
+    [Test]
     public Task Members_subscribed_to_several_topics_split_each_topic() => Scenario.RunAsync(async s =>
     {
         s.Cluster.CreateTopic("a", 3, 1);
