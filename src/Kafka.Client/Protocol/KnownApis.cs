@@ -27,6 +27,21 @@ internal static class KnownApis
     /// <summary>FindCoordinator v0–v6, flexible from v3; batched keys from v4.</summary>
     public static readonly ApiInfo FindCoordinator = new(ApiKey.FindCoordinator, 0, 6, 3);
 
+    /// <summary>
+    /// JoinGroup v2–v9, flexible from v6. v0–v1 were removed in Kafka 4.0 (4.1 put them back); v2 needs Kafka 0.11.
+    /// </summary>
+    public static readonly ApiInfo JoinGroup = new(ApiKey.JoinGroup, 2, 9, 6);
+
+    /// <summary>SyncGroup v0–v5, flexible from v4.</summary>
+    public static readonly ApiInfo SyncGroup = new(ApiKey.SyncGroup, 0, 5, 4);
+
+    /// <summary>Heartbeat v0–v4, flexible from v4.</summary>
+    public static readonly ApiInfo Heartbeat = new(ApiKey.Heartbeat, 0, 4, 4);
+
+    /// <summary>LeaveGroup v0–v5, flexible from v4; a batch of members from v3.</summary>
+    public static readonly ApiInfo LeaveGroup = new(ApiKey.LeaveGroup, 0, 5, 4);
+
     /// <summary>Every API above, for code that needs to walk them (diagnostics, tests).</summary>
-    public static IReadOnlyList<ApiInfo> All { get; } = [ApiVersions, Metadata, ListOffsets, Fetch, OffsetCommit, OffsetFetch, FindCoordinator];
+    public static IReadOnlyList<ApiInfo> All { get; } =
+        [ApiVersions, Metadata, ListOffsets, Fetch, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup];
 }
