@@ -15,6 +15,7 @@ public sealed class Broker
     private readonly ConnectionSlot?[] _slots = new ConnectionSlot?[Enum.GetValues<ConnectionKind>().Length];
     private readonly Lock _lock = new();
     private volatile HostAddress _address;
+    private volatile bool _lastConnectFailed;
     private bool _disposed;
 
     internal Broker(int id, HostAddress address, string? rack, ConnectionSettings settings, CancellationToken lifetime)
@@ -55,6 +56,15 @@ public sealed class Broker
     }
 
     internal HostAddress Address => _address;
+
+    /// <summary>
+    /// Whether the broker accepted the client's last connection attempt (true until an attempt fails, and again once
+    /// one succeeds). Health checks read it: it is what the client knows without opening anything.
+    /// </summary>
+    internal bool IsReachable => !_lastConnectFailed;
+
+    /// <summary>Called by a connection slot when an attempt to connect (with the resilience pipeline's retries) ends.</summary>
+    internal void OnConnectAttempt(bool succeeded) => _lastConnectFailed = !succeeded;
 
     /// <inheritdoc/>
     public override string ToString() => Id >= 0 ? $"broker {Id} at {_address}" : $"seed {_address}";
@@ -97,6 +107,20 @@ public sealed class Broker
         lock (_lock)
         {
             _address = address;
+            slots = (ConnectionSlot?[])_slots.Clone();
+        }
+        foreach (var slot in slots)
+        {
+            slot?.CloseCurrent();
+        }
+    }
+
+    /// <summary>Closes the open connections; the broker stays usable and reconnects on its next request.</summary>
+    internal void CloseConnections()
+    {
+        ConnectionSlot?[] slots;
+        lock (_lock)
+        {
             slots = (ConnectionSlot?[])_slots.Clone();
         }
         foreach (var slot in slots)

@@ -11,8 +11,8 @@ namespace Kafka.Client;
 public sealed partial class Cluster
 {
     private readonly ConnectionSettings _settings;
-    private readonly IReadOnlyList<HostAddress> _seedAddresses;
-    private readonly Broker[] _seeds;
+    private readonly ZooKeeperBrokerDiscovery? _discovery;
+    private volatile Broker[] _seeds;
     private readonly CancellationToken _lifetime;
     private readonly ILogger _logger;
     private readonly Lock _updateLock = new();
@@ -20,18 +20,15 @@ public sealed partial class Cluster
     private volatile ClusterSnapshot _snapshot = ClusterSnapshot.Empty;
     private Task? _update;
 
-    internal Cluster(IReadOnlyList<HostAddress> seeds, bool excludeInternalTopics, ConnectionSettings settings, CancellationToken lifetime)
+    internal Cluster(
+        IReadOnlyList<HostAddress> seeds, ZooKeeperBrokerDiscovery? discovery, bool excludeInternalTopics, ConnectionSettings settings, CancellationToken lifetime)
     {
-        _seedAddresses = seeds;
+        _discovery = discovery;
         _settings = settings;
         _lifetime = lifetime;
         _logger = settings.LoggerFactory.CreateLogger("Kafka.Client.Cluster");
         ExcludeInternalTopics = excludeInternalTopics;
-        _seeds = new Broker[seeds.Count];
-        for (var i = 0; i < seeds.Count; i++)
-        {
-            _seeds[i] = new Broker(-1 - i, seeds[i], rack: null, settings, lifetime);
-        }
+        _seeds = CreateSeeds(seeds);
         Topics = new TopicDictionary(this);
         Offsets = new OffsetLookup(this);
     }
@@ -60,6 +57,28 @@ public sealed partial class Cluster
 
     /// <summary>Cancelled when the client is disposed (producers stop with it).</summary>
     internal CancellationToken Lifetime => _lifetime;
+
+    /// <summary>Broker discovery through ZooKeeper, when <see cref="KafkaClientOptions.ZooKeeperHosts"/> is set.</summary>
+    internal ZooKeeperBrokerDiscovery? ZooKeeper => _discovery;
+
+    private Broker[] CreateSeeds(IReadOnlyList<HostAddress> addresses)
+    {
+        var seeds = new Broker[addresses.Count];
+        for (var i = 0; i < addresses.Count; i++)
+        {
+            seeds[i] = new Broker(-1 - i, addresses[i], rack: null, _settings, _lifetime);
+        }
+        return seeds;
+    }
+
+    /// <summary>
+    /// Raised, with a reason, when the client meets evidence that its metadata is out of date: a partition's leader
+    /// refused a request as not the leader, a partition has no known leader, or metadata names a broker it does not
+    /// list. The hosting layer answers with an early refresh. Handlers run on the caller's thread and must not block.
+    /// </summary>
+    internal event Action<string>? MetadataStale;
+
+    internal void ReportStaleMetadata(string reason) => MetadataStale?.Invoke(reason);
 
     /// <summary>
     /// Refreshes brokers and topics from any broker that answers: the known brokers first, in random order, then
@@ -111,10 +130,49 @@ public sealed partial class Cluster
     private async Task<MetadataResponse> RefreshAsync(MetadataRequest request, bool fullRefresh)
     {
         var attempts = new List<KeyValuePair<string, Exception>>();
-        foreach (var broker in Candidates())
+        var known = _snapshot.Brokers.Values.ToArray();
+        Random.Shared.Shuffle(known);
+        var response = await TryBrokersAsync(known, request, fullRefresh, attempts).ConfigureAwait(false);
+        if (response is not null)
+        {
+            return response;
+        }
+
+        // No known broker answered: fall back to the seeds, re-reading them from ZooKeeper when it is the source.
+        if (_discovery is not null)
         {
             try
             {
+                var addresses = await _discovery.ReadBrokersAsync(_lifetime).ConfigureAwait(false);
+                ReplaceSeeds(addresses);
+            }
+            catch (KafkaException ex) when (!_lifetime.IsCancellationRequested)
+            {
+                Log.MetadataFailed(_logger, $"ZooKeeper at {_discovery.ConnectString}", ex.Message);
+                attempts.Add(new KeyValuePair<string, Exception>($"ZooKeeper {_discovery.ConnectString}", ex));
+                if (_seeds.Length == 0)
+                {
+                    throw new NoBrokersAvailableException(attempts);
+                }
+            }
+        }
+        var seeds = (Broker[])_seeds.Clone();
+        Random.Shared.Shuffle(seeds);
+        var untried = Array.FindAll(seeds, seed => !Array.Exists(known, b => b.Address.Equals(seed.Address)));
+        response = await TryBrokersAsync(untried, request, fullRefresh, attempts).ConfigureAwait(false);
+        return response ?? throw new NoBrokersAvailableException(attempts);
+    }
+
+    private async Task<MetadataResponse?> TryBrokersAsync(
+        Broker[] candidates, MetadataRequest request, bool fullRefresh, List<KeyValuePair<string, Exception>> attempts)
+    {
+        foreach (var broker in candidates)
+        {
+            try
+            {
+                // Connection attempts have their own retries (in the connection slot); opening the connection here,
+                // outside the request's pipeline, keeps a down broker from being retried by both.
+                await broker.GetConnectionAsync(ConnectionKind.General, _lifetime).ConfigureAwait(false);
                 var response = await _settings.Resilience.ExecuteAsync(
                     static (state, token) => new ValueTask<MetadataResponse>(state.broker.SendAsync(ConnectionKind.General, state.request, token)),
                     (broker, request),
@@ -123,6 +181,8 @@ public sealed partial class Cluster
                 if (broker.Id < 0)
                 {
                     Log.BootstrappedFromSeed(_logger, broker.Address.ToString(), response.Brokers.Count, response.Topics.Count);
+                    // Seed connections duplicate the real brokers' ones once the brokers are known.
+                    broker.CloseConnections();
                 }
                 return response;
             }
@@ -132,26 +192,26 @@ public sealed partial class Cluster
                 attempts.Add(new KeyValuePair<string, Exception>(broker.Address.ToString(), ex));
             }
         }
-        throw new NoBrokersAvailableException(attempts);
+        return null;
     }
 
-    /// <summary>Known brokers in random order, then the seeds in random order (seeds whose address a known broker already had are skipped).</summary>
-    private List<Broker> Candidates()
+    /// <summary>Takes a new seed list (from ZooKeeper); seeds at unchanged addresses keep their connections.</summary>
+    private void ReplaceSeeds(IReadOnlyList<HostAddress> addresses)
     {
-        var known = _snapshot.Brokers.Values.ToArray();
-        Random.Shared.Shuffle(known);
-        var seeds = (Broker[])_seeds.Clone();
-        Random.Shared.Shuffle(seeds);
-        var result = new List<Broker>(known.Length + seeds.Length);
-        result.AddRange(known);
-        foreach (var seed in seeds)
+        var old = _seeds;
+        var kept = new Broker[addresses.Count];
+        for (var i = 0; i < addresses.Count; i++)
         {
-            if (!Array.Exists(known, b => b.Address.Equals(seed.Address)))
+            kept[i] = Array.Find(old, s => s.Address.Equals(addresses[i])) ?? new Broker(-1 - i, addresses[i], rack: null, _settings, _lifetime);
+        }
+        _seeds = kept;
+        foreach (var seed in old)
+        {
+            if (Array.IndexOf(kept, seed) < 0)
             {
-                result.Add(seed);
+                _ = seed.CloseAsync().AsTask();
             }
         }
-        return result;
     }
 
     /// <summary>
@@ -228,6 +288,30 @@ public sealed partial class Cluster
         {
             Log.EmptyMetadata(_logger);
         }
+        if (FindUnknownLeader(response) is { } unknownLeader)
+        {
+            ReportStaleMetadata(unknownLeader);
+        }
+    }
+
+    /// <summary>
+    /// A partition whose leader is a broker the same response does not list (the answering broker's view lags the
+    /// controller's), described for <see cref="MetadataStale"/>; <see langword="null"/> when every leader is listed.
+    /// </summary>
+    internal static string? FindUnknownLeader(MetadataResponse response)
+    {
+        var listed = new HashSet<int>(response.Brokers.Select(b => b.NodeId));
+        foreach (var topic in response.Topics)
+        {
+            foreach (var partition in topic.Partitions)
+            {
+                if (partition.LeaderId >= 0 && !listed.Contains(partition.LeaderId))
+                {
+                    return $"the leader of {topic.Name}/{partition.PartitionIndex} is broker {partition.LeaderId}, which the metadata does not list";
+                }
+            }
+        }
+        return null;
     }
 
     /// <summary>Kafka flags internal topics from Metadata v1; older brokers are judged by the <c>__</c> prefix.</summary>
@@ -243,6 +327,10 @@ public sealed partial class Cluster
         foreach (var seed in _seeds)
         {
             await seed.CloseAsync().ConfigureAwait(false);
+        }
+        if (_discovery is not null)
+        {
+            await _discovery.DisposeAsync().ConfigureAwait(false);
         }
     }
 

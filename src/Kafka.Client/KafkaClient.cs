@@ -37,18 +37,41 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null,
         ResiliencePipeline? resiliencePipeline = null)
+        : this(options, loggerFactory, timeProvider, resiliencePipeline, instrumentation: null)
+    {
+    }
+
+    /// <summary>The hosting layer's constructor: as the public one, plus metrics and traces of the connection layer.</summary>
+    internal KafkaClient(
+        KafkaClientOptions options,
+        ILoggerFactory? loggerFactory,
+        TimeProvider? timeProvider,
+        ResiliencePipeline? resiliencePipeline,
+        IClientInstrumentation? instrumentation)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = KafkaClientOptionsValidator.Validate(options);
+        // The validator reads and checks the Ssl files; the material it loads serves every connection of this client.
+        var errors = KafkaClientOptionsValidator.Validate(options, out var tls);
         if (errors.Count > 0)
         {
             throw new ArgumentException(
                 $"Invalid Kafka client options:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", errors)}", nameof(options));
         }
         Options = options.Clone();
-        var settings = ConnectionSettings.From(Options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, resiliencePipeline);
-        var seeds = HostAddress.ParseList(Options.Hosts, nameof(options));
-        Cluster = new Cluster(seeds, Options.ExcludeInternalTopics, settings, _lifetime.Token);
+        var settings = ConnectionSettings.From(Options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, resiliencePipeline, tls, instrumentation);
+        // ZooKeeperHosts, when set, wins over Hosts: the seeds are read from the broker registrations instead.
+        ZooKeeperBrokerDiscovery? discovery = null;
+        IReadOnlyList<HostAddress> seeds;
+        if (!string.IsNullOrWhiteSpace(Options.ZooKeeperHosts))
+        {
+            discovery = new ZooKeeperBrokerDiscovery(Options.ZooKeeperHosts, useTls: Options.Ssl is not null, Options.ConnectTimeout, settings.LoggerFactory, settings.TimeProvider);
+            seeds = [];
+        }
+        else
+        {
+            seeds = HostAddress.ParseList(Options.Hosts, nameof(options));
+        }
+        Cluster = new Cluster(seeds, discovery, Options.ExcludeInternalTopics, settings, _lifetime.Token);
     }
 
     /// <summary>The options this client was created with (a copy).</summary>
@@ -83,6 +106,7 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         }
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await Cluster.CloseAsync().ConfigureAwait(false);
+        Cluster.Settings.Tls?.Dispose();
         _lifetime.Dispose();
     }
 

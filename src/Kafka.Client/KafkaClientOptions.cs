@@ -91,6 +91,18 @@ public sealed class KafkaClientOptions
     /// <value>The default value is 100 MiB, as the broker's own <c>socket.request.max.bytes</c>.</value>
     public int MaxResponseSize { get; set; } = 100 * 1024 * 1024;
 
+    /// <summary>
+    /// TLS for every connection to the brokers; <see langword="null"/> for plaintext. When set, every host in
+    /// <see cref="Hosts"/> must be a TLS port, as in pykafka. See <see cref="SslConfig"/>. pykafka: <c>ssl_config</c>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (plaintext).</value>
+    public SslConfig? Ssl { get; set; }
+
     /// <summary>Creates a copy, so that a client is not affected by later changes to these options.</summary>
-    public KafkaClientOptions Clone() => (KafkaClientOptions)MemberwiseClone();
+    public KafkaClientOptions Clone()
+    {
+        var copy = (KafkaClientOptions)MemberwiseClone();
+        copy.Ssl = Ssl?.Clone();
+        return copy;
+    }
 }

@@ -2,14 +2,18 @@ namespace Kafka.Client;
 
 /// <summary>
 /// No broker answered: every known broker and every seed host was tried. <see cref="Attempts"/> names each
-/// host tried and why it failed; the message lists them too.
+/// host tried and why it failed; the message lists them too. Retriable, unless every host failed with an error that
+/// is not (for example <see cref="KafkaAuthenticationException"/>: a TLS misconfiguration does not heal by waiting).
 /// </summary>
 public sealed class NoBrokersAvailableException : KafkaException
 {
     /// <summary>Creates the error from the failed attempts, one per host.</summary>
     public NoBrokersAvailableException(IReadOnlyList<KeyValuePair<string, Exception>> attempts)
-        : base(BuildMessage(attempts), isRetriable: true, attempts.Count > 0 ? attempts[^1].Value : null)
+        : base(BuildMessage(attempts), IsAnyRetriable(attempts), attempts.Count > 0 ? attempts[^1].Value : null)
         => Attempts = attempts;
+
+    private static bool IsAnyRetriable(IReadOnlyList<KeyValuePair<string, Exception>> attempts) =>
+        attempts is null || attempts.Count == 0 || attempts.Any(a => a.Value is not KafkaException { IsRetriable: false });
 
     /// <summary>Each host tried ("host:port"), with the error it failed with, in the order tried.</summary>
     public IReadOnlyList<KeyValuePair<string, Exception>> Attempts { get; }

@@ -77,6 +77,19 @@ public sealed class Topic
     public Producer<TKey, TValue> GetProducer<TKey, TValue>(ISerializer<TKey> keySerializer, ISerializer<TValue> valueSerializer, ProducerOptions? options = null) =>
         new(GetProducer(options), keySerializer, valueSerializer);
 
+    /// <summary>
+    /// Creates a consumer of this topic's partitions (pykafka's <c>get_simple_consumer</c>). It starts at once in the
+    /// background; dispose it to stop (and, with auto-commit, to commit).
+    /// </summary>
+    /// <param name="options">The consumer's settings (copied); defaults when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">The options are invalid (the message lists every problem), or name a partition the topic lacks.</exception>
+    public SimpleConsumer GetSimpleConsumer(SimpleConsumerOptions? options = null) => new(this, options ?? new SimpleConsumerOptions());
+
+    /// <summary>Creates a consumer that deserializes keys and values with the options' deserializers.</summary>
+    /// <param name="options">The consumer's settings, with <c>KeyDeserializer</c> and <c>ValueDeserializer</c> set.</param>
+    /// <exception cref="ArgumentException">The options are invalid or lack a deserializer.</exception>
+    public SimpleConsumer<TKey, TValue> GetSimpleConsumer<TKey, TValue>(SimpleConsumerOptions<TKey, TValue> options) => new(this, options);
+
     /// <summary>Applies newer metadata: partitions added, removed, or re-pointed to their current brokers.</summary>
     internal void Update(MetadataTopic metadata, IReadOnlyDictionary<int, Broker> brokers)
     {

@@ -122,6 +122,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
             }
 
             var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions);
+            cluster.CapBrokenGroupVersions();
             if (recordApiVersions)
             {
                 foreach (var (id, proxy) in cluster._versionProxies!)
@@ -136,6 +137,21 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
             handle.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// librdkafka 2.16's mock advertises flexible versions of the group APIs but mishandles them: a flexible
+    /// JoinGroup or SyncGroup makes it close the connection, and its LeaveGroup v3+ answer lacks the member list.
+    /// Advertising only the versions before each API's first flexible one makes every client negotiate versions
+    /// the mock handles (librdkafka's own clients already stay below them). <see cref="SetApiVersion"/> can still
+    /// change them.
+    /// </summary>
+    private void CapBrokenGroupVersions()
+    {
+        SetApiVersion(11, 0, 5); // JoinGroup: flexible from v6
+        SetApiVersion(14, 0, 3); // SyncGroup: flexible from v4
+        SetApiVersion(12, 0, 3); // Heartbeat: flexible from v4
+        SetApiVersion(13, 0, 2); // LeaveGroup: v3+ member batches answered without members
     }
 
     /// <summary>

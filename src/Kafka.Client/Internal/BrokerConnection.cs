@@ -42,6 +42,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         _settings = settings;
         _logger = settings.LoggerFactory.CreateLogger("Kafka.Client.Connection");
         LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
+        settings.Instrumentation?.ConnectionOpened(kind);
     }
 
     public HostAddress Address { get; }
@@ -62,8 +63,8 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     public int InFlightCount => _inFlight.Count;
 
     /// <summary>
-    /// Opens a connection: resolves the host, binds the source address if one is set, connects within the
-    /// connect timeout, then negotiates API versions.
+    /// Opens a connection: resolves the host, binds the source address if one is set, connects, runs the TLS
+    /// handshake when TLS is on, then negotiates API versions, all within the connect timeout.
     /// </summary>
     public static async Task<BrokerConnection> ConnectAsync(
         HostAddress address, int brokerId, string kind, ConnectionSettings settings, CancellationToken cancellationToken)
@@ -71,19 +72,31 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout, settings.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         Socket? socket = null;
+        var tlsHandshake = false;
         try
         {
             socket = await OpenSocketAsync(address, settings.SourceAddress, linked.Token).ConfigureAwait(false);
-            var connection = new BrokerConnection(socket, new NetworkStream(socket, ownsSocket: true), address, brokerId, kind, settings);
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            if (settings.Tls is { } tls)
+            {
+                tlsHandshake = true;
+                stream = await tls.AuthenticateAsync(stream, address, DescribeBroker(brokerId), linked.Token).ConfigureAwait(false);
+                tlsHandshake = false;
+            }
+            var connection = new BrokerConnection(socket, stream, address, brokerId, kind, settings);
             socket = null; // owned by the connection now
             connection.Start();
             try
             {
                 await connection.NegotiateVersionsAsync(linked.Token).ConfigureAwait(false);
             }
-            catch
+            catch (Exception ex)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
+                if (!linked.IsCancellationRequested && settings.Tls?.RejectedAfterHandshake(ex, address, DescribeBroker(brokerId)) is { } rejected)
+                {
+                    throw rejected;
+                }
                 throw;
             }
             Log.Connected(connection._logger, kind, brokerId, address.ToString(), connection.LocalEndPoint?.ToString());
@@ -92,7 +105,8 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new KafkaTimeoutException(
-                $"Connecting to broker {DescribeBroker(brokerId)} at {address} did not complete within {settings.ConnectTimeout.TotalMilliseconds:0} ms.",
+                $"Connecting to broker {DescribeBroker(brokerId)} at {address} did not complete within {settings.ConnectTimeout.TotalMilliseconds:0} ms" +
+                (tlsHandshake ? " (the TLS handshake got no answer: with Ssl set every broker port must be a TLS listener)." : "."),
                 settings.ConnectTimeout);
         }
         catch (SocketException ex)
@@ -179,11 +193,12 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             {
                 response = await SendAsync(request, version, _settings.ConnectTimeout, cancellationToken).ConfigureAwait(false);
             }
-            catch (KafkaConnectionException ex) when (attempt == 0 && ex.InnerException is null)
+            catch (KafkaConnectionException ex) when (attempt == 0 && ex.InnerException is null or IOException { InnerException: SocketException })
             {
                 throw new KafkaConnectionException(Address.Host, Address.Port,
                     $"Broker {DescribeBroker(BrokerId)} at {Address} closed the connection when asked for its API versions. " +
-                    "Brokers before Kafka 0.10 cannot be asked: set BrokerVersion to their release (for example \"0.9.0\").", ex);
+                    "Brokers before Kafka 0.10 cannot be asked: set BrokerVersion to their release (for example \"0.9.0\")." +
+                    (_settings.Tls is null ? " A TLS listener also closes a plaintext connection: if the port is one, set Ssl." : string.Empty), ex);
             }
             if (response.ErrorCode == KafkaErrorCode.UnsupportedVersion && response.TryGetRetryVersion(version, out var retryVersion))
             {
@@ -212,86 +227,98 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     /// </summary>
     public async Task<TResponse> SendAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ThrowIfFailed();
-        var api = request.Api;
-        var pending = request.ExpectsResponse ? new PendingRequest(api.Key, version) : null;
-
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var instrumentation = _settings.Instrumentation;
+        var started = instrumentation is null ? 0 : _settings.TimeProvider.GetTimestamp();
+        var activity = instrumentation?.RequestStarting(request.Api.Key, version, BrokerId, Address);
+        Exception? error = null;
         try
         {
             ThrowIfFailed();
-            var correlationId = unchecked(++_nextCorrelationId) & int.MaxValue;
-            _writer.Reset();
-            var sizePosition = _writer.ReserveInt32();
-            RequestHeader.Write(_writer, api.Key, version, correlationId, _settings.ClientId, api.RequestHeaderVersion(version));
-            request.Write(_writer, version); // a codec error here has sent nothing: the connection stays usable
-            _writer.PatchInt32(sizePosition, _writer.Position - 4);
+            var api = request.Api;
+            var pending = request.ExpectsResponse ? new PendingRequest(api.Key, version) : null;
 
-            if (pending is not null)
-            {
-                pending.CorrelationId = correlationId;
-                _inFlight.Enqueue(pending);
-            }
+            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                // A write cannot be abandoned halfway without corrupting the stream, so it runs under the
-                // connection's lifetime and the request timeout only, not the caller's token.
-                using var writeTimeout = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
-                writeTimeout.CancelAfter(timeout);
-                await _stream.WriteAsync(_writer.WrittenMemory, writeTimeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Fail(ex is OperationCanceledException && !_lifetime.IsCancellationRequested
-                    ? new KafkaTimeoutException($"Writing a {api.Key} request to broker {DescribeBroker(BrokerId)} at {Address} did not complete within {timeout.TotalMilliseconds:0} ms.", timeout)
-                    : ex);
-                if (pending is null)
+                ThrowIfFailed();
+                var correlationId = unchecked(++_nextCorrelationId) & int.MaxValue;
+                _writer.Reset();
+                var sizePosition = _writer.ReserveInt32();
+                RequestHeader.Write(_writer, api.Key, version, correlationId, _settings.ClientId, api.RequestHeaderVersion(version));
+                request.Write(_writer, version); // a codec error here has sent nothing: the connection stays usable
+                _writer.PatchInt32(sizePosition, _writer.Position - 4);
+
+                if (pending is not null)
                 {
-                    ThrowIfFailed();
+                    pending.CorrelationId = correlationId;
+                    _inFlight.Enqueue(pending);
+                }
+                try
+                {
+                    // A write cannot be abandoned halfway without corrupting the stream, so it runs under the
+                    // connection's lifetime and the request timeout only, not the caller's token.
+                    using var writeTimeout = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+                    writeTimeout.CancelAfter(timeout);
+                    await _stream.WriteAsync(_writer.WrittenMemory, writeTimeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Fail(ex is OperationCanceledException && !_lifetime.IsCancellationRequested
+                        ? new KafkaTimeoutException($"Writing a {api.Key} request to broker {DescribeBroker(BrokerId)} at {Address} did not complete within {timeout.TotalMilliseconds:0} ms.", timeout)
+                        : ex);
+                    if (pending is null)
+                    {
+                        ThrowIfFailed();
+                    }
                 }
             }
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+            finally
+            {
+                _writeLock.Release();
+            }
 
-        if (pending is null)
-        {
-            return default!;
-        }
-        if (!IsAlive)
-        {
-            // The connection failed between our check and the enqueue: make sure our request is failed too.
-            DrainInFlight();
-        }
+            if (pending is null)
+            {
+                return default!;
+            }
+            if (!IsAlive)
+            {
+                // The connection failed between our check and the enqueue: make sure our request is failed too.
+                DrainInFlight();
+            }
 
-        ResponseFrame frame;
-        try
-        {
-            frame = await pending.Task.WaitAsync(timeout, _settings.TimeProvider, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            var timedOut = new KafkaTimeoutException(
-                $"Broker {DescribeBroker(BrokerId)} at {Address} did not answer a {api.Key} v{version} request within {timeout.TotalMilliseconds:0} ms; the connection was closed.",
-                timeout);
-            Fail(timedOut);
-            throw timedOut;
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            pending.Abandon();
-            throw;
-        }
+            ResponseFrame frame;
+            try
+            {
+                frame = await pending.Task.WaitAsync(timeout, _settings.TimeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                var timedOut = new KafkaTimeoutException(
+                    $"Broker {DescribeBroker(BrokerId)} at {Address} did not answer a {api.Key} v{version} request within {timeout.TotalMilliseconds:0} ms; the connection was closed.",
+                    timeout);
+                Fail(timedOut);
+                throw timedOut;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                pending.Abandon();
+                throw;
+            }
 
-        using (frame)
-        {
+            var frameKept = false;
             try
             {
                 var reader = new KafkaReader(frame.Span);
                 ResponseHeader.Read(ref reader, api.ResponseHeaderVersion(version));
-                return request.ReadResponse(ref reader, version);
+                var response = request.ReadResponse(ref reader, version);
+                if (response is IResponseFrameOwner owner)
+                {
+                    // Fetch responses hand out slices of the frame (records) rather than copies: they keep it.
+                    owner.TakeFrame(frame);
+                    frameKept = true;
+                }
+                return response;
             }
             catch (KafkaProtocolException ex)
             {
@@ -300,6 +327,22 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 Fail(described);
                 throw described;
             }
+            finally
+            {
+                if (!frameKept)
+                {
+                    frame.Dispose();
+                }
+            }
+        }
+        catch (Exception ex) when (instrumentation is not null)
+        {
+            error = ex;
+            throw;
+        }
+        finally
+        {
+            instrumentation?.RequestCompleted(activity, request.Api.Key, _settings.TimeProvider.GetElapsedTime(started), error);
         }
     }
 
@@ -314,6 +357,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
 
     private KafkaConnectionException ToConnectionException(Exception failure) =>
         failure as KafkaConnectionException
+        ?? (failure is ClosedByClientException ? new KafkaConnectionException(Address.Host, Address.Port, failure.Message) : null)
         ?? new KafkaConnectionException(Address.Host, Address.Port,
             $"The {Kind} connection to broker {DescribeBroker(BrokerId)} at {Address} was closed: {failure.Message}", failure);
 
@@ -333,8 +377,11 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 var size = BinaryPrimitives.ReadInt32BigEndian(_sizeBuffer);
                 if (size < 4 || size > _settings.MaxResponseSize)
                 {
+                    // A TLS record (alert 0x15 or handshake 0x16, version 3.x) read as a size: plaintext to a TLS port.
+                    var tlsRecord = _settings.Tls is null && _sizeBuffer[0] is 0x15 or 0x16 && _sizeBuffer[1] == 0x03;
                     throw new KafkaProtocolException(
-                        $"Broker {DescribeBroker(BrokerId)} at {Address} sent a response size of {size} bytes; expected 4 to {_settings.MaxResponseSize} (MaxResponseSize).");
+                        $"Broker {DescribeBroker(BrokerId)} at {Address} sent a response size of {size} bytes; expected 4 to {_settings.MaxResponseSize} (MaxResponseSize)." +
+                        (tlsRecord ? " The bytes are a TLS record: the port is a TLS listener; set Ssl." : string.Empty));
                 }
                 var frame = await ReadFrameAsync(size, token).ConfigureAwait(false);
                 var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame.Span);
@@ -437,12 +484,17 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         {
             Log.ProtocolError(_logger, reason, Kind, BrokerId, Address.ToString());
         }
+        else if (reason is ClosedByClientException)
+        {
+            Log.ClosedByClient(_logger, Kind, BrokerId, Address.ToString());
+        }
         else
         {
             Log.ConnectionClosed(_logger, Kind, BrokerId, Address.ToString(), reason.Message);
         }
         _lifetime.Cancel();
         _socket.Dispose();
+        _settings.Instrumentation?.ConnectionClosed(Kind);
         DrainInFlight();
     }
 
@@ -462,7 +514,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Fail(new KafkaConnectionException(Address.Host, Address.Port, $"The {Kind} connection to broker {DescribeBroker(BrokerId)} at {Address} was closed by the client."));
+        Fail(new ClosedByClientException($"The {Kind} connection to broker {DescribeBroker(BrokerId)} at {Address} was closed by the client."));
         try
         {
             await _readLoop.ConfigureAwait(false);
@@ -485,6 +537,9 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         _lifetime.Dispose();
     }
 
+    /// <summary>The reason recorded when the client itself closes a connection (disposal, broker moved).</summary>
+    private sealed class ClosedByClientException(string message) : Exception(message);
+
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Debug, "Opened {Kind} connection to broker {BrokerId} at {Address} from {LocalEndPoint}")]
@@ -495,6 +550,9 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
 
         [LoggerMessage(3, LogLevel.Warning, "Protocol error on the {Kind} connection to broker {BrokerId} at {Address}; the connection was closed")]
         public static partial void ProtocolError(ILogger logger, Exception exception, string kind, int brokerId, string address);
+
+        [LoggerMessage(5, LogLevel.Debug, "Closed the {Kind} connection to broker {BrokerId} at {Address}")]
+        public static partial void ClosedByClient(ILogger logger, string kind, int brokerId, string address);
 
         [LoggerMessage(4, LogLevel.Debug, "Broker {BrokerId} at {Address} does not speak our ApiVersions version; asking again at v{Version}")]
         public static partial void ApiVersionsFallback(ILogger logger, int brokerId, string address, short version);

@@ -3,7 +3,7 @@ using Polly;
 
 namespace Kafka.Client.Internal;
 
-/// <summary>What every connection of one client shares: identity, limits, timeouts, clock and logging.</summary>
+/// <summary>What every connection of one client shares: identity, limits, timeouts, TLS, clock and logging.</summary>
 internal sealed class ConnectionSettings
 {
     public required string ClientId { get; init; }
@@ -28,16 +28,32 @@ internal sealed class ConnectionSettings
 
     public required ILoggerFactory LoggerFactory { get; init; }
 
+    /// <summary>TLS for every connection, loaded once per client; null for plaintext.</summary>
+    public ClientTls? Tls { get; init; }
+
     /// <summary>Wraps connection set-up and idempotent request/response exchanges (the hosting layer's retries).</summary>
     public required ResiliencePipeline Resilience { get; init; }
 
-    /// <summary>Builds a client's settings from validated options.</summary>
-    public static ConnectionSettings From(KafkaClientOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory, ResiliencePipeline? resilience)
+    /// <summary>Receives request durations and connection counts; none unless a host supplies it.</summary>
+    public IClientInstrumentation? Instrumentation { get; init; }
+
+    /// <summary>
+    /// Builds a client's settings from validated options. <paramref name="tls"/> is the TLS material the validator
+    /// already loaded; when it is null and <see cref="KafkaClientOptions.Ssl"/> is set, it is loaded here.
+    /// </summary>
+    public static ConnectionSettings From(KafkaClientOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory,
+        ResiliencePipeline? resilience, ClientTls? tls = null, IClientInstrumentation? instrumentation = null)
     {
         if (!HostAddress.TryParseSourceAddress(options.SourceAddress, out var source, out var error))
         {
             throw new ArgumentException(error, nameof(options));
         }
+        if (tls is null && options.Ssl is not null)
+        {
+            var errors = new List<string>();
+            tls = ClientTls.Load(options.Ssl, errors) ?? throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+        tls?.UseLogger(loggerFactory);
         return new ConnectionSettings
         {
             ClientId = options.ClientId,
@@ -52,6 +68,8 @@ internal sealed class ConnectionSettings
             TimeProvider = timeProvider,
             LoggerFactory = loggerFactory,
             Resilience = resilience ?? ResiliencePipeline.Empty,
+            Tls = tls,
+            Instrumentation = instrumentation,
         };
     }
 }

@@ -94,10 +94,15 @@ internal sealed partial class ConnectionSlot : IAsyncDisposable
                 }
                 _connection = connection;
             }
+            _broker.OnConnectAttempt(succeeded: true);
             return connection;
         }
         catch (Exception ex)
         {
+            if (ex is not ObjectDisposedException && !_lifetime.IsCancellationRequested)
+            {
+                _broker.OnConnectAttempt(succeeded: false);
+            }
             lock (_lock)
             {
                 _connecting = null;

@@ -3,8 +3,9 @@ using System.Globalization;
 namespace Kafka.Client.Internal;
 
 /// <summary>
-/// Checks <see cref="KafkaClientOptions"/> without any I/O and reports every problem at once, each starting with
-/// the option's name so that configuration errors can be traced to their key.
+/// Checks <see cref="KafkaClientOptions"/> without network I/O (the only I/O is reading the <c>Ssl</c> files) and
+/// reports every problem at once, each starting with the option's name (or configuration key, <c>Ssl:KeyFile</c>)
+/// so that configuration errors can be traced to their key. No message holds the TLS key's password.
 /// </summary>
 internal static class KafkaClientOptionsValidator
 {
@@ -13,6 +14,14 @@ internal static class KafkaClientOptionsValidator
     public const int MinResponseSize = 64 * 1024;
 
     public static List<string> Validate(KafkaClientOptions options)
+    {
+        var errors = Validate(options, out var tls);
+        tls?.Dispose();
+        return errors;
+    }
+
+    /// <summary>Validates, and hands over the TLS material it loaded (null when there are errors or no <c>Ssl</c>).</summary>
+    public static List<string> Validate(KafkaClientOptions options, out ClientTls? tls)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
@@ -53,6 +62,14 @@ internal static class KafkaClientOptionsValidator
         if (options.MaxResponseSize < MinResponseSize)
         {
             errors.Add($"{nameof(options.MaxResponseSize)}: {options.MaxResponseSize.ToString(CultureInfo.InvariantCulture)} is below the minimum of {MinResponseSize.ToString(CultureInfo.InvariantCulture)} bytes.");
+        }
+
+        // Last, so that the certificate material is only kept when everything else is valid too.
+        tls = options.Ssl is null ? null : ClientTls.Load(options.Ssl, errors);
+        if (tls is not null && errors.Count > 0)
+        {
+            tls.Dispose();
+            tls = null;
         }
         return errors;
     }

@@ -20,6 +20,7 @@ internal sealed class OffsetLookup
         Exception? lastError = null;
         for (var attempt = 1; remaining.Count > 0; attempt++)
         {
+            string? stale = null;
             var byLeader = new Dictionary<Broker, List<int>>();
             var retry = new List<int>();
             foreach (var id in remaining)
@@ -29,6 +30,7 @@ internal sealed class OffsetLookup
                 {
                     retry.Add(id);
                     lastError = new KafkaBrokerException(KafkaErrorCode.LeaderNotAvailable, $"Partition {topic.Name}/{id} has no leader.");
+                    stale ??= $"partition {topic.Name}/{id} has no known leader";
                     continue;
                 }
                 if (!byLeader.TryGetValue(leader, out var list))
@@ -68,6 +70,10 @@ internal sealed class OffsetLookup
                         else if (KafkaErrors.IsRetriable(p.ErrorCode))
                         {
                             retry.Add(p.PartitionIndex);
+                            if (MeansStaleMetadata(p.ErrorCode))
+                            {
+                                stale ??= $"{leader} answered {KafkaErrors.GetName(p.ErrorCode)} for {topic.Name}/{p.PartitionIndex}";
+                            }
                             lastError = new KafkaBrokerException(p.ErrorCode,
                                 $"Listing offsets of {topic.Name}/{p.PartitionIndex} on {leader} failed: {KafkaErrors.GetName(p.ErrorCode)}.");
                         }
@@ -87,6 +93,10 @@ internal sealed class OffsetLookup
                 }
             }
 
+            if (stale is not null)
+            {
+                _cluster.ReportStaleMetadata(stale);
+            }
             remaining = retry;
             if (remaining.Count == 0)
             {
@@ -103,6 +113,11 @@ internal sealed class OffsetLookup
         return results;
     }
 
+    /// <summary>Errors by which a partition's leader says the client's metadata is out of date.</summary>
+    internal static bool MeansStaleMetadata(KafkaErrorCode code) =>
+        code is KafkaErrorCode.NotLeaderOrFollower or KafkaErrorCode.UnknownTopicOrPartition or KafkaErrorCode.LeaderNotAvailable
+            or KafkaErrorCode.FencedLeaderEpoch or KafkaErrorCode.UnknownLeaderEpoch;
+
     private async Task<(Broker, List<int>, ListOffsetsResponse?, Exception?)> SendAsync(
         Topic topic, Broker leader, List<int> ids, long timestamp, CancellationToken cancellationToken)
     {
@@ -115,6 +130,8 @@ internal sealed class OffsetLookup
         var request = new ListOffsetsRequest { Topics = [new ListOffsetsTopic(topic.Name, partitions)] };
         try
         {
+            // Connection attempts are retried by the connection slot, not again by the request's pipeline.
+            await leader.GetConnectionAsync(ConnectionKind.General, cancellationToken).ConfigureAwait(false);
             var response = await _cluster.Settings.Resilience.ExecuteAsync(
                 static (state, token) => new ValueTask<ListOffsetsResponse>(state.leader.SendAsync(ConnectionKind.General, state.request, token)),
                 (leader, request),

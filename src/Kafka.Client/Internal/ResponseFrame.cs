@@ -20,6 +20,8 @@ internal sealed class ResponseFrame : IDisposable
 
     public ReadOnlySpan<byte> Span => (_buffer ?? throw new ObjectDisposedException(nameof(ResponseFrame))).AsSpan(0, Length);
 
+    public ReadOnlyMemory<byte> Memory => (_buffer ?? throw new ObjectDisposedException(nameof(ResponseFrame))).AsMemory(0, Length);
+
     public void Dispose()
     {
         var buffer = Interlocked.Exchange(ref _buffer, null);

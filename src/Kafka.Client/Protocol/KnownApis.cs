@@ -21,6 +21,37 @@ internal static class KnownApis
     /// <summary>InitProducerId v0–v4, flexible from v2 (v3 bumps an existing producer's epoch).</summary>
     public static readonly ApiInfo InitProducerId = new(ApiKey.InitProducerId, 0, 4, 2);
 
+    /// <summary>
+    /// Fetch v4–v18, flexible from v12; topic ids from v13. v0–v3 were removed in Kafka 4.0 (KIP-896) and read only
+    /// message format v0/v1.
+    /// </summary>
+    public static readonly ApiInfo Fetch = new(ApiKey.Fetch, 4, 18, 12);
+
+    /// <summary>OffsetCommit v2–v9, flexible from v8. v0–v1 were removed in Kafka 4.0.</summary>
+    public static readonly ApiInfo OffsetCommit = new(ApiKey.OffsetCommit, 2, 9, 8);
+
+    /// <summary>OffsetFetch v1–v9, flexible from v6; organised by group from v8. v0 (ZooKeeper offsets) was removed in Kafka 4.0.</summary>
+    public static readonly ApiInfo OffsetFetch = new(ApiKey.OffsetFetch, 1, 9, 6);
+
+    /// <summary>FindCoordinator v0–v6, flexible from v3; batched keys from v4.</summary>
+    public static readonly ApiInfo FindCoordinator = new(ApiKey.FindCoordinator, 0, 6, 3);
+
+    /// <summary>
+    /// JoinGroup v2–v9, flexible from v6. v0–v1 were removed in Kafka 4.0 (4.1 put them back); v2 needs Kafka 0.11.
+    /// </summary>
+    public static readonly ApiInfo JoinGroup = new(ApiKey.JoinGroup, 2, 9, 6);
+
+    /// <summary>SyncGroup v0–v5, flexible from v4.</summary>
+    public static readonly ApiInfo SyncGroup = new(ApiKey.SyncGroup, 0, 5, 4);
+
+    /// <summary>Heartbeat v0–v4, flexible from v4.</summary>
+    public static readonly ApiInfo Heartbeat = new(ApiKey.Heartbeat, 0, 4, 4);
+
+    /// <summary>LeaveGroup v0–v5, flexible from v4; a batch of members from v3.</summary>
+    public static readonly ApiInfo LeaveGroup = new(ApiKey.LeaveGroup, 0, 5, 4);
+
     /// <summary>Every API above, for code that needs to walk them (diagnostics, tests).</summary>
-    public static IReadOnlyList<ApiInfo> All { get; } = [ApiVersions, Metadata, ListOffsets, Produce, InitProducerId];
+    public static IReadOnlyList<ApiInfo> All { get; } =
+        [ApiVersions, Metadata, ListOffsets, Fetch, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
+         Produce, InitProducerId];
 }

@@ -92,6 +92,14 @@ public sealed class HeaderTests
     [TestCase((short)ApiKey.ListOffsets, (short)6, 2, 1)]
     [TestCase((short)ApiKey.ApiVersions, (short)2, 1, 0)]
     [TestCase((short)ApiKey.ApiVersions, (short)3, 2, 0)] // flexible, yet its response header stays v0
+    [TestCase((short)ApiKey.JoinGroup, (short)5, 1, 0)]
+    [TestCase((short)ApiKey.JoinGroup, (short)6, 2, 1)]
+    [TestCase((short)ApiKey.SyncGroup, (short)3, 1, 0)]
+    [TestCase((short)ApiKey.SyncGroup, (short)4, 2, 1)]
+    [TestCase((short)ApiKey.Heartbeat, (short)3, 1, 0)]
+    [TestCase((short)ApiKey.Heartbeat, (short)4, 2, 1)]
+    [TestCase((short)ApiKey.LeaveGroup, (short)3, 1, 0)]
+    [TestCase((short)ApiKey.LeaveGroup, (short)4, 2, 1)]
     public void Header_versions_follow_the_first_flexible_version(short key, short version, int requestHeader, int responseHeader)
     {
         var api = KnownApis.All.Single(a => a.Key == (ApiKey)key);

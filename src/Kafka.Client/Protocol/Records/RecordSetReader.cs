@@ -66,6 +66,13 @@ internal sealed class RecordSetReader : IDisposable
         LegacyWrapper,
     }
 
+    /// <summary>
+    /// Whether batch CRCs are verified (the Java client's <c>check.crcs</c>). On by default; off skips the check (and
+    /// its cost) for data known to be intact, or for brokers that write no CRC, as librdkafka's mock does in the
+    /// transaction markers it writes.
+    /// </summary>
+    public bool VerifyChecksums { get; set; } = true;
+
     /// <summary>The batch the last successful <see cref="TryReadBatch"/> returned.</summary>
     public RecordBatchInfo Batch => _batch;
 
@@ -214,11 +221,14 @@ internal sealed class RecordSetReader : IDisposable
             throw Malformed($"a batch length of {entry.Length - LogOverhead}, below the {MinBatchLength}-byte header");
         }
         var span = entry.Span;
-        var storedCrc = BinaryPrimitives.ReadUInt32BigEndian(span[CrcOffset..]);
-        var computedCrc = Crc32C.Compute(span[AttributesOffset..]);
-        if (storedCrc != computedCrc)
+        if (VerifyChecksums)
         {
-            throw Malformed($"CRC-32C mismatch (stored 0x{storedCrc:X8}, computed 0x{computedCrc:X8})");
+            var storedCrc = BinaryPrimitives.ReadUInt32BigEndian(span[CrcOffset..]);
+            var computedCrc = Crc32C.Compute(span[AttributesOffset..]);
+            if (storedCrc != computedCrc)
+            {
+                throw Malformed($"CRC-32C mismatch (stored 0x{storedCrc:X8}, computed 0x{computedCrc:X8})");
+            }
         }
         var attributes = BinaryPrimitives.ReadInt16BigEndian(span[AttributesOffset..]);
         var codec = attributes & CompressionMask;
@@ -343,7 +353,7 @@ internal sealed class RecordSetReader : IDisposable
     private void ReadLegacyEntry(ReadOnlyMemory<byte> entry)
     {
         var offset = BinaryPrimitives.ReadInt64BigEndian(entry.Span);
-        var message = ParseMessage(entry.Span, LogOverhead, entry.Length - LogOverhead);
+        var message = ParseMessage(entry.Span, LogOverhead, entry.Length - LogOverhead, VerifyChecksums);
         var codec = message.Attributes & CompressionMask;
         var timestampType = message.Magic == MagicV0 ? TimestampType.None
             : (message.Attributes & TimestampTypeFlag) != 0 ? TimestampType.LogAppendTime : TimestampType.CreateTime;
@@ -438,7 +448,7 @@ internal sealed class RecordSetReader : IDisposable
         var span = _records.Span;
         var offset = BinaryPrimitives.ReadInt64BigEndian(span[_recordPosition..]);
         var size = BinaryPrimitives.ReadInt32BigEndian(span[(_recordPosition + BatchLengthOffset)..]);
-        var message = ParseMessage(span, _recordPosition + LogOverhead, size);
+        var message = ParseMessage(span, _recordPosition + LogOverhead, size, VerifyChecksums);
         if ((message.Attributes & CompressionMask) != 0)
         {
             throw Malformed("a compressed message nested inside a compressed wrapper");
@@ -458,18 +468,21 @@ internal sealed class RecordSetReader : IDisposable
     }
 
     /// <summary>Checks and splits a legacy message (crc, magic, attributes, [timestamp], key, value).</summary>
-    private static LegacyMessage ParseMessage(ReadOnlySpan<byte> buffer, int messageAt, int size)
+    private static LegacyMessage ParseMessage(ReadOnlySpan<byte> buffer, int messageAt, int size, bool verifyChecksum)
     {
         var message = buffer.Slice(messageAt, size);
         if (size < LegacyMinMessageSizeV0)
         {
             throw Malformed($"a message of {size} bytes");
         }
-        var storedCrc = BinaryPrimitives.ReadUInt32BigEndian(message);
-        var computedCrc = Crc32.HashToUInt32(message[LegacyCrcSize..]);
-        if (storedCrc != computedCrc)
+        if (verifyChecksum)
         {
-            throw Malformed($"CRC-32 mismatch (stored 0x{storedCrc:X8}, computed 0x{computedCrc:X8})");
+            var storedCrc = BinaryPrimitives.ReadUInt32BigEndian(message);
+            var computedCrc = Crc32.HashToUInt32(message[LegacyCrcSize..]);
+            if (storedCrc != computedCrc)
+            {
+                throw Malformed($"CRC-32 mismatch (stored 0x{storedCrc:X8}, computed 0x{computedCrc:X8})");
+            }
         }
         var magic = message[4];
         if (magic > MagicV1)

@@ -1,0 +1,31 @@
+namespace Kafka.Client.Internal.Consuming;
+
+/// <summary>The fetch engine's settings, taken from the consumer options.</summary>
+internal sealed record FetchSettings
+{
+    /// <summary>The most bytes one fetch returns for one partition (grown for a batch that does not fit).</summary>
+    public required int PartitionMaxBytes { get; init; }
+
+    public required int MinBytes { get; init; }
+
+    public required TimeSpan MaxWait { get; init; }
+
+    /// <summary>A partition with this many messages buffered and not consumed is not fetched.</summary>
+    public required int QueuedMaxMessages { get; init; }
+
+    public required TimeSpan ErrorBackoff { get; init; }
+
+    /// <summary>Earliest or latest: where a partition whose offset fell out of range resumes.</summary>
+    public required OffsetType AutoOffsetReset { get; init; }
+
+    public required bool ReadCommitted { get; init; }
+
+    /// <summary>How many fetch loops each leader broker gets; partitions are spread over them by id.</summary>
+    public required int FetchersPerBroker { get; init; }
+
+    /// <summary>Whether batch CRCs are verified.</summary>
+    public bool VerifyChecksums { get; init; } = true;
+
+    /// <summary>The most bytes one whole fetch response may hold.</summary>
+    public required int ResponseMaxBytes { get; init; }
+}

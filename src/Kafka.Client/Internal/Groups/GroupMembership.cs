@@ -1,0 +1,903 @@
+using Kafka.Client.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Kafka.Client.Internal.Groups;
+
+/// <summary>
+/// One member of a Kafka consumer group (the classic, "eager" group protocol): it finds the group's coordinator,
+/// joins, computes everyone's assignment when it is the leader, syncs, heartbeats, rejoins when the group
+/// rebalances, and leaves when stopped. It owns no partitions itself: it tells its owner, through
+/// <see cref="GroupMembershipCallbacks"/>, which partitions to give up and which to take.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Two background loops run per member. The main loop discovers the coordinator, joins and syncs, and runs the
+/// callbacks; the heartbeat loop sends a heartbeat every <see cref="GroupMembershipOptions.HeartbeatInterval"/>
+/// while the member is in a generation, including while a callback runs, and tells the main loop when the group
+/// rebalances, the generation is gone or the coordinator moved.
+/// </para>
+/// <para>
+/// Group requests go over a connection of the member's own (traffic class <see cref="ConnectionKind.Group"/>) to
+/// the coordinator: a broker handles one request per connection at a time, and a JoinGroup waits there until every
+/// member has rejoined, so members sharing a connection would hold each other's joins and heartbeats back.
+/// </para>
+/// <para>
+/// Stop the membership (or dispose it) before disposing the client: its connection belongs to it, not to the
+/// client's brokers.
+/// </para>
+/// </remarks>
+internal sealed partial class GroupMembership : IAsyncDisposable
+{
+    private const string LeaveReason = "the member is stopping";
+    private static readonly TimeSpan JoinTimeoutMargin = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan FirstCoordinatorBackoff = TimeSpan.FromMilliseconds(100);
+
+    // Set while this membership runs a PartitionsAssigned or PartitionsRevoked callback (flows into the callback only).
+    private static readonly AsyncLocal<GroupMembership?> InCallback = new();
+
+    private readonly Cluster _cluster;
+    private readonly string[] _topics;
+    private readonly GroupMembershipOptions _options;
+    private readonly Func<CancellationToken, Task<Broker>> _findCoordinator;
+    private readonly GroupMembershipCallbacks _callbacks;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _callbackLifetime = new();
+    private readonly CancellationTokenSource _connectionLifetime = new();
+    private readonly Lock _lock = new();
+
+    private Task? _mainLoop;
+    private Task? _heartbeatLoop;
+    private Task? _stopTask;
+    private volatile CoordinatorConnection? _coordinator;
+    private volatile CoordinatorConnection? _invalidCoordinator;
+    private volatile HeartbeatTarget? _heartbeatTarget;
+    private volatile GroupGeneration? _current;
+    private volatile KafkaException? _failure;
+    private volatile KafkaException? _fatal;
+    private volatile RejoinRequest? _rejoin;
+    private volatile IReadOnlyDictionary<string, int>? _leaderTopicCounts;
+    private volatile string _memberId = string.Empty;
+    private volatile GroupMembershipState _state = GroupMembershipState.Created;
+    private TaskCompletionSource _wake = NewSignal();
+    private TaskCompletionSource _changed = NewSignal();
+    private int _lastGenerationId = -1;
+    private long _lastHeartbeatAcknowledged;
+
+    /// <summary>Creates a member of <paramref name="groupId"/>; nothing happens until <see cref="StartAsync"/>.</summary>
+    /// <param name="cluster">The cluster: metadata for the leader's partition counts, settings for connections.</param>
+    /// <param name="groupId">The group to join.</param>
+    /// <param name="topics">The topics this member subscribes to (at least one).</param>
+    /// <param name="options">Timeouts, assignors, static membership and retries.</param>
+    /// <param name="findCoordinator">
+    /// Finds the group's coordinator (FindCoordinator); called at start and again whenever the coordinator moves or
+    /// cannot be reached. A retriable <see cref="KafkaException"/> from it is retried with backoff.
+    /// </param>
+    /// <param name="callbacks">What to call as the assignment changes; none by default.</param>
+    /// <param name="timeProvider">The clock for heartbeats and backoffs; the client's clock by default.</param>
+    /// <exception cref="ArgumentException">The group id or topics are empty, or the options are invalid.</exception>
+    public GroupMembership(
+        Cluster cluster,
+        string groupId,
+        IReadOnlyList<string> topics,
+        GroupMembershipOptions options,
+        Func<CancellationToken, Task<Broker>> findCoordinator,
+        GroupMembershipCallbacks? callbacks = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentException.ThrowIfNullOrEmpty(groupId);
+        ArgumentNullException.ThrowIfNull(topics);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(findCoordinator);
+        var distinct = topics.Distinct(StringComparer.Ordinal).ToArray();
+        if (distinct.Length == 0 || Array.Exists(distinct, string.IsNullOrEmpty))
+        {
+            throw new ArgumentException("A group member subscribes to at least one topic, and topic names are not empty.", nameof(topics));
+        }
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"Invalid group membership options: {string.Join(" ", errors)}", nameof(options));
+        }
+        Array.Sort(distinct, StringComparer.Ordinal);
+        _cluster = cluster;
+        GroupId = groupId;
+        _topics = distinct;
+        _options = options;
+        _findCoordinator = findCoordinator;
+        _callbacks = callbacks ?? new GroupMembershipCallbacks();
+        _time = timeProvider ?? cluster.Settings.TimeProvider;
+        _logger = cluster.Settings.LoggerFactory.CreateLogger("Kafka.Client.GroupMembership");
+    }
+
+    /// <summary>The group id.</summary>
+    public string GroupId { get; }
+
+    /// <summary>The topics this member subscribes to, sorted.</summary>
+    public IReadOnlyList<string> Topics => _topics;
+
+    /// <summary>Where the membership is in its life.</summary>
+    public GroupMembershipState State => _state;
+
+    /// <summary>The generation this member is in with its assignment, or <see langword="null"/> between generations.</summary>
+    public GroupGeneration? Current => _current;
+
+    /// <summary>The current generation id, or -1 between generations.</summary>
+    public int Generation => _current?.GenerationId ?? -1;
+
+    /// <summary>The member id the coordinator gave this member; empty before the first join and after leaving.</summary>
+    public string MemberId => _memberId;
+
+    /// <summary>The partitions this member owns in the current generation (empty between generations).</summary>
+    public IReadOnlyList<TopicAndPartition> Assignment => _current?.Assignment ?? [];
+
+    /// <summary>The group coordinator in use, or <see langword="null"/> while it is being looked for.</summary>
+    public Broker? Coordinator => _coordinator?.Broker;
+
+    /// <summary>Why the membership failed, when <see cref="State"/> is <see cref="GroupMembershipState.Failed"/>.</summary>
+    public KafkaException? Failure => _failure;
+
+    private TimeSpan SocketTimeout => _cluster.Settings.SocketTimeout;
+
+    // A JoinGroup may wait at the coordinator for a whole rebalance; so may a SyncGroup for the leader's assignment.
+    private TimeSpan JoinTimeout => TimeSpan.FromTicks(Math.Max(SocketTimeout.Ticks, (_options.RebalanceTimeout + JoinTimeoutMargin).Ticks));
+
+    /// <summary>Starts joining the group in the background. Returns at once; calling it again does nothing.</summary>
+    /// <exception cref="InvalidOperationException">The membership was stopped.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            if (_stopTask is not null)
+            {
+                throw new InvalidOperationException($"The membership of group '{GroupId}' was stopped; create a new one to join again.");
+            }
+            if (_mainLoop is not null)
+            {
+                return Task.CompletedTask;
+            }
+            _state = GroupMembershipState.Joining;
+            _mainLoop = Task.Run(RunAsync, CancellationToken.None);
+            _heartbeatLoop = Task.Run(HeartbeatLoopAsync, CancellationToken.None);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops: ends the loops, revokes the current assignment (waiting for the callback), sends LeaveGroup (dynamic
+    /// members) and closes the connection. Every call returns the same stop; a cancelled token stops waiting, and
+    /// also cancels the token given to a running callback and the LeaveGroup request. A failed membership is stopped
+    /// the same way (to close its connection) and keeps <see cref="GroupMembershipState.Failed"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Called from a PartitionsAssigned or PartitionsRevoked callback,
+    /// which the stop would wait for.</exception>
+    public Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (ReferenceEquals(InCallback.Value, this))
+        {
+            // The stop waits for the loop, which waits for this callback: it would wait for itself.
+            throw new InvalidOperationException(
+                $"StopAsync was called from a PartitionsAssigned or PartitionsRevoked callback of group '{GroupId}'; stop the membership from outside its callbacks.");
+        }
+        Task stop;
+        lock (_lock)
+        {
+            stop = _stopTask ??= StopCoreAsync(cancellationToken);
+        }
+        return stop.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Stops (see <see cref="StopAsync"/>).</summary>
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>
+    /// Waits for a generation newer than <paramref name="afterGenerationId"/> in which this member has its assignment.
+    /// </summary>
+    /// <exception cref="KafkaException">The membership failed or stopped first.</exception>
+    public async Task<GroupGeneration> WaitForGenerationAsync(int afterGenerationId, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var changed = Volatile.Read(ref _changed).Task;
+            if (_current is { } current && current.GenerationId > afterGenerationId && _state == GroupMembershipState.Stable)
+            {
+                return current;
+            }
+            if (_state is GroupMembershipState.Failed or GroupMembershipState.Stopping or GroupMembershipState.Stopped)
+            {
+                throw _failure ?? new KafkaException($"The membership of group '{GroupId}' stopped.");
+            }
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Makes the member rejoin the group (for example after its subscription changed). Its partitions are revoked
+    /// first, as in any rebalance.
+    /// </summary>
+    public void RequestRejoin(string reason) => PostRejoin(_heartbeatTarget, lost: false, resetMemberId: false, reason);
+
+    /// <summary>
+    /// Tells the membership about a group error the owner met outside it (an offset commit answered
+    /// REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID or NOT_COORDINATOR), so that
+    /// it rejoins, rediscovers the coordinator or fails as a heartbeat with that error would make it.
+    /// </summary>
+    public void ReportGroupError(KafkaErrorCode error)
+    {
+        var target = _heartbeatTarget;
+        switch (error)
+        {
+            case KafkaErrorCode.RebalanceInProgress:
+                PostRejoin(target, lost: false, resetMemberId: false, "the group is rebalancing");
+                break;
+            case KafkaErrorCode.IllegalGeneration:
+                PostRejoin(target, lost: true, resetMemberId: false, "the generation is over");
+                break;
+            case KafkaErrorCode.UnknownMemberId:
+                PostRejoin(target, lost: true, resetMemberId: true, "the coordinator does not know the member");
+                break;
+            case KafkaErrorCode.FencedInstanceId:
+                PostFatal(new KafkaBrokerException(error,
+                    $"Another member of group '{GroupId}' joined with group instance id '{_options.GroupInstanceId}': this one is fenced."));
+                break;
+            case KafkaErrorCode.NotCoordinator or KafkaErrorCode.CoordinatorNotAvailable:
+                PostCoordinatorInvalid(_coordinator);
+                break;
+        }
+    }
+
+    // ---- the main loop ----
+
+    private async Task RunAsync()
+    {
+        var token = _stopping.Token;
+        var rejoinNeeded = true;
+        var lost = false;
+        var reason = "the member is starting";
+        var failures = 0;
+        var coordinatorFailures = 0;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                if (_fatal is { } fatal)
+                {
+                    await FailAsync(fatal).ConfigureAwait(false);
+                    return;
+                }
+                if (TakeRejoinRequest() is { } request)
+                {
+                    rejoinNeeded = true;
+                    lost |= request.Lost;
+                    reason = request.Reason;
+                    if (request.ResetMemberId)
+                    {
+                        _memberId = string.Empty;
+                    }
+                }
+                if (lost)
+                {
+                    // The partitions may be someone else's already: give them up now, even if the coordinator is away.
+                    await RevokeAsync(lost, reason).ConfigureAwait(false);
+                    lost = false;
+                }
+                if (_invalidCoordinator is { } invalid && ReferenceEquals(invalid, _coordinator))
+                {
+                    await DropCoordinatorAsync("the coordinator could not be reached or moved").ConfigureAwait(false);
+                }
+                if (_coordinator is null && !await TryDiscoverCoordinatorAsync(coordinatorFailures + 1, token).ConfigureAwait(false))
+                {
+                    await DelaySafelyAsync(CoordinatorBackoff(++coordinatorFailures), token).ConfigureAwait(false);
+                    continue;
+                }
+                if (!rejoinNeeded)
+                {
+                    await WaitForSignalAsync(token).ConfigureAwait(false);
+                    continue;
+                }
+
+                await RevokeAsync(lost: false, reason).ConfigureAwait(false);
+                switch (await JoinAndSyncAsync(reason, token).ConfigureAwait(false))
+                {
+                    case JoinOutcome.Joined:
+                        rejoinNeeded = false;
+                        failures = 0;
+                        coordinatorFailures = 0;
+                        break;
+                    case JoinOutcome.RetryNow:
+                        break;
+                    case JoinOutcome.CoordinatorMoved:
+                        await DropCoordinatorAsync("the coordinator moved").ConfigureAwait(false);
+                        await DelayAsync(CoordinatorBackoff(++coordinatorFailures), token).ConfigureAwait(false);
+                        break;
+                    case JoinOutcome.Backoff:
+                        await DelayAsync(CoordinatorBackoff(++coordinatorFailures), token).ConfigureAwait(false);
+                        break;
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (IsFatal(ex))
+            {
+                await FailAsync(AsKafkaException(ex)).ConfigureAwait(false);
+                return;
+            }
+            catch (KafkaException ex) when (ex.IsRetriable || ex is KafkaConnectionException or KafkaTimeoutException)
+            {
+                // The coordinator cannot be reached, timed out or answered a retriable error: look for it again.
+                coordinatorFailures++;
+                Log.CoordinatorRequestFailed(_logger, GroupId, _coordinator?.Broker.ToString() ?? "no coordinator", ex.Message);
+                await DropCoordinatorAsync("its connection failed").ConfigureAwait(false);
+                await DelaySafelyAsync(CoordinatorBackoff(coordinatorFailures), token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                if (failures > _options.RebalanceMaxRetries)
+                {
+                    await FailAsync(new KafkaException(
+                        $"Group '{GroupId}': joining failed {failures} times in a row; giving up. Last error: {ex.Message}", isRetriable: false, ex)).ConfigureAwait(false);
+                    return;
+                }
+                var backoff = _options.RebalanceBackoff * failures;
+                Log.JoinFailed(_logger, ex, GroupId, failures, _options.RebalanceMaxRetries, backoff.TotalMilliseconds);
+                rejoinNeeded = true;
+                await DelaySafelyAsync(backoff, token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<JoinOutcome> JoinAndSyncAsync(string reason, CancellationToken token)
+    {
+        var coordinator = _coordinator ?? throw new InvalidOperationException("No coordinator.");
+        _heartbeatTarget = null; // Heartbeats stop during a join, as in the Java client.
+        SetState(GroupMembershipState.Joining);
+
+        var metadata = ConsumerProtocol.WriteSubscription(
+            new ConsumerProtocolSubscription(_topics, UserData: null, OwnedPartitions: [], Volatile.Read(ref _lastGenerationId)));
+        var protocols = new JoinGroupProtocol[_options.Assignors.Count];
+        for (var i = 0; i < protocols.Length; i++)
+        {
+            protocols[i] = new JoinGroupProtocol(_options.Assignors[i].Name, metadata);
+        }
+        Log.Joining(_logger, GroupId, _memberId, coordinator.Broker.ToString(), reason);
+        var joined = await SendAsync(coordinator, new JoinGroupRequest
+        {
+            GroupId = GroupId,
+            SessionTimeoutMs = (int)_options.SessionTimeout.TotalMilliseconds,
+            RebalanceTimeoutMs = (int)_options.RebalanceTimeout.TotalMilliseconds,
+            MemberId = _memberId,
+            GroupInstanceId = _options.GroupInstanceId,
+            ProtocolType = ConsumerProtocol.ProtocolType,
+            Protocols = protocols,
+            Reason = reason,
+        }, JoinTimeout, token).ConfigureAwait(false);
+
+        switch (joined.ErrorCode)
+        {
+            case KafkaErrorCode.None:
+                break;
+            case KafkaErrorCode.MemberIdRequired:
+                // KIP-394: the coordinator hands out the member id first; join again with it.
+                _memberId = joined.MemberId;
+                Log.MemberIdAssigned(_logger, GroupId, joined.MemberId);
+                return JoinOutcome.RetryNow;
+            case KafkaErrorCode.UnknownMemberId:
+                _memberId = string.Empty;
+                return JoinOutcome.RetryNow;
+            case KafkaErrorCode.RebalanceInProgress:
+                return JoinOutcome.RetryNow;
+            case KafkaErrorCode.CoordinatorLoadInProgress:
+                return JoinOutcome.Backoff;
+            case KafkaErrorCode.NotCoordinator or KafkaErrorCode.CoordinatorNotAvailable:
+                return JoinOutcome.CoordinatorMoved;
+            default:
+                throw GroupError(ApiKey.JoinGroup, joined.ErrorCode);
+        }
+
+        _memberId = joined.MemberId;
+        var assignor = FindAssignor(joined.ProtocolName);
+        var isLeader = string.Equals(joined.Leader, joined.MemberId, StringComparison.Ordinal);
+        IReadOnlyList<SyncGroupAssignment> assignments = [];
+        _leaderTopicCounts = null;
+        if (isLeader && !joined.SkipAssignment)
+        {
+            assignments = await AssignAsync(assignor, joined.Members, token).ConfigureAwait(false);
+        }
+
+        var synced = await SendAsync(coordinator, new SyncGroupRequest
+        {
+            GroupId = GroupId,
+            GenerationId = joined.GenerationId,
+            MemberId = joined.MemberId,
+            GroupInstanceId = _options.GroupInstanceId,
+            ProtocolType = ConsumerProtocol.ProtocolType,
+            ProtocolName = assignor.Name,
+            Assignments = assignments,
+        }, JoinTimeout, token).ConfigureAwait(false);
+
+        switch (synced.ErrorCode)
+        {
+            case KafkaErrorCode.None:
+                break;
+            case KafkaErrorCode.RebalanceInProgress or KafkaErrorCode.IllegalGeneration:
+                return JoinOutcome.RetryNow;
+            case KafkaErrorCode.UnknownMemberId:
+                _memberId = string.Empty;
+                return JoinOutcome.RetryNow;
+            case KafkaErrorCode.CoordinatorLoadInProgress:
+                return JoinOutcome.Backoff;
+            case KafkaErrorCode.NotCoordinator or KafkaErrorCode.CoordinatorNotAvailable:
+                return JoinOutcome.CoordinatorMoved;
+            default:
+                throw GroupError(ApiKey.SyncGroup, synced.ErrorCode);
+        }
+
+        var partitions = OwnPartitions(ConsumerProtocol.ReadAssignment(synced.Assignment).Partitions);
+        var generation = new GroupGeneration(joined.GenerationId, joined.MemberId, assignor.Name, joined.Leader, partitions);
+        Volatile.Write(ref _lastGenerationId, generation.GenerationId);
+        Interlocked.Exchange(ref _lastHeartbeatAcknowledged, _time.GetTimestamp());
+        _current = generation;
+        _heartbeatTarget = new HeartbeatTarget(generation.GenerationId, generation.MemberId);
+        SetState(GroupMembershipState.Stable);
+        Log.Joined(_logger, GroupId, generation.GenerationId, generation.MemberId, generation.IsLeader, assignor.Name, partitions.Length);
+        await InvokeAssignedAsync(generation).ConfigureAwait(false);
+        return JoinOutcome.Joined;
+    }
+
+    /// <summary>The leader's part: decode every member's subscription, read partition counts, run the assignor.</summary>
+    private async Task<IReadOnlyList<SyncGroupAssignment>> AssignAsync(
+        IPartitionAssignor assignor, IReadOnlyList<JoinGroupMember> members, CancellationToken token)
+    {
+        var subscriptions = new List<GroupMemberSubscription>(members.Count);
+        foreach (var member in members)
+        {
+            ConsumerProtocolSubscription? subscription = null;
+            try
+            {
+                subscription = ConsumerProtocol.ReadSubscription(member.Metadata);
+            }
+            catch (KafkaProtocolException ex)
+            {
+                Log.BadSubscription(_logger, GroupId, member.MemberId, ex.Message);
+            }
+            subscriptions.Add(new GroupMemberSubscription(member.MemberId, subscription?.Topics ?? [], member.GroupInstanceId)
+            {
+                UserData = subscription?.UserData,
+                OwnedPartitions = subscription?.OwnedPartitions ?? [],
+            });
+        }
+
+        var topics = subscriptions.SelectMany(s => s.Topics).Distinct(StringComparer.Ordinal).ToArray();
+        var counts = await PartitionCountsAsync(topics, token).ConfigureAwait(false);
+        var result = assignor.Assign(subscriptions, counts);
+        _leaderTopicCounts = counts;
+        Log.Assigned(_logger, GroupId, assignor.Name, subscriptions.Count, topics.Length, counts.Values.Sum());
+
+        var assignments = new SyncGroupAssignment[subscriptions.Count];
+        for (var i = 0; i < assignments.Length; i++)
+        {
+            var memberId = subscriptions[i].MemberId;
+            var partitions = result.TryGetValue(memberId, out var assigned) ? assigned : [];
+            assignments[i] = new SyncGroupAssignment(memberId, ConsumerProtocol.WriteAssignment(new ConsumerProtocolAssignment(partitions)));
+        }
+        return assignments;
+    }
+
+    /// <summary>Fresh partition counts for the topics (created where the cluster allows); unknown topics are left out.</summary>
+    private async Task<IReadOnlyDictionary<string, int>> PartitionCountsAsync(string[] topics, CancellationToken token)
+    {
+        await Task.WhenAll(topics.Select(async topic =>
+        {
+            try
+            {
+                await _cluster.FetchTopicAsync(topic, token).ConfigureAwait(false);
+            }
+            catch (KafkaException ex)
+            {
+                Log.TopicUnavailable(_logger, GroupId, topic, ex.Message);
+            }
+        })).ConfigureAwait(false);
+        token.ThrowIfCancellationRequested();
+        return CountsFromSnapshot(topics);
+    }
+
+    private Dictionary<string, int> CountsFromSnapshot(IEnumerable<string> topics)
+    {
+        var snapshot = _cluster.Snapshot;
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var topic in topics)
+        {
+            if (snapshot.Topics.TryGetValue(topic, out var metadata) && metadata.ErrorCode == KafkaErrorCode.None && metadata.Partitions.Count > 0)
+            {
+                counts[topic] = metadata.Partitions.Count;
+            }
+        }
+        return counts;
+    }
+
+    /// <summary>This member's share of the leader's assignment, sorted; partitions of topics it did not subscribe to are dropped.</summary>
+    private TopicAndPartition[] OwnPartitions(IReadOnlyList<TopicAndPartition> assigned)
+    {
+        var own = new List<TopicAndPartition>(assigned.Count);
+        foreach (var partition in assigned)
+        {
+            if (Array.BinarySearch(_topics, partition.Topic, StringComparer.Ordinal) >= 0)
+            {
+                own.Add(partition);
+            }
+            else
+            {
+                Log.UnsubscribedPartition(_logger, GroupId, partition.ToString());
+            }
+        }
+        own.Sort();
+        return [.. own.Distinct()];
+    }
+
+    private IPartitionAssignor FindAssignor(string? protocolName)
+    {
+        foreach (var assignor in _options.Assignors)
+        {
+            if (string.Equals(assignor.Name, protocolName, StringComparison.Ordinal))
+            {
+                return assignor;
+            }
+        }
+        throw new KafkaBrokerException(KafkaErrorCode.InconsistentGroupProtocol,
+            $"The coordinator of group '{GroupId}' chose protocol '{protocolName}', which this member did not offer ({string.Join(", ", _options.Assignors.Select(a => a.Name))}).");
+    }
+
+    private async Task RevokeAsync(bool lost, string reason)
+    {
+        var current = _current;
+        if (current is null)
+        {
+            return;
+        }
+        _current = null;
+        SetState(_state == GroupMembershipState.Stable ? GroupMembershipState.Joining : _state);
+        if (current.Assignment.Count == 0 || _callbacks.PartitionsRevoked is not { } revoked)
+        {
+            return;
+        }
+        Log.Revoking(_logger, GroupId, current.Assignment.Count, current.GenerationId, lost, reason);
+        InCallback.Value = this;
+        try
+        {
+            await revoked(current, lost, _callbackLifetime.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.CallbackFailed(_logger, ex, GroupId, "PartitionsRevoked");
+        }
+    }
+
+    private async Task InvokeAssignedAsync(GroupGeneration generation)
+    {
+        if (_callbacks.PartitionsAssigned is not { } assigned)
+        {
+            return;
+        }
+        InCallback.Value = this;
+        try
+        {
+            await assigned(generation, _callbackLifetime.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.CallbackFailed(_logger, ex, GroupId, "PartitionsAssigned");
+        }
+    }
+
+    private async Task FailAsync(KafkaException error)
+    {
+        _failure = error;
+        _heartbeatTarget = null;
+        Log.Failed(_logger, error, GroupId, _memberId);
+        await RevokeAsync(lost: true, error.Message).ConfigureAwait(false);
+        SetState(GroupMembershipState.Failed);
+        if (_callbacks.Failed is { } failed)
+        {
+            // Off the loop, so that the handler may await StopAsync (which waits for the loop to end).
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await failed(error, _callbackLifetime.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Log.CallbackFailed(_logger, ex, GroupId, "Failed");
+                }
+            }, CancellationToken.None);
+        }
+    }
+
+    // ---- the coordinator ----
+
+    /// <summary>One coordinator lookup: true when found; false (logged) when it failed in a way worth retrying.</summary>
+    private async Task<bool> TryDiscoverCoordinatorAsync(int attempt, CancellationToken token)
+    {
+        try
+        {
+            var broker = await _findCoordinator(token).ConfigureAwait(false)
+                ?? throw new KafkaException($"No coordinator was found for group '{GroupId}'.", isRetriable: true);
+            var slot = new ConnectionSlot(broker, ConnectionKind.Group, _cluster.Settings, _connectionLifetime.Token);
+            _coordinator = new CoordinatorConnection(broker, slot);
+            Log.CoordinatorFound(_logger, GroupId, broker.ToString());
+            return true;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (!IsFatal(ex))
+        {
+            // Lookups are retried for as long as it takes: brokers come back.
+            Log.CoordinatorLookupFailed(_logger, GroupId, attempt, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task DropCoordinatorAsync(string why)
+    {
+        var coordinator = _coordinator;
+        _coordinator = null;
+        _invalidCoordinator = null;
+        if (coordinator is not null)
+        {
+            Log.CoordinatorDropped(_logger, GroupId, coordinator.Broker.ToString(), why);
+            await coordinator.Slot.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<T> SendAsync<T>(CoordinatorConnection coordinator, KafkaRequest<T> request, TimeSpan timeout, CancellationToken token)
+    {
+        var connection = await coordinator.Slot.GetAsync(token).ConfigureAwait(false);
+        try
+        {
+            return await connection.SendAsync(request, timeout, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The broker will still answer the abandoned request; a LeaveGroup must not queue behind a parked join.
+            coordinator.Abandoned = true;
+            throw;
+        }
+    }
+
+    private TimeSpan CoordinatorBackoff(int failures)
+    {
+        var cap = Math.Max(_options.RebalanceBackoff.TotalMilliseconds, 1);
+        var ms = Math.Min(cap, FirstCoordinatorBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20)));
+        return TimeSpan.FromMilliseconds(ms * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+    }
+
+    // ---- signals between the loops ----
+
+    private void PostRejoin(HeartbeatTarget? target, bool lost, bool resetMemberId, string reason)
+    {
+        while (true)
+        {
+            var existing = _rejoin;
+            var merged = existing is null || !ReferenceEquals(existing.Target, target)
+                ? new RejoinRequest(target, lost, resetMemberId, reason)
+                : new RejoinRequest(target, existing.Lost || lost, existing.ResetMemberId || resetMemberId, existing.Reason);
+            if (ReferenceEquals(Interlocked.CompareExchange(ref _rejoin, merged, existing), existing))
+            {
+                break;
+            }
+        }
+        Wake();
+    }
+
+    /// <summary>The pending rejoin request, if it is about the generation the member is in (or about none).</summary>
+    private RejoinRequest? TakeRejoinRequest()
+    {
+        var request = Interlocked.Exchange(ref _rejoin, null);
+        if (request is null || (request.Target is not null && !ReferenceEquals(request.Target, _heartbeatTarget)))
+        {
+            return null;
+        }
+        return request;
+    }
+
+    private void PostCoordinatorInvalid(CoordinatorConnection? coordinator)
+    {
+        if (coordinator is not null)
+        {
+            _invalidCoordinator = coordinator;
+            Wake();
+        }
+    }
+
+    private void PostFatal(KafkaException error)
+    {
+        _fatal ??= error;
+        Wake();
+    }
+
+    private void Wake() => Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
+
+    private async Task WaitForSignalAsync(CancellationToken token)
+    {
+        var wake = Volatile.Read(ref _wake).Task;
+        if (_rejoin is not null || _fatal is not null || (_invalidCoordinator is { } invalid && ReferenceEquals(invalid, _coordinator)))
+        {
+            return;
+        }
+        await wake.WaitAsync(token).ConfigureAwait(false);
+    }
+
+    private void SetState(GroupMembershipState state)
+    {
+        if (_state is GroupMembershipState.Stopping or GroupMembershipState.Stopped
+            && state is GroupMembershipState.Joining or GroupMembershipState.Stable or GroupMembershipState.Failed)
+        {
+            return; // The loops are winding down: stopping decides the final state.
+        }
+        _state = state;
+        Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private Task DelayAsync(TimeSpan delay, CancellationToken token) =>
+        delay <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(delay, _time, token);
+
+    private async Task DelaySafelyAsync(TimeSpan delay, CancellationToken token)
+    {
+        try
+        {
+            await DelayAsync(delay, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopping: the loop checks the token next.
+        }
+    }
+
+    // ---- errors ----
+
+    private KafkaBrokerException GroupError(ApiKey api, KafkaErrorCode error) =>
+        new(error, $"Group '{GroupId}': {api} failed with {KafkaErrors.GetName(error)}: {KafkaErrors.GetDescription(error)}");
+
+    /// <summary>Errors no retry can fix: the member fails and stops.</summary>
+    private static bool IsFatal(Exception exception) => exception switch
+    {
+        KafkaVersionException or KafkaAuthenticationException => true,
+        KafkaBrokerException broker => broker.ErrorCode is KafkaErrorCode.GroupAuthorizationFailed or KafkaErrorCode.FencedInstanceId
+            or KafkaErrorCode.InvalidSessionTimeout or KafkaErrorCode.InconsistentGroupProtocol or KafkaErrorCode.InvalidGroupId
+            or KafkaErrorCode.GroupMaxSizeReached or KafkaErrorCode.UnsupportedVersion or KafkaErrorCode.TopicAuthorizationFailed,
+        _ => false,
+    };
+
+    private static KafkaException AsKafkaException(Exception exception) =>
+        exception as KafkaException ?? new KafkaException(exception.Message, isRetriable: false, exception);
+
+    // ---- stopping ----
+
+    private async Task StopCoreAsync(CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        var failed = _state == GroupMembershipState.Failed;
+        SetState(GroupMembershipState.Stopping);
+        using var registration = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _callbackLifetime);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var loop in new[] { _mainLoop, _heartbeatLoop })
+        {
+            if (loop is not null)
+            {
+                try
+                {
+                    await loop.ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Log.LoopEndedWithError(_logger, ex, GroupId);
+                }
+            }
+        }
+        _heartbeatTarget = null;
+        await RevokeAsync(lost: failed, LeaveReason).ConfigureAwait(false);
+        if (!failed && _mainLoop is not null)
+        {
+            await LeaveAsync(cancellationToken).ConfigureAwait(false);
+        }
+        _memberId = string.Empty;
+        _current = null;
+        await DropCoordinatorAsync("the member stopped").ConfigureAwait(false);
+        await _connectionLifetime.CancelAsync().ConfigureAwait(false);
+        _state = failed ? GroupMembershipState.Failed : GroupMembershipState.Stopped;
+        Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+        Log.Stopped(_logger, GroupId);
+    }
+
+    /// <summary>Sends LeaveGroup so the group rebalances now rather than after the session timeout.</summary>
+    private async Task LeaveAsync(CancellationToken cancellationToken)
+    {
+        var memberId = _memberId;
+        if (memberId.Length == 0 || _options.GroupInstanceId is not null)
+        {
+            // A static member keeps its place until its session times out, so a restart does not rebalance.
+            return;
+        }
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(SocketTimeout);
+            var coordinator = _coordinator;
+            if (coordinator is null)
+            {
+                await DiscoverCoordinatorOnceAsync(timeout.Token).ConfigureAwait(false);
+                coordinator = _coordinator ?? throw new KafkaException("No coordinator.", isRetriable: true);
+            }
+            if (coordinator.Abandoned)
+            {
+                coordinator.Slot.CloseCurrent();
+            }
+            var response = await SendAsync(coordinator, new LeaveGroupRequest
+            {
+                GroupId = GroupId,
+                Members = [new LeaveGroupMember(memberId, Reason: LeaveReason)],
+            }, SocketTimeout, timeout.Token).ConfigureAwait(false);
+            var error = response.ErrorCode != KafkaErrorCode.None
+                ? response.ErrorCode
+                : response.Members.FirstOrDefault(m => m.ErrorCode != KafkaErrorCode.None)?.ErrorCode ?? KafkaErrorCode.None;
+            Log.Left(_logger, GroupId, memberId, KafkaErrors.GetName(error));
+        }
+        catch (Exception ex)
+        {
+            Log.LeaveFailed(_logger, GroupId, memberId, ex.Message);
+        }
+    }
+
+    private async Task DiscoverCoordinatorOnceAsync(CancellationToken token)
+    {
+        var broker = await _findCoordinator(token).ConfigureAwait(false);
+        if (broker is not null)
+        {
+            _coordinator = new CoordinatorConnection(broker, new ConnectionSlot(broker, ConnectionKind.Group, _cluster.Settings, _connectionLifetime.Token));
+        }
+    }
+
+    // ---- types ----
+
+    private enum JoinOutcome
+    {
+        Joined,
+        RetryNow,
+        Backoff,
+        CoordinatorMoved,
+    }
+
+    /// <summary>The coordinator and this member's connection to it.</summary>
+    private sealed class CoordinatorConnection(Broker broker, ConnectionSlot slot)
+    {
+        public Broker Broker { get; } = broker;
+
+        public ConnectionSlot Slot { get; } = slot;
+
+        /// <summary>A request on this connection was abandoned (cancelled while the broker held it).</summary>
+        public volatile bool Abandoned;
+    }
+
+    /// <summary>The generation heartbeats are sent for; a new object per generation.</summary>
+    private sealed class HeartbeatTarget(int generationId, string memberId)
+    {
+        public int GenerationId { get; } = generationId;
+
+        public string MemberId { get; } = memberId;
+
+        /// <summary>The session timed out locally; the rejoin was requested once.</summary>
+        public volatile bool Expired;
+    }
+
+    private sealed record RejoinRequest(HeartbeatTarget? Target, bool Lost, bool ResetMemberId, string Reason);
+}

@@ -1,0 +1,66 @@
+namespace Kafka.Client.Protocol;
+
+/// <summary>
+/// Heartbeat (key 12): keeps a member's session alive and tells it when the group rebalances.
+/// v0–v4, flexible from v4; v3 adds the group instance id.
+/// </summary>
+internal sealed class HeartbeatRequest : KafkaRequest<HeartbeatResponse>
+{
+    /// <inheritdoc/>
+    public override ApiInfo Api => KnownApis.Heartbeat;
+
+    /// <summary>The group id.</summary>
+    public string GroupId { get; set; } = string.Empty;
+
+    /// <summary>The member's generation.</summary>
+    public int GenerationId { get; set; }
+
+    /// <summary>The member's id.</summary>
+    public string MemberId { get; set; } = string.Empty;
+
+    /// <summary>
+    /// The static member's instance id (v3+), or <see langword="null"/>. Writing one before v3 throws
+    /// <see cref="KafkaVersionException"/>.
+    /// </summary>
+    public string? GroupInstanceId { get; set; }
+
+    /// <inheritdoc/>
+    public override void Write(KafkaWriter writer, short version)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        Api.ThrowIfUnsupported(version);
+        if (GroupInstanceId is not null && version < 3)
+        {
+            throw new KafkaVersionException(
+                $"Heartbeat v{version} has no group instance id: static membership needs v3 or later (Kafka 2.3).");
+        }
+        var flexible = Api.IsFlexible(version);
+        writer.WriteString(GroupId, flexible);
+        writer.WriteInt32(GenerationId);
+        writer.WriteString(MemberId, flexible);
+        if (version >= 3)
+        {
+            writer.WriteNullableString(GroupInstanceId, flexible);
+        }
+        if (flexible)
+        {
+            writer.WriteEmptyTaggedFields();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override HeartbeatResponse ReadResponse(ref KafkaReader reader, short version)
+    {
+        Api.ThrowIfUnsupported(version);
+        var flexible = Api.IsFlexible(version);
+        var throttleTimeMs = version >= 1 ? reader.ReadInt32() : 0;
+        var errorCode = (KafkaErrorCode)reader.ReadInt16();
+        reader.SkipTaggedFieldsIf(flexible);
+        return new HeartbeatResponse(throttleTimeMs, errorCode);
+    }
+}
+
+/// <summary>The coordinator's answer to <see cref="HeartbeatRequest"/>.</summary>
+/// <param name="ThrottleTimeMs">How long the broker throttled the request for a quota violation (v1+; 0 before).</param>
+/// <param name="ErrorCode">REBALANCE_IN_PROGRESS (rejoin), ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, NOT_COORDINATOR...</param>
+internal sealed record HeartbeatResponse(int ThrottleTimeMs, KafkaErrorCode ErrorCode);

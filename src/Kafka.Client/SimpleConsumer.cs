@@ -1,0 +1,486 @@
+using Kafka.Client.Internal.Consuming;
+using Kafka.Client.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Kafka.Client;
+
+/// <summary>
+/// Consumes a topic's partitions (all, or those in <see cref="SimpleConsumerOptions.Partitions"/>) from their leaders,
+/// without group membership (pykafka's <c>SimpleConsumer</c>, from <see cref="Topic.GetSimpleConsumer(SimpleConsumerOptions?)"/>).
+/// With a <see cref="SimpleConsumerOptions.ConsumerGroup"/> it starts from the group's committed offsets and can
+/// commit its own.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The consumer starts at once in the background: it reads the group's committed offsets (or looks up
+/// <see cref="SimpleConsumerOptions.AutoOffsetReset"/>), then fetches every partition from its leader, one fetch loop
+/// per leader broker, keeping up to <see cref="SimpleConsumerOptions.QueuedMaxMessages"/> messages per partition ready.
+/// A failure to start is raised by the next call, which tries again.
+/// </para>
+/// <para>
+/// Offsets are Kafka's, as every other Kafka client reads them: a committed offset, <see cref="HeldOffsets"/> and
+/// the offsets given to <see cref="ResetOffsetsAsync(IReadOnlyDictionary{int, long}, CancellationToken)"/> are all
+/// "the offset of the next message to consume".
+/// </para>
+/// <para>
+/// <see cref="ConsumeAsync"/> (and enumerating the consumer) is for one caller at a time. The other members may be
+/// called concurrently with it. Messages' bytes are valid until the next <see cref="ConsumeAsync"/> call: see
+/// <see cref="ConsumedMessage"/>.
+/// </para>
+/// </remarks>
+/// <example>
+/// <code>
+/// await using var consumer = topic.GetSimpleConsumer(new SimpleConsumerOptions { ConsumerGroup = "billing" });
+/// await foreach (var message in consumer.WithCancellation(ct))
+/// {
+///     Handle(message.Value.Span);
+/// }
+/// await consumer.CommitOffsetsAsync(ct);
+/// </code>
+/// </example>
+public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessage>
+{
+    private readonly SimpleConsumerOptions _options;
+    private readonly FetchEngine _engine;
+    private readonly OffsetsChannel? _offsets;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly Lock _lock = new();
+    private readonly int[] _partitionIds;
+    private Task _start;
+    private Task _autoCommit = Task.CompletedTask;
+    private Dictionary<int, long> _lastCommitted = [];
+    private int _disposed;
+
+    internal SimpleConsumer(Topic topic, SimpleConsumerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(
+                $"Invalid consumer options:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", errors)}", nameof(options));
+        }
+        _options = options.Clone();
+        Topic = topic;
+        var all = topic.Partitions;
+        var ids = _options.Partitions ?? [.. all.Keys.Order()];
+        var partitions = new Dictionary<int, Partition>(ids.Count);
+        foreach (var id in ids)
+        {
+            partitions[id] = all.TryGetValue(id, out var partition)
+                ? partition
+                : throw new ArgumentException($"Topic '{topic.Name}' has no partition {id} (it has {all.Count}).", nameof(options));
+        }
+        if (partitions.Count == 0)
+        {
+            throw new ArgumentException($"Topic '{topic.Name}' has no partitions in the cluster metadata to consume.", nameof(options));
+        }
+        Partitions = partitions;
+        _partitionIds = [.. ids];
+
+        var cluster = topic.Cluster;
+        _logger = cluster.Settings.LoggerFactory.CreateLogger("Kafka.Client.Consumer");
+        var settings = new FetchSettings
+        {
+            PartitionMaxBytes = _options.FetchMessageMaxBytes,
+            MinBytes = _options.FetchMinBytes,
+            MaxWait = _options.FetchWaitMax,
+            QueuedMaxMessages = _options.QueuedMaxMessages,
+            ErrorBackoff = _options.FetchErrorBackoff,
+            AutoOffsetReset = _options.AutoOffsetReset,
+            ReadCommitted = _options.IsolationLevel == KafkaIsolationLevel.ReadCommitted,
+            FetchersPerBroker = _options.NumConsumerFetchers,
+            VerifyChecksums = _options.CheckCrcs,
+            ResponseMaxBytes = Math.Min(cluster.Settings.MaxResponseSize - 1024, Math.Max(50 * 1024 * 1024, _options.FetchMessageMaxBytes)),
+        };
+        _engine = new FetchEngine(cluster, settings, _logger);
+        _engine.Assign(partitions.Values);
+        _engine.Start();
+        if (_options.ConsumerGroup is { } group)
+        {
+            _offsets = new OffsetsChannel(cluster, group, _options.OffsetsChannelBackoff, _options.OffsetsCommitMaxRetries, _logger);
+        }
+        _start = Task.Run(() => StartAsync(_lifetime.Token));
+        if (_options.AutoCommitEnable)
+        {
+            _autoCommit = Task.Run(() => AutoCommitAsync(_lifetime.Token));
+        }
+    }
+
+    /// <summary>The topic consumed.</summary>
+    public Topic Topic { get; }
+
+    /// <summary>The consumer group whose offsets are read and committed, or <see langword="null"/>.</summary>
+    public string? ConsumerGroup => _options.ConsumerGroup;
+
+    /// <summary>The partitions consumed, by id.</summary>
+    public IReadOnlyDictionary<int, Partition> Partitions { get; }
+
+    /// <summary>
+    /// The offset of the next message to consume from each partition: what <see cref="CommitOffsetsAsync(CancellationToken)"/>
+    /// commits. Partitions whose start position is still being looked up are absent. (pykafka's <c>held_offsets</c>
+    /// gave the last offset consumed, one less.)
+    /// </summary>
+    public IReadOnlyDictionary<int, long> HeldOffsets => _engine.GetPositions(Topic);
+
+    /// <summary>
+    /// The next message, taking partitions round-robin; <see langword="null"/> when none arrives within
+    /// <see cref="SimpleConsumerOptions.ConsumerTimeout"/> (by default it waits until one does). Its bytes are valid
+    /// until the next call (see <see cref="ConsumedMessage"/>).
+    /// </summary>
+    /// <exception cref="KafkaConsumeException">A partition cannot be consumed further (corrupt data, a refusal); the others go on.</exception>
+    /// <exception cref="KafkaException">Starting failed (committed offsets or start offsets could not be read); the next call tries again.</exception>
+    /// <exception cref="ObjectDisposedException">The consumer was disposed.</exception>
+    /// <exception cref="InvalidOperationException">Another ConsumeAsync call is still running.</exception>
+    public ValueTask<ConsumedMessage?> ConsumeAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var start = Volatile.Read(ref _start);
+        return start.IsCompletedSuccessfully
+            ? _engine.ConsumeAsync(_options.ConsumerTimeout, cancellationToken)
+            : ConsumeAfterStartAsync(cancellationToken);
+    }
+
+    private async ValueTask<ConsumedMessage?> ConsumeAfterStartAsync(CancellationToken cancellationToken)
+    {
+        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        return await _engine.ConsumeAsync(_options.ConsumerTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Enumerates messages as <see cref="ConsumeAsync"/> returns them, ending when it returns <see langword="null"/> (a <see cref="SimpleConsumerOptions.ConsumerTimeout"/>).</summary>
+    public IAsyncEnumerator<ConsumedMessage> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new Enumerator(this, cancellationToken);
+
+    /// <summary>
+    /// Commits <see cref="HeldOffsets"/> (the next offset to consume of every partition) for the consumer group,
+    /// retrying (and finding the group's coordinator again) up to <see cref="SimpleConsumerOptions.OffsetsCommitMaxRetries"/> times.
+    /// </summary>
+    /// <exception cref="KafkaOffsetCommitException">The offsets were not stored.</exception>
+    /// <exception cref="InvalidOperationException">The consumer has no <see cref="ConsumerGroup"/>.</exception>
+    public async Task CommitOffsetsAsync(CancellationToken cancellationToken = default)
+    {
+        var offsets = RequireGroup();
+        ThrowIfDisposed();
+        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        await CommitAsync(offsets, HeldOffsets, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Commits the given offsets (each the offset of the next message to consume) for the consumer group.</summary>
+    /// <exception cref="KafkaOffsetCommitException">The offsets were not stored.</exception>
+    /// <exception cref="InvalidOperationException">The consumer has no <see cref="ConsumerGroup"/>.</exception>
+    /// <exception cref="ArgumentException">A partition is not consumed by this consumer, or an offset is negative.</exception>
+    public Task CommitOffsetsAsync(IReadOnlyDictionary<int, long> offsets, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(offsets);
+        var channel = RequireGroup();
+        ThrowIfDisposed();
+        foreach (var (id, offset) in offsets)
+        {
+            CheckPartition(id, nameof(offsets));
+            if (offset < 0)
+            {
+                throw new ArgumentException($"Offset {offset} for partition {id} is negative; commit the offset of the next message to consume.", nameof(offsets));
+            }
+        }
+        return CommitAsync(channel, offsets, cancellationToken);
+    }
+
+    /// <summary>
+    /// The group's committed offsets (the next offset to consume) for the consumer's partitions, -1 where the group has
+    /// none. Reads only: unlike pykafka's <c>fetch_offsets</c> it does not move the consumer.
+    /// </summary>
+    /// <exception cref="KafkaOffsetCommitException">The offsets could not be read after the retries.</exception>
+    /// <exception cref="InvalidOperationException">The consumer has no <see cref="ConsumerGroup"/>.</exception>
+    public Task<IReadOnlyDictionary<int, long>> FetchOffsetsAsync(CancellationToken cancellationToken = default)
+    {
+        var channel = RequireGroup();
+        ThrowIfDisposed();
+        return channel.FetchAsync(Topic.Name, _partitionIds, cancellationToken);
+    }
+
+    /// <summary>
+    /// Moves partitions so that the next message consumed from each is the one at the given offset (not the one after
+    /// it, as pykafka's <c>reset_offsets</c> did). <see cref="OffsetType"/> values (-1 latest, -2 earliest) are looked
+    /// up. Messages already fetched for these partitions are dropped. With a consumer group the new positions are
+    /// committed, as pykafka did.
+    /// </summary>
+    /// <exception cref="ArgumentException">A partition is not consumed by this consumer, or an offset is below -2.</exception>
+    public async Task ResetOffsetsAsync(IReadOnlyDictionary<int, long> offsets, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(offsets);
+        ThrowIfDisposed();
+        var direct = new Dictionary<int, long>();
+        var earliest = new List<int>();
+        var latest = new List<int>();
+        foreach (var (id, offset) in offsets)
+        {
+            CheckPartition(id, nameof(offsets));
+            switch (offset)
+            {
+                case >= 0:
+                    direct[id] = offset;
+                    break;
+                case (long)OffsetType.Earliest:
+                    earliest.Add(id);
+                    break;
+                case (long)OffsetType.Latest:
+                    latest.Add(id);
+                    break;
+                default:
+                    throw new ArgumentException($"Offset {offset} for partition {id} is not an offset nor an OffsetType.", nameof(offsets));
+            }
+        }
+        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        var positions = new Dictionary<int, long>(direct);
+        _engine.Seek(direct.Select(kv => new KeyValuePair<Partition, long>(Partitions[kv.Key], kv.Value)));
+        foreach (var (ids, type) in new[] { (earliest, OffsetType.Earliest), (latest, OffsetType.Latest) })
+        {
+            if (ids.Count > 0)
+            {
+                foreach (var (id, offset) in await _engine.SeekToAsync(Topic, ids, (long)type, cancellationToken).ConfigureAwait(false))
+                {
+                    positions[id] = offset;
+                }
+            }
+        }
+        await CommitAfterResetAsync(positions, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Moves every partition to its earliest or latest offset (see <see cref="ResetOffsetsAsync(IReadOnlyDictionary{int, long}, CancellationToken)"/>).</summary>
+    public Task ResetOffsetsAsync(OffsetType offsetType, CancellationToken cancellationToken = default) =>
+        ResetOffsetsAsync(offsetType, _partitionIds, cancellationToken);
+
+    /// <summary>Moves the given partitions to their earliest or latest offset.</summary>
+    public Task ResetOffsetsAsync(OffsetType offsetType, IEnumerable<int> partitionIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partitionIds);
+        if (offsetType is not (OffsetType.Earliest or OffsetType.Latest))
+        {
+            throw new ArgumentOutOfRangeException(nameof(offsetType), offsetType, "Earliest or Latest.");
+        }
+        return ResetOffsetsAsync(partitionIds.Distinct().ToDictionary(id => id, _ => (long)offsetType), cancellationToken);
+    }
+
+    /// <summary>
+    /// Moves every partition to the first message whose timestamp is at or after <paramref name="timestamp"/>
+    /// (ListOffsets by time); partitions with no such message go to their latest offset.
+    /// </summary>
+    public Task ResetOffsetsAsync(DateTimeOffset timestamp, CancellationToken cancellationToken = default) =>
+        ResetOffsetsAsync(timestamp, _partitionIds, cancellationToken);
+
+    /// <summary>Moves the given partitions to the first message at or after <paramref name="timestamp"/> (the latest offset where there is none).</summary>
+    public async Task ResetOffsetsAsync(DateTimeOffset timestamp, IEnumerable<int> partitionIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(partitionIds);
+        ThrowIfDisposed();
+        var ids = partitionIds.Distinct().ToList();
+        foreach (var id in ids)
+        {
+            CheckPartition(id, nameof(partitionIds));
+        }
+        var milliseconds = timestamp.ToUnixTimeMilliseconds();
+        if (milliseconds < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timestamp), timestamp, "Timestamps before 1970 cannot be looked up.");
+        }
+        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        var positions = await _engine.SeekToAsync(Topic, ids, milliseconds, cancellationToken).ConfigureAwait(false);
+        await CommitAfterResetAsync(positions, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops fetching and, with <see cref="SimpleConsumerOptions.AutoCommitEnable"/>, commits <see cref="HeldOffsets"/>
+    /// (a failure is logged, not thrown: call <see cref="CommitOffsetsAsync(CancellationToken)"/> first to be told).
+    /// Messages already returned become unreadable.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _autoCommit.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+        try
+        {
+            await _start.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or KafkaException)
+        {
+            // Reported to the callers that waited for it.
+        }
+        await _engine.DisposeAsync().ConfigureAwait(false);
+        if (_options.AutoCommitEnable && _offsets is not null && _start.IsCompletedSuccessfully)
+        {
+            try
+            {
+                await CommitChangedAsync(_offsets, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (KafkaException ex)
+            {
+                ConsumerLog.FinalCommitFailed(_logger, ex, _offsets.GroupId);
+            }
+        }
+        _lifetime.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"SimpleConsumer({Topic.Name}, {Partitions.Count} partitions{(ConsumerGroup is null ? "" : $", group {ConsumerGroup}")})";
+
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_offsets is not null && !_options.ResetOffsetOnStart)
+            {
+                var committed = await _offsets.FetchAsync(Topic.Name, _partitionIds, cancellationToken).ConfigureAwait(false);
+                var known = committed.Where(kv => kv.Value >= 0).ToDictionary(kv => kv.Key, kv => kv.Value);
+                _engine.Seek(known.Select(kv => new KeyValuePair<Partition, long>(Partitions[kv.Key], kv.Value)));
+                lock (_lock)
+                {
+                    _lastCommitted = new Dictionary<int, long>(known);
+                }
+                var missing = _partitionIds.Where(id => !known.ContainsKey(id)).ToList();
+                if (missing.Count > 0)
+                {
+                    var resolved = await _engine.SeekToAsync(Topic, missing, (long)_options.AutoOffsetReset, cancellationToken).ConfigureAwait(false);
+                    if (_options.ResetOffsetOnFetch)
+                    {
+                        await CommitAsync(_offsets, resolved, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+            else
+            {
+                var resolved = await _engine.SeekToAsync(Topic, _partitionIds, (long)_options.AutoOffsetReset, cancellationToken).ConfigureAwait(false);
+                if (_offsets is not null)
+                {
+                    await CommitAsync(_offsets, resolved, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (KafkaException ex)
+        {
+            ConsumerLog.StartFailed(_logger, Topic.Name, ex.Message);
+            throw;
+        }
+    }
+
+    /// <summary>Waits for the start; a start that failed is tried again.</summary>
+    private Task EnsureStartedAsync(CancellationToken cancellationToken)
+    {
+        Task start;
+        lock (_lock)
+        {
+            start = _start;
+            if ((start.IsFaulted || start.IsCanceled) && !_lifetime.IsCancellationRequested)
+            {
+                _start = start = Task.Run(() => StartAsync(_lifetime.Token), CancellationToken.None);
+            }
+        }
+        return start.IsCompletedSuccessfully ? Task.CompletedTask : start.WaitAsync(cancellationToken);
+    }
+
+    private async Task CommitAsync(OffsetsChannel channel, IReadOnlyDictionary<int, long> offsets, CancellationToken cancellationToken)
+    {
+        if (offsets.Count == 0)
+        {
+            return;
+        }
+        await channel.CommitAsync(Topic.Name, offsets, cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            foreach (var (id, offset) in offsets)
+            {
+                _lastCommitted[id] = offset;
+            }
+        }
+    }
+
+    private async Task CommitChangedAsync(OffsetsChannel channel, CancellationToken cancellationToken)
+    {
+        Dictionary<int, long> changed;
+        var positions = HeldOffsets;
+        lock (_lock)
+        {
+            changed = positions.Where(kv => !_lastCommitted.TryGetValue(kv.Key, out var last) || last != kv.Value)
+                .ToDictionary(kv => kv.Key, kv => kv.Value);
+        }
+        await CommitAsync(channel, changed, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task CommitAfterResetAsync(IReadOnlyDictionary<int, long> positions, CancellationToken cancellationToken) =>
+        _offsets is null ? Task.CompletedTask : CommitAsync(_offsets, positions, cancellationToken);
+
+    private async Task AutoCommitAsync(CancellationToken cancellationToken)
+    {
+        var time = Topic.Cluster.Settings.TimeProvider;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.AutoCommitInterval, time, cancellationToken).ConfigureAwait(false);
+                if (Volatile.Read(ref _start).IsCompletedSuccessfully)
+                {
+                    await CommitChangedAsync(_offsets!, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (KafkaException ex)
+            {
+                ConsumerLog.AutoCommitFailed(_logger, _offsets!.GroupId, ex.Message);
+            }
+        }
+    }
+
+    private OffsetsChannel RequireGroup() =>
+        _offsets ?? throw new InvalidOperationException(
+            $"The consumer of '{Topic.Name}' has no ConsumerGroup: offsets can only be committed or fetched for a group.");
+
+    private void CheckPartition(int id, string parameter)
+    {
+        if (!Partitions.ContainsKey(id))
+        {
+            throw new ArgumentException($"Partition {id} of '{Topic.Name}' is not consumed by this consumer.", parameter);
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private sealed class Enumerator(SimpleConsumer consumer, CancellationToken cancellationToken) : IAsyncEnumerator<ConsumedMessage>
+    {
+        private ConsumedMessage? _current;
+
+        public ConsumedMessage Current => _current ?? throw new InvalidOperationException("MoveNextAsync has not returned true.");
+
+        public ValueTask<bool> MoveNextAsync()
+        {
+            var next = consumer.ConsumeAsync(cancellationToken);
+            if (next.IsCompletedSuccessfully)
+            {
+                _current = next.Result;
+                return new ValueTask<bool>(_current is not null);
+            }
+            return AwaitAsync(next);
+        }
+
+        private async ValueTask<bool> AwaitAsync(ValueTask<ConsumedMessage?> next)
+        {
+            _current = await next.ConfigureAwait(false);
+            return _current is not null;
+        }
+
+        public ValueTask DisposeAsync() => default;
+    }
+}

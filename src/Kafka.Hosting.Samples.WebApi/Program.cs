@@ -1,0 +1,3 @@
+using Kafka.Hosting.Samples;
+
+await WebApiSample.CreateApp(args).RunAsync();

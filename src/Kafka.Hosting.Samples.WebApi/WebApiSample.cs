@@ -1,0 +1,37 @@
+using System.Text.Json;
+using Kafka.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Kafka.Hosting.Samples;
+
+/// <summary>The web sample's application, built here so tests can start the same app the program runs.</summary>
+public static class WebApiSample
+{
+    public static WebApplication CreateApp(string[] args)
+    {
+        // The sample's own folder, not the current directory, so that its appsettings.json is found from anywhere.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        EmbeddedKafka.UseIfNoHostsConfigured(builder.Configuration, builder.Services);
+        builder.Services.AddKafkaClient().AddHealthCheck(tags: ["ready"]);
+
+        var app = builder.Build();
+        app.MapGet("/cluster", (KafkaClient client, KafkaClusterStatus status) => ClusterView.From(client, status));
+        app.MapGet("/topics/{topic}/messages", MessagesEndpoint.GetAsync);
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
+        return app;
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return JsonSerializer.SerializeAsync(context.Response.Body, new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
+        }, cancellationToken: context.RequestAborted);
+    }
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Kafka.Hosting.Samples;
+
+/// <summary>The worker sample's host, built here so tests can start the same host the program runs.</summary>
+public static class WorkerSample
+{
+    public static HostApplicationBuilder CreateBuilder(string[] args)
+    {
+        // The sample's own folder, not the current directory, so that its appsettings.json is found from anywhere.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        EmbeddedKafka.UseIfNoHostsConfigured(builder.Configuration, builder.Services);
+        builder.Services.AddKafkaClient().AddHealthCheck();
+        builder.Services.AddHostedService<ClusterWatcher>();
+        return builder;
+    }
+}

@@ -1,0 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Kafka.Hosting.Internal;
+
+internal sealed record KafkaClientBuilder(string Name, IServiceCollection Services) : IKafkaClientBuilder;

@@ -1,0 +1,96 @@
+using System.Globalization;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Kafka.Hosting.Internal;
+
+/// <summary>
+/// A client's health from what it already knows: the background refresh's last success and each known broker's
+/// reachability. It never builds a client and never opens a connection.
+/// </summary>
+internal sealed class KafkaClientHealthCheck : IHealthCheck
+{
+    private readonly KafkaClientRuntime _runtime;
+
+    public KafkaClientHealthCheck(KafkaClientRuntime runtime) => _runtime = runtime;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var failure = context.Registration.FailureStatus;
+        var status = _runtime.Status;
+        var interval = _runtime.HostingOptions.MetadataRefreshInterval;
+        var data = new Dictionary<string, object>
+        {
+            ["consecutiveFailures"] = status.ConsecutiveFailures,
+        };
+
+        if (status.LastSuccessfulRefresh is not { } lastSuccess || _runtime.CreatedClient is not { } client)
+        {
+            return Result(failure, "No metadata refresh has succeeded yet.", status.LastError, data);
+        }
+        data["lastSuccessfulRefresh"] = lastSuccess.ToString("O", CultureInfo.InvariantCulture);
+        var age = _runtime.TimeProvider.GetUtcNow() - lastSuccess;
+        if (age > 2 * interval)
+        {
+            return Result(failure, $"The last successful metadata refresh was {age.TotalSeconds:0} s ago (more than two intervals of {interval.TotalSeconds:0} s).", status.LastError, data);
+        }
+
+        var brokers = client.Brokers.Values.ToArray();
+        var unreachable = brokers.Where(b => !b.IsReachable).Select(b => b.Id).Order().ToArray();
+        data["brokers"] = brokers.Length;
+        data["unreachableBrokers"] = unreachable;
+        if (brokers.Length > 0 && unreachable.Length == brokers.Length)
+        {
+            return Result(failure, "No known broker is reachable.", status.LastError, data);
+        }
+        if (unreachable.Length > 0)
+        {
+            return Result(HealthStatus.Degraded, $"Broker(s) {string.Join(", ", unreachable)} of {brokers.Length} unreachable.", null, data);
+        }
+        // Kafka stops listing a broker that is down; its partitions then have no leader the client can reach.
+        var leaderless = LeaderlessPartitions(client);
+        if (leaderless.Count > 0)
+        {
+            data["leaderlessPartitions"] = leaderless.Count;
+            return Result(HealthStatus.Degraded,
+                $"{leaderless.Count} partition(s) have no reachable leader ({string.Join(", ", leaderless.Take(5))}{(leaderless.Count > 5 ? ", ..." : "")}).", null, data);
+        }
+        // With ZooKeeperHosts, brokers are found again through ZooKeeper when none of the known ones answers.
+        if (client.Cluster.ZooKeeper is { } zooKeeper)
+        {
+            var state = zooKeeper.State?.ToString() ?? "NotConnected";
+            data["zooKeeper"] = state;
+            if (zooKeeper.State is not Kafka.ZooKeeper.ZooKeeperState.Connected)
+            {
+                return Result(HealthStatus.Degraded,
+                    $"The ZooKeeper session at {zooKeeper.ConnectString} is {state}: brokers cannot be rediscovered if the known ones stop answering.", null, data);
+            }
+        }
+        if (status.ConsecutiveFailures > 0)
+        {
+            return Result(HealthStatus.Degraded, $"The last {status.ConsecutiveFailures} metadata refresh(es) failed.", status.LastError, data);
+        }
+        return Result(HealthStatus.Healthy, $"{brokers.Length} broker(s) reachable; metadata refreshed {age.TotalSeconds:0} s ago.", null, data);
+    }
+
+    /// <summary>Partitions whose leader is none, or a broker the metadata does not list (from the latest snapshot).</summary>
+    private static List<string> LeaderlessPartitions(Kafka.Client.KafkaClient client)
+    {
+        var snapshot = client.Cluster.Snapshot;
+        var result = new List<string>();
+        foreach (var (name, topic) in snapshot.Topics.OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            foreach (var partition in topic.Partitions)
+            {
+                if (partition.LeaderId < 0 || !snapshot.Brokers.ContainsKey(partition.LeaderId))
+                {
+                    result.Add($"{name}/{partition.PartitionIndex}");
+                }
+            }
+        }
+        return result;
+    }
+
+    private static Task<HealthCheckResult> Result(HealthStatus status, string description, Exception? error, Dictionary<string, object> data) =>
+        Task.FromResult(new HealthCheckResult(status, description, error, data));
+}

@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Kafka.Client;
+using Kafka.Hosting.Samples;
+using Kafka.Hosting.Tests.Support;
+using Kafka.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using static Kafka.Hosting.Tests.Support.TestHosts;
+
+namespace Kafka.Hosting.Tests;
+
+/// <summary>The samples' own code, started in-process: the web API on a real Kestrel at 127.0.0.1, the worker's host.</summary>
+[TestFixture]
+[Parallelizable(ParallelScope.All)]
+public sealed class SampleTests
+{
+    [Test]
+    public async Task The_web_api_answers_cluster_and_health_for_a_configured_cluster()
+    {
+        await using var cluster = MockKafkaCluster.Start(3);
+        cluster.CreateTopic("orders", partitions: 4, replicationFactor: 3);
+        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", $"--Kafka:Hosts={cluster.BootstrapServers}"]);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+
+        var view = await PollAsync(http, v => v.Brokers.Count == 3);
+
+        Assert.That(view.Brokers.Select(b => $"{b.Host}:{b.Port}"), Is.EquivalentTo(cluster.BootstrapServers.Split(',')));
+        var orders = view.Topics.Single(t => t.Name == "orders");
+        Assert.That(orders.Partitions, Has.Count.EqualTo(4));
+        Assert.That(orders.Partitions.Select(p => p.Leader), Is.All.Not.Null);
+        Assert.That(orders.Partitions[0].Replicas, Has.Count.EqualTo(3));
+        await AssertHealthyAsync(http);
+        await app.StopAsync();
+    }
+
+    [Test]
+    public async Task The_web_api_starts_an_embedded_cluster_when_no_hosts_are_configured()
+    {
+        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0"]);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+
+        var view = await PollAsync(http, v => v.Brokers.Count == 3);
+
+        Assert.That(view.Topics.Select(t => t.Name), Is.SupersetOf(new[] { "orders", "payments", "audit" }));
+        await AssertHealthyAsync(http);
+        await app.StopAsync();
+    }
+
+    [Test]
+    public async Task The_worker_says_first_that_it_started_an_embedded_cluster_then_logs_what_it_sees()
+    {
+        var logs = new LogCapture();
+        var builder = WorkerSample.CreateBuilder([]);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        await WaitUntilAsync(() => logs.Entries.Any(e => e.Message.StartsWith("Cluster ", StringComparison.Ordinal)), "the worker to log the cluster");
+
+        Assert.That(logs.Entries.First().Message, Does.StartWith("No Kafka:Hosts configured: started an embedded MockKafkaCluster with 3 brokers"));
+        var seen = logs.Entries.First(e => e.Message.StartsWith("Cluster ", StringComparison.Ordinal)).Message;
+        Assert.That(seen, Does.Contain("3 brokers").And.Contain("orders[6]").And.Contain("payments[3]").And.Contain("audit[1]"));
+        await host.StopAsync();
+    }
+
+    [Test]
+    public async Task The_worker_logs_changes_a_refresh_finds()
+    {
+        await using var cluster = MockKafkaCluster.Start(3);
+        cluster.CreateTopic("orders", partitions: 2, replicationFactor: 3);
+        var logs = new LogCapture();
+        var builder = WorkerSample.CreateBuilder([$"--Kafka:Hosts={cluster.BootstrapServers}", "--Kafka:MetadataRefreshInterval=00:00:01", "--Kafka:MinRefreshGap=00:00:00.100"]);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        using var host = builder.Build();
+        await host.StartAsync();
+        await WaitUntilAsync(() => logs.Entries.Any(e => e.Message.StartsWith("Cluster ", StringComparison.Ordinal)), "the worker to log the cluster");
+        Assert.That(logs.Entries.First().Message, Does.StartWith($"Using the Kafka cluster at {cluster.BootstrapServers}"));
+
+        var leader = host.Services.GetRequiredService<KafkaClient>().Topics["orders"].Partitions[0].Leader!.Id;
+        var newLeader = leader % 3 + 1;
+
+        cluster.CreateTopic("invoices", partitions: 3);
+        cluster.SetPartitionLeader("orders", 0, newLeader);
+
+        await WaitUntilAsync(() => logs.Entries.Any(e => e.Message == "Topic invoices created with 3 partitions"), "the new topic in the logs");
+        await WaitUntilAsync(() => logs.Entries.Any(e => e.Message == $"Leader of orders/0 moved from broker {leader} to broker {newLeader}"), "the moved leader in the logs");
+        await host.StopAsync();
+    }
+
+    private static async Task<ClusterView> PollAsync(HttpClient http, Func<ClusterView, bool> until)
+    {
+        ClusterView? view = null;
+        await WaitUntilAsync(() =>
+        {
+            view = http.GetFromJsonAsync<ClusterView>("/cluster", Json).GetAwaiter().GetResult();
+            return view is not null && until(view);
+        }, "GET /cluster to show the cluster");
+        return view!;
+    }
+
+    private static async Task AssertHealthyAsync(HttpClient http)
+    {
+        HttpResponseMessage? response = null;
+        await WaitUntilAsync(() =>
+        {
+            response = http.GetAsync("/health").GetAwaiter().GetResult();
+            return response.StatusCode == HttpStatusCode.OK;
+        }, "GET /health to answer 200");
+        using var body = JsonDocument.Parse(await response!.Content.ReadAsStringAsync());
+        Assert.That(body.RootElement.GetProperty("status").GetString(), Is.EqualTo("Healthy"));
+        Assert.That(body.RootElement.GetProperty("checks")[0].GetProperty("name").GetString(), Is.EqualTo("kafka"));
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+}
