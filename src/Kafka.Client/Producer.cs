@@ -28,7 +28,7 @@ namespace Kafka.Client;
 /// then fails what is left. Disposing the <see cref="KafkaClient"/> stops its producers at once.
 /// </para>
 /// </remarks>
-public sealed class Producer : IAsyncDisposable
+public sealed class Producer : IAsyncDisposable, IDisposable
 {
     [ThreadStatic]
     private static ManualResetEventSlim? t_syncSignal;
@@ -147,6 +147,13 @@ public sealed class Producer : IAsyncDisposable
     /// the rest with <see cref="ProducerDisposedException"/>, and stops the background loops (pykafka's <c>stop()</c>).
     /// </summary>
     public ValueTask DisposeAsync() => _engine.DisposeAsync();
+
+    /// <summary>
+    /// Starts disposing without waiting for it (for callers that cannot await, such as a container disposed
+    /// synchronously): queued messages still get up to <see cref="ProducerOptions.PendingTimeout"/> in the background.
+    /// Prefer <see cref="DisposeAsync"/>.
+    /// </summary>
+    public void Dispose() => _ = _engine.DisposeAsync().AsTask();
 
     /// <summary>The fire-and-forget path over spans (used by the typed producer too).</summary>
     internal void ProduceCore(ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value, bool hasValue, DateTimeOffset? timestamp,
