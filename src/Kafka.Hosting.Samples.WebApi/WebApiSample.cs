@@ -3,6 +3,7 @@ using Kafka.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -16,11 +17,17 @@ public static class WebApiSample
         // The sample's own folder, not the current directory, so that its appsettings.json is found from anywhere.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         EmbeddedKafka.UseIfNoHostsConfigured(builder.Configuration, builder.Services);
-        builder.Services.AddKafkaClient().AddHealthCheck(tags: ["ready"]);
+        var kafka = builder.Services.AddKafkaClient().AddHealthCheck(tags: ["ready"]);
+        // One producer per topic the sample may write to, keyed by the topic's name, flushed when the app stops.
+        foreach (var topic in builder.Configuration.GetSection("Sample:ProducerTopics").Get<string[]>() ?? [])
+        {
+            kafka.AddProducer(topic, topic);
+        }
 
         var app = builder.Build();
         app.MapGet("/cluster", (KafkaClient client, KafkaClusterStatus status) => ClusterView.From(client, status));
         app.MapGet("/topics/{topic}/messages", MessagesEndpoint.GetAsync);
+        app.MapPost("/topics/{topic}/messages", ProduceEndpoint.PostAsync);
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         return app;
     }
