@@ -1,10 +1,31 @@
 #!/usr/bin/env bash
-# Runs the producer benchmark (Release): this client and Confluent.Kafka against the same mock cluster, which runs in a
-# separate process. Not part of build/test.sh. Arguments go to the harness: --rounds n (default 3), --scale x (message
-# counts), --only "1000 B, lz4" (one scenario). Results: a table on stdout; docs/performance.md records a run.
+# Runs the benchmarks (Release): this client and Confluent.Kafka side by side against the same mock cluster, which runs
+# in a separate process. Not part of build/test.sh. Results are tables on stdout; docs/performance.md records a run.
+#
+#   bash build/bench.sh                 both benchmarks
+#   bash build/bench.sh produce [args]  the producer benchmark: --rounds n (default 3), --scale x, --only "1000 B, lz4"
+#   bash build/bench.sh consume [args]  the consumer benchmark: --messages-mb n (values per case, default 16)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet build test/Kafka.Benchmarks/Kafka.Benchmarks.csproj -c Release -nologo -v:q
-exec dotnet test/Kafka.Benchmarks/bin/Release/net10.0/Kafka.Benchmarks.dll "$@"
+
+which="${1:-all}"
+[ $# -gt 0 ] && shift
+
+produce() {
+  dotnet build test/Kafka.Benchmarks/Kafka.Benchmarks.csproj -c Release -nologo -v:q
+  dotnet test/Kafka.Benchmarks/bin/Release/net10.0/Kafka.Benchmarks.dll "$@"
+}
+
+consume() {
+  dotnet build test/Kafka.ConsumeBenchmarks/Kafka.ConsumeBenchmarks.csproj -c Release -nologo -v:q
+  dotnet test/Kafka.ConsumeBenchmarks/bin/Release/net10.0/Kafka.ConsumeBenchmarks.dll "$@"
+}
+
+case "$which" in
+  produce) produce "$@" ;;
+  consume) consume "$@" ;;
+  all) produce; consume ;;
+  *) echo "usage: bash build/bench.sh [produce|consume|all] [args]" >&2; exit 2 ;;
+esac
