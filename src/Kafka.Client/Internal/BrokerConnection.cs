@@ -418,7 +418,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     /// <summary>Reads a whole frame, growing its buffer only as bytes arrive so a false size allocates nothing.</summary>
     private async ValueTask<ResponseFrame> ReadFrameAsync(int size, CancellationToken token)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(size, InitialFrameBuffer));
+        var buffer = FrameBufferPool.Instance.Rent(Math.Min(size, InitialFrameBuffer));
         var read = 0;
         try
         {
@@ -426,9 +426,9 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             {
                 if (read == buffer.Length)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(size, buffer.Length * 2L));
+                    var larger = FrameBufferPool.Instance.Rent((int)Math.Min(size, buffer.Length * 2L));
                     buffer.AsSpan(0, read).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    FrameBufferPool.Instance.Return(buffer);
                     buffer = larger;
                 }
                 var n = await _stream.ReadAsync(buffer.AsMemory(read, Math.Min(buffer.Length, size) - read), token).ConfigureAwait(false);
@@ -447,7 +447,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                FrameBufferPool.Instance.Return(buffer);
             }
         }
     }

@@ -27,7 +27,7 @@ internal sealed class ResponseFrame : IDisposable
         var buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            FrameBufferPool.Instance.Return(buffer);
         }
     }
 }
