@@ -1,0 +1,331 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Confluent.Kafka;
+using Kafka.Testing;
+using static Kafka.Client.Tests.Groups.GroupTestSupport;
+using static Kafka.Client.Tests.Support.TestSupport;
+
+namespace Kafka.Client.Tests.Balanced;
+
+/// <summary>ManagedBalancedConsumer against librdkafka's mock brokers: members of one group split and hand over partitions.</summary>
+[TestFixture]
+[Parallelizable(ParallelScope.Children)]
+public sealed class BalancedConsumerTests
+{
+    private const string Topic = "orders";
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(40);
+
+    [Test]
+    public async Task Three_members_split_twelve_partitions_and_consume_every_message()
+    {
+        await using var s = new BalancedScenario();
+        s.Cluster.CreateTopic(Topic, 12, 3);
+        var members = new[] { await s.StartMemberAsync("m1"), await s.StartMemberAsync("m2"), await s.StartMemberAsync("m3") };
+        await s.WaitForSplitAsync(members, 12);
+        var sent = await s.ProduceAsync(12, 20);
+
+        await s.WaitUntilConsumedAsync(sent);
+
+        var owned = members.SelectMany(m => m.Consumer.Assignment).ToList();
+        Assert.That(owned, Is.EquivalentTo(AllPartitions(Topic, 12)), "disjoint sets covering every partition");
+        Assert.That(members.All(m => m.Consumer.Assignment.Count == 4), $"{string.Join("; ", members.Select(m => m.ToString()))}");
+        s.AssertNoPartitionConsumedTwiceInAGeneration();
+    }
+
+    [Test]
+    public async Task When_a_member_leaves_the_others_take_over_and_consume_the_rest()
+    {
+        await using var s = new BalancedScenario();
+        s.Cluster.CreateTopic(Topic, 12, 3);
+        var members = new[] { await s.StartMemberAsync("m1"), await s.StartMemberAsync("m2"), await s.StartMemberAsync("m3") };
+        await s.WaitForSplitAsync(members, 12);
+        var first = await s.ProduceAsync(12, 10);
+        await s.WaitUntilConsumedAsync(first);
+
+        await members[1].DisposeAsync();
+        var second = await s.ProduceAsync(12, 10, start: 10);
+
+        await s.WaitForSplitAsync([members[0], members[2]], 12);
+        await s.WaitUntilConsumedAsync([.. first, .. second]);
+        Assert.That(members[1].Records.Select(r => r.Offset), Is.Not.Empty);
+        Assert.That(s.Duplicates(), Is.LessThanOrEqualTo(12), "the leaving member committed what it consumed");
+        s.AssertNoPartitionConsumedTwiceInAGeneration();
+    }
+
+    [Test]
+    public async Task Every_message_is_handled_at_least_once_across_a_restart()
+    {
+        await using var s = new BalancedScenario();
+        s.Cluster.CreateTopic(Topic, 12, 3);
+        var a = await s.StartMemberAsync("a", commitEvery: 5);
+        var b = await s.StartMemberAsync("b", commitEvery: 5);
+        await s.WaitForSplitAsync([a, b], 12);
+        var first = await s.ProduceAsync(12, 15);
+        await s.WaitUntilAsync(() => b.Records.Count >= 30, "b consumed some messages");
+
+        await b.DisposeAsync();
+        var second = await s.ProduceAsync(12, 15, start: 15);
+        var b2 = await s.StartMemberAsync("b2", commitEvery: 5);
+        await s.WaitForSplitAsync([a, b2], 12);
+
+        await s.WaitUntilConsumedAsync([.. first, .. second]);
+        // Commits every 5 messages, and on every rebalance (the message in hand excluded): at most the uncommitted
+        // window of each partition comes again, per handover.
+        Assert.That(s.Duplicates(), Is.LessThanOrEqualTo(12 * 5 * 2));
+        s.AssertNoPartitionConsumedTwiceInAGeneration();
+    }
+
+    [Test]
+    public async Task A_confluent_consumer_and_ours_split_the_partitions_of_one_group()
+    {
+        await using var s = new BalancedScenario();
+        s.Cluster.CreateTopic(Topic, 12, 3);
+        var ours = await s.StartMemberAsync("ours");
+        using var peer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = s.Cluster.BootstrapServers,
+            GroupId = s.GroupId,
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
+            SessionTimeoutMs = (int)SessionTimeout.TotalMilliseconds,
+            HeartbeatIntervalMs = 300,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = true,
+            AutoCommitIntervalMs = 200,
+        }).SetLogHandler((_, _) => { }).Build();
+        var peerSeen = new ConcurrentBag<(int Partition, long Offset)>();
+        using var stop = new CancellationTokenSource();
+        peer.Subscribe(Topic);
+        var polling = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var result = peer.Consume(100);
+                if (result is not null && !result.IsPartitionEOF)
+                {
+                    peerSeen.Add((result.Partition.Value, result.Offset.Value));
+                }
+            }
+        });
+        try
+        {
+            await s.WaitUntilAsync(() => ours.Consumer.Assignment.Count == 6 && peer.Assignment.Count == 6, "both members hold six partitions");
+            var sent = await s.ProduceAsync(12, 10);
+            await s.WaitUntilAsync(() =>
+                    sent.All(m => ours.Records.Any(r => r.Partition == m.Partition && r.Offset == m.Offset) || peerSeen.Contains((m.Partition, m.Offset))),
+                "every message consumed by one of the two");
+
+            var peerPartitions = peer.Assignment.Select(p => p.Partition.Value).ToHashSet();
+            Assert.That(ours.Consumer.Assignment.Select(p => p.Partition).Intersect(peerPartitions), Is.Empty);
+            Assert.That(ours.Records.Select(r => r.Partition).Distinct().Intersect(peerSeen.Select(p => p.Partition)), Is.Empty,
+                "no partition consumed by both");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await polling;
+            peer.Close();
+        }
+    }
+
+    [Test]
+    public void Unmanaged_balancing_is_not_supported_and_options_are_checked()
+    {
+        using var cluster = MockKafkaCluster.Start(1);
+        cluster.CreateTopic(Topic, 1, 1);
+        using var client = NewClient(cluster);
+        client.UpdateClusterAsync().GetAwaiter().GetResult();
+        var topic = client.Topics[Topic];
+        var ex = Assert.Throws<NotSupportedException>(() => topic.GetBalancedConsumer("g", new BalancedConsumerOptions { Managed = false }));
+        Assert.That(ex!.Message, Does.Contain("ZooKeeper"));
+        var invalid = Assert.Throws<ArgumentException>(() => topic.GetBalancedConsumer("g", new BalancedConsumerOptions
+        {
+            HeartbeatInterval = TimeSpan.FromSeconds(10),
+            SessionTimeout = TimeSpan.FromSeconds(6),
+            Partitions = [0],
+        }));
+        Assert.That(invalid!.Message, Does.Contain("HeartbeatInterval").And.Contain("Partitions"));
+        Assert.Throws<ArgumentException>(() => topic.GetBalancedConsumer("g", new BalancedConsumerOptions { ConsumerGroup = "other" }));
+    }
+}
+
+/// <summary>A consumed message, as a member recorded it, with the generation it was consumed in.</summary>
+internal sealed record ConsumedRecord(string Member, int Generation, int Partition, long Offset);
+
+/// <summary>A consumer under test: a ManagedBalancedConsumer whose loop records every message and commits as asked.</summary>
+internal sealed class TestBalancedMember : IAsyncDisposable
+{
+    private readonly KafkaClient _client;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private int _disposed;
+
+    public TestBalancedMember(string name, KafkaClient client, ManagedBalancedConsumer consumer, ConcurrentQueue<ConsumedRecord> all, int commitEvery)
+    {
+        Name = name;
+        _client = client;
+        Consumer = consumer;
+        _loop = Task.Run(async () =>
+        {
+            var count = 0;
+            while (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var before = Consumer.Generation;
+                    var message = await Consumer.ConsumeAsync(_stop.Token);
+                    if (message is null)
+                    {
+                        continue;
+                    }
+                    var record = new ConsumedRecord(Name, before == Consumer.Generation ? before : -1, message.PartitionId, message.Offset);
+                    Records.Enqueue(record);
+                    all.Enqueue(record);
+                    if (commitEvery > 0 && ++count % commitEvery == 0)
+                    {
+                        await Consumer.CommitOffsetsAsync(
+                            new Dictionary<TopicAndPartition, long> { [new TopicAndPartition(message.Topic, message.PartitionId)] = message.Offset + 1 }, _stop.Token);
+                    }
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+                catch (KafkaException ex)
+                {
+                    Errors.Enqueue(ex);
+                }
+            }
+        });
+    }
+
+    public string Name { get; }
+
+    public ManagedBalancedConsumer Consumer { get; }
+
+    public ConcurrentQueue<ConsumedRecord> Records { get; } = new();
+
+    public ConcurrentQueue<KafkaException> Errors { get; } = new();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await _stop.CancelAsync();
+        await _loop;
+        await Consumer.DisposeAsync();
+        await _client.DisposeAsync();
+        _stop.Dispose();
+    }
+
+    public override string ToString() => $"{Name} (generation {Consumer.Generation}, [{string.Join(", ", Consumer.Assignment)}])";
+}
+
+/// <summary>A mock cluster, a group, its members and everything they consumed.</summary>
+internal sealed class BalancedScenario : IAsyncDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(40);
+    private readonly List<TestBalancedMember> _members = [];
+    private readonly Support.CapturingLoggerFactory _logs = new();
+
+    public MockKafkaCluster Cluster { get; } = StartCluster();
+
+    public string GroupId { get; } = "group-" + Guid.NewGuid().ToString("N")[..8];
+
+    public ConcurrentQueue<ConsumedRecord> Consumed { get; } = new();
+
+    public static BalancedConsumerOptions Options() => new()
+    {
+        SessionTimeout = SessionTimeout,
+        HeartbeatInterval = TimeSpan.FromMilliseconds(300),
+        RebalanceTimeout = TimeSpan.FromSeconds(10),
+        RebalanceBackoff = TimeSpan.FromMilliseconds(200),
+        OffsetsChannelBackoff = TimeSpan.FromMilliseconds(100),
+        FetchWaitMax = TimeSpan.FromMilliseconds(50),
+    };
+
+    public async Task<TestBalancedMember> StartMemberAsync(string name, int commitEvery = 1, BalancedConsumerOptions? options = null)
+    {
+        var client = NewGroupClient(Cluster, _logs);
+        await client.UpdateClusterAsync(Timeout());
+        var consumer = client.Topics[BalancedTopic].GetBalancedConsumer(GroupId, options ?? Options());
+        var member = new TestBalancedMember(name, client, consumer, Consumed, commitEvery);
+        _members.Add(member);
+        return member;
+    }
+
+    private const string BalancedTopic = "orders";
+
+    public async Task<List<(int Partition, long Offset)>> ProduceAsync(int partitions, int perPartition, int start = 0)
+    {
+        using var producer = PeerProducer(Cluster);
+        var pending = new List<Task<DeliveryResult<byte[], byte[]>>>();
+        for (var i = start; i < start + perPartition; i++)
+        {
+            for (var p = 0; p < partitions; p++)
+            {
+                pending.Add(producer.ProduceAsync(new TopicPartition(BalancedTopic, p),
+                    new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes($"k{p}"), Value = Encoding.UTF8.GetBytes($"v{p}-{i}") }));
+            }
+        }
+        var results = await Task.WhenAll(pending);
+        return [.. results.Select(r => (r.Partition.Value, r.Offset.Value))];
+    }
+
+    public Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+
+    private async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        try
+        {
+            await Support.TestSupport.WaitUntilAsync(condition, what, Deadline);
+        }
+        catch
+        {
+            DumpLogs(_logs);
+            TestContext.Out.WriteLine(string.Join(Environment.NewLine, _members));
+            throw;
+        }
+    }
+
+    public Task WaitForSplitAsync(IReadOnlyList<TestBalancedMember> members, int partitions) => WaitUntilAsync(() =>
+    {
+        var generations = members.Select(m => m.Consumer.Generation).Distinct().ToList();
+        var owned = members.SelectMany(m => m.Consumer.Assignment).ToList();
+        return generations.Count == 1 && generations[0] >= 0 && owned.Count == partitions && owned.Distinct().Count() == partitions
+            && members.All(m => m.Consumer.Assignment.Count > 0);
+    }, $"{members.Count} members split {partitions} partitions in one generation");
+
+    public Task WaitUntilConsumedAsync(IReadOnlyCollection<(int Partition, long Offset)> sent) => WaitUntilAsync(() =>
+    {
+        var seen = Consumed.Select(r => (r.Partition, r.Offset)).ToHashSet();
+        return sent.All(seen.Contains);
+    }, $"all {sent.Count} messages consumed");
+
+    public int Duplicates() => Consumed.Count - Consumed.Select(r => (r.Partition, r.Offset)).Distinct().Count();
+
+    public void AssertNoPartitionConsumedTwiceInAGeneration()
+    {
+        var shared = Consumed.Where(r => r.Generation >= 0)
+            .GroupBy(r => (r.Generation, r.Partition))
+            .Where(g => g.Select(r => r.Member).Distinct().Count() > 1)
+            .Select(g => $"partition {g.Key.Partition} in generation {g.Key.Generation}: {string.Join(", ", g.Select(r => r.Member).Distinct())}")
+            .ToList();
+        Assert.That(shared, Is.Empty);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var member in _members)
+        {
+            await member.DisposeAsync();
+        }
+        Cluster.Dispose();
+        _logs.Dispose();
+    }
+}
