@@ -43,6 +43,7 @@ public sealed class ManagedBalancedConsumer : IAsyncDisposable, IAsyncEnumerable
     private Dictionary<TopicAndPartition, Partition> _owned = [];
     private IReadOnlyList<TopicAndPartition> _lastAssignment = [];
     private readonly Dictionary<TopicAndPartition, long> _lastCommitted = [];
+    private readonly Dictionary<TopicAndPartition, long> _paused = [];
     private volatile GroupGeneration? _generation;
     private volatile KafkaException? _failure;
     private TopicAndPartition? _inHand;
@@ -297,6 +298,69 @@ public sealed class ManagedBalancedConsumer : IAsyncDisposable, IAsyncEnumerable
     }
 
     /// <summary>
+    /// Stops consuming owned partitions until <see cref="Resume"/> or the next rebalance: their fetched messages are
+    /// dropped and their position is kept (for a partition whose message is in hand, that message's offset, so that
+    /// it is consumed again on resume or by the partition's next owner). Partitions not owned are ignored.
+    /// </summary>
+    public void Pause(IEnumerable<TopicAndPartition> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        ThrowIfDisposed();
+        var stop = new List<Partition>();
+        lock (_lock)
+        {
+            var wanted = partitions.Where(p => _owned.ContainsKey(p) && !_paused.ContainsKey(p)).Distinct().ToList();
+            var positions = Positions(wanted.ToDictionary(p => p, p => _owned[p]));
+            foreach (var tp in wanted)
+            {
+                if (!positions.TryGetValue(tp, out var position))
+                {
+                    continue; // no start position yet: it is looked up again on resume
+                }
+                if (_inHand == tp && position > _inHandOffset)
+                {
+                    position = _inHandOffset;
+                }
+                _paused[tp] = position;
+                stop.Add(_owned[tp]);
+            }
+        }
+        _engine.Unassign(stop);
+    }
+
+    /// <summary>Consumes paused partitions again, from where they were paused.</summary>
+    public void Resume(IEnumerable<TopicAndPartition> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        ThrowIfDisposed();
+        var resume = new List<KeyValuePair<Partition, long>>();
+        lock (_lock)
+        {
+            foreach (var tp in partitions.Distinct())
+            {
+                if (_paused.Remove(tp, out var position) && _owned.TryGetValue(tp, out var partition))
+                {
+                    resume.Add(new KeyValuePair<Partition, long>(partition, position));
+                }
+            }
+        }
+        _engine.Assign(resume.Select(kv => kv.Key));
+        _engine.Seek(resume);
+    }
+
+    /// <summary>The owned partitions that are paused (see <see cref="Pause"/>).</summary>
+    public IReadOnlyList<TopicAndPartition> Paused
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _paused.Keys.Order()];
+            }
+        }
+    }
+
+    /// <summary>
     /// Stops fetching, commits the offsets of the owned partitions (the message in hand excluded), leaves the group
     /// (a static member stays, to come back) and closes its group connection. Calling it again does nothing.
     /// </summary>
@@ -404,6 +468,7 @@ public sealed class ManagedBalancedConsumer : IAsyncDisposable, IAsyncEnumerable
         lock (_lock)
         {
             _lastCommitted.Clear();
+            _paused.Clear();
         }
     }
 
@@ -529,6 +594,16 @@ public sealed class ManagedBalancedConsumer : IAsyncDisposable, IAsyncEnumerable
                 if (owned.ContainsKey(key))
                 {
                     positions[key] = offset;
+                }
+            }
+        }
+        lock (_lock)
+        {
+            foreach (var (tp, offset) in _paused)
+            {
+                if (owned.ContainsKey(tp))
+                {
+                    positions[tp] = offset;
                 }
             }
         }
