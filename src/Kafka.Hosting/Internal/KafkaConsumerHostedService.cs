@@ -86,9 +86,10 @@ internal sealed partial class KafkaConsumerHostedService<THandler> : IHostedServ
 
     private async Task WaitAsync(Task stop, CancellationToken cancellationToken)
     {
-        // When the shutdown timeout runs out, the handler's token is cancelled; the loop still ends (commit, leave).
+        // When the shutdown timeout runs out, the handler's token is cancelled and the host stops waiting; the loop
+        // still ends on its own (commit, leave) as soon as the handler gives up.
         await using var registration = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _abortHandling).ConfigureAwait(false);
-        await stop.ConfigureAwait(false);
+        await stop.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task StopCoreAsync()
