@@ -401,11 +401,12 @@ public sealed class ManagedBalancedConsumer : IAsyncDisposable, IAsyncEnumerable
         _engine.Assign(owned.Values);
         var first = !_started;
         _started = true;
+        Dictionary<TopicAndPartition, long> start;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await SeekToStartAsync(generation, owned, first && _options.ResetOffsetOnStart, cancellationToken).ConfigureAwait(false);
+                start = await StartOffsetsAsync(generation, owned, first && _options.ResetOffsetOnStart, cancellationToken).ConfigureAwait(false);
                 break;
             }
             catch (KafkaException ex)
@@ -422,7 +423,10 @@ public sealed class ManagedBalancedConsumer : IAsyncDisposable, IAsyncEnumerable
                 if (chosen is { Count: > 0 })
                 {
                     var wanted = chosen.Where(kv => owned.ContainsKey(kv.Key) && kv.Value >= -2).ToDictionary(kv => kv.Key, kv => kv.Value);
-                    await SeekAsync(owned, wanted, cancellationToken).ConfigureAwait(false);
+                    foreach (var (tp, offset) in await ResolveAsync(owned, wanted, cancellationToken).ConfigureAwait(false))
+                    {
+                        start[tp] = offset;
+                    }
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -430,6 +434,8 @@ public sealed class ManagedBalancedConsumer : IAsyncDisposable, IAsyncEnumerable
                 BalancedConsumerLog.CallbackFailed(_logger, ex, ConsumerGroup);
             }
         }
+        // Fetching starts here, once every partition's start is known.
+        _engine.Seek(start.Select(kv => new KeyValuePair<Partition, long>(owned[kv.Key], kv.Value)));
         _lastAssignment = generation.Assignment;
         _generation = generation;
     }
@@ -514,8 +520,10 @@ public sealed class ManagedBalancedConsumer : IAsyncDisposable, IAsyncEnumerable
     private Partition? Find(TopicAndPartition tp) =>
         _cluster.Topics.TryGetValue(tp.Topic, out var topic) && topic.Partitions.TryGetValue(tp.Partition, out var partition) ? partition : null;
 
-    private async Task SeekToStartAsync(GroupGeneration generation, Dictionary<TopicAndPartition, Partition> owned, bool ignoreCommitted, CancellationToken cancellationToken)
+    private async Task<Dictionary<TopicAndPartition, long>> StartOffsetsAsync(
+        GroupGeneration generation, Dictionary<TopicAndPartition, Partition> owned, bool ignoreCommitted, CancellationToken cancellationToken)
     {
+        var start = new Dictionary<TopicAndPartition, long>(owned.Count);
         foreach (var group in owned.GroupBy(kv => kv.Value.Topic))
         {
             var topic = group.Key;
@@ -529,9 +537,9 @@ public sealed class ManagedBalancedConsumer : IAsyncDisposable, IAsyncEnumerable
                     if (offset >= 0)
                     {
                         known[id] = offset;
+                        start[new TopicAndPartition(topic.Name, id)] = offset;
                     }
                 }
-                _engine.Seek(known.Select(kv => new KeyValuePair<Partition, long>(topic.Partitions[kv.Key], kv.Value)));
                 lock (_lock)
                 {
                     foreach (var (id, offset) in known)
@@ -543,10 +551,14 @@ public sealed class ManagedBalancedConsumer : IAsyncDisposable, IAsyncEnumerable
             var missing = ids.Where(id => !known.ContainsKey(id)).ToList();
             if (missing.Count > 0)
             {
-                var resolved = await _engine.SeekToAsync(topic, missing, (long)_options.AutoOffsetReset, cancellationToken).ConfigureAwait(false);
+                var resolved = await _cluster.Offsets.ListAsync(topic, missing, (long)_options.AutoOffsetReset, cancellationToken).ConfigureAwait(false);
+                var offsets = resolved.ToDictionary(kv => new TopicAndPartition(topic.Name, kv.Key), kv => kv.Value);
+                foreach (var (tp, offset) in offsets)
+                {
+                    start[tp] = offset;
+                }
                 if (_options.ResetOffsetOnFetch || ignoreCommitted)
                 {
-                    var offsets = resolved.ToDictionary(kv => new TopicAndPartition(topic.Name, kv.Key), kv => kv.Value);
                     try
                     {
                         await CommitAsync(generation, offsets, cancellationToken).ConfigureAwait(false);
@@ -559,6 +571,24 @@ public sealed class ManagedBalancedConsumer : IAsyncDisposable, IAsyncEnumerable
                 }
             }
         }
+        return start;
+    }
+
+    /// <summary>Offsets as given, with OffsetType values (-1 latest, -2 earliest) looked up.</summary>
+    private async Task<Dictionary<TopicAndPartition, long>> ResolveAsync(
+        Dictionary<TopicAndPartition, Partition> owned, IReadOnlyDictionary<TopicAndPartition, long> offsets, CancellationToken cancellationToken)
+    {
+        var positions = offsets.Where(kv => kv.Value >= 0).ToDictionary(kv => kv.Key, kv => kv.Value);
+        foreach (var group in offsets.Where(kv => kv.Value < 0).GroupBy(kv => (owned[kv.Key].Topic, kv.Value)))
+        {
+            var (topic, type) = group.Key;
+            var resolved = await _cluster.Offsets.ListAsync(topic, [.. group.Select(kv => kv.Key.Partition)], type, cancellationToken).ConfigureAwait(false);
+            foreach (var (id, offset) in resolved)
+            {
+                positions[new TopicAndPartition(topic.Name, id)] = offset;
+            }
+        }
+        return positions;
     }
 
     private async Task<Dictionary<TopicAndPartition, long>> SeekAsync(

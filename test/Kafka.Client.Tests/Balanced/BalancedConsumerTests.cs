@@ -128,6 +128,69 @@ public sealed class BalancedConsumerTests
     }
 
     [Test]
+    public async Task One_member_consumes_several_topics_the_callback_chooses_start_offsets_and_pause_holds_a_partition()
+    {
+        using var cluster = StartCluster(1);
+        cluster.CreateTopic("a", 2, 1);
+        cluster.CreateTopic("b", 1, 1);
+        using (var producer = PeerProducer(cluster))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                foreach (var (topic, partition) in new[] { ("a", 0), ("a", 1), ("b", 0) })
+                {
+                    await producer.ProduceAsync(new TopicPartition(topic, partition), new Message<byte[], byte[]> { Key = [], Value = [(byte)i] });
+                }
+            }
+        }
+        await using var client = NewClient(cluster);
+        await client.UpdateClusterAsync(Timeout());
+        var calls = new ConcurrentQueue<(IReadOnlyList<TopicAndPartition> Old, IReadOnlyList<TopicAndPartition> New)>();
+        var options = BalancedScenario.Options();
+        options.PostRebalanceCallback = (old, current, _) =>
+        {
+            calls.Enqueue((old, current));
+            return Task.FromResult<IReadOnlyDictionary<TopicAndPartition, long>?>(
+                new Dictionary<TopicAndPartition, long> { [new TopicAndPartition("a", 1)] = 3 });
+        };
+        await using var consumer = client.Cluster.GetBalancedConsumer(["b", "a"], "multi", options);
+
+        var seen = new List<(string Topic, int Partition, long Offset)>();
+        using var timeout = new CancellationTokenSource(Deadline);
+        while (seen.Count < 5 + 2 + 5)
+        {
+            var message = await consumer.ConsumeAsync(timeout.Token);
+            seen.Add((message!.Topic, message.PartitionId, message.Offset));
+        }
+        Assert.That(consumer.Topics, Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(consumer.Assignment, Is.EquivalentTo(new[] { new TopicAndPartition("a", 0), new TopicAndPartition("a", 1), new TopicAndPartition("b", 0) }));
+        Assert.That(calls.Single().Old, Is.Empty);
+        Assert.That(calls.Single().New, Is.EquivalentTo(consumer.Assignment));
+        Assert.That(seen.Where(m => m.Topic == "a" && m.Partition == 1).Select(m => m.Offset), Is.EqualTo(new long[] { 3, 4 }), "started where the callback said");
+        Assert.That(seen.Count(m => m.Topic == "b"), Is.EqualTo(5));
+
+        // Pause b/0 while one of its messages is in hand: it is held there, and resumes with that message.
+        using (var producer = PeerProducer(cluster))
+        {
+            await producer.ProduceAsync(new TopicPartition("b", 0), new Message<byte[], byte[]> { Key = [], Value = [5] });
+            await producer.ProduceAsync(new TopicPartition("b", 0), new Message<byte[], byte[]> { Key = [], Value = [6] });
+        }
+        var next = await consumer.ConsumeAsync(timeout.Token);
+        Assert.That((next!.Topic, next.PartitionId, next.Offset), Is.EqualTo(("b", 0, 5L)));
+        consumer.Pause([new TopicAndPartition("b", 0)]);
+        Assert.That(consumer.Paused, Is.EqualTo(new[] { new TopicAndPartition("b", 0) }));
+        Assert.That(consumer.HeldOffsets[new TopicAndPartition("b", 0)], Is.EqualTo(5));
+        consumer.Resume([new TopicAndPartition("b", 0)]);
+        var resumed = await consumer.ConsumeAsync(timeout.Token);
+        Assert.That((resumed!.Topic, resumed.PartitionId, resumed.Offset), Is.EqualTo(("b", 0, 5L)));
+
+        await consumer.CommitOffsetsAsync(timeout.Token);
+        var committed = await consumer.FetchOffsetsAsync(timeout.Token);
+        Assert.That(committed[new TopicAndPartition("b", 0)], Is.EqualTo(6));
+        Assert.That(committed[new TopicAndPartition("a", 1)], Is.EqualTo(5));
+    }
+
+    [Test]
     public void Unmanaged_balancing_is_not_supported_and_options_are_checked()
     {
         using var cluster = MockKafkaCluster.Start(1);
