@@ -191,6 +191,28 @@ public sealed class BalancedConsumerTests
     }
 
     [Test]
+    public async Task A_commit_refused_for_an_old_generation_makes_the_member_rejoin_and_carry_on()
+    {
+        await using var s = new BalancedScenario();
+        s.Cluster.CreateTopic(Topic, 4, 3);
+        var member = await s.StartMemberAsync("m", commitEvery: 0);
+        await s.WaitForSplitAsync([member], 4);
+        var before = member.Consumer.Generation;
+        await s.ProduceAsync(4, 2);
+        await s.WaitUntilAsync(() => member.Records.Count >= 8, "the first messages consumed");
+
+        s.Cluster.PushRequestErrors(8, (short)KafkaErrorCode.IllegalGeneration); // OffsetCommit
+        var error = Assert.ThrowsAsync<KafkaOffsetCommitException>(() => member.Consumer.CommitOffsetsAsync());
+        Assert.That(error!.FailedPartitions.Values, Has.Some.EqualTo(KafkaErrorCode.IllegalGeneration));
+
+        await s.WaitUntilAsync(() => member.Consumer.Generation > before && member.Consumer.Assignment.Count == 4, "a new generation with every partition");
+        var more = await s.ProduceAsync(4, 2, start: 2);
+        await s.WaitUntilConsumedAsync(more);
+        await member.Consumer.CommitOffsetsAsync();
+        Assert.That((await member.Consumer.FetchOffsetsAsync()).Values, Is.All.EqualTo(4L));
+    }
+
+    [Test]
     public void Unmanaged_balancing_is_not_supported_and_options_are_checked()
     {
         using var cluster = MockKafkaCluster.Start(1);
