@@ -98,6 +98,34 @@ public sealed class HostedConsumerTests
     }
 
     [Test]
+    public async Task With_SkipMessage_a_message_whose_handler_keeps_failing_is_committed_past()
+    {
+        await using var cluster = StartCluster();
+        cluster.CreateTopic("orders", 1, 1);
+        var recorder = new Recorder();
+        recorder.FailTimes["orders-p0-2"] = int.MaxValue;
+        using var host = TestHosts.Build(TestHosts.FastSettings(cluster.BootstrapServers), services =>
+        {
+            services.AddSingleton(recorder);
+            services.AddKafkaClient().AddConsumer<RecordingHandler>("orders", "billing", o =>
+            {
+                Configure(o);
+                o.HandlerMaxRetryAttempts = 1;
+                o.FailurePolicy = HandlerFailurePolicy.SkipMessage;
+            });
+        });
+        await host.StartAsync();
+        await ProduceAsync(cluster, "orders", 1, 5);
+
+        await WaitUntilAsync(() => recorder.Handled.Count == 4, "every message but the failing one handled");
+        await host.StopAsync();
+
+        Assert.That(recorder.Handled, Is.EqualTo(new[] { "orders-p0-0", "orders-p0-1", "orders-p0-3", "orders-p0-4" }));
+        Assert.That(recorder.Attempts["orders-p0-2"], Is.EqualTo(2));
+        Assert.That(await CommittedAsync(cluster, "orders", "billing"), Is.EqualTo(new Dictionary<int, long> { [0] = 5 }));
+    }
+
+    [Test]
     public async Task Invalid_consumer_options_fail_the_start_naming_each_option()
     {
         using var host = TestHosts.Build(TestHosts.FastSettings("127.0.0.1:1"), services =>
