@@ -177,11 +177,12 @@ public sealed class ManagedBalancedConsumer : IAsyncDisposable, IAsyncEnumerable
         {
             _inHand = null;
         }
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopConsuming.Token);
+        // Disposal and a failed membership end a wait too; a caller's token is linked to theirs only when there is one.
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopConsuming.Token) : null;
         ConsumedMessage? message;
         try
         {
-            message = await _engine.ConsumeAsync(_options.ConsumerTimeout, linked.Token).ConfigureAwait(false);
+            message = await _engine.ConsumeAsync(_options.ConsumerTimeout, linked?.Token ?? _stopConsuming.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
