@@ -81,6 +81,21 @@ public sealed partial class Cluster
     internal void ReportStaleMetadata(string reason) => MetadataStale?.Invoke(reason);
 
     /// <summary>
+    /// Creates a member of <paramref name="consumerGroup"/> that consumes the partitions of <paramref name="topics"/>
+    /// the group assigns it (see <see cref="Topic.GetBalancedConsumer(string, BalancedConsumerOptions?)"/>).
+    /// </summary>
+    /// <param name="topics">The topics to subscribe to (at least one).</param>
+    /// <param name="consumerGroup">The consumer group to join.</param>
+    /// <param name="options">The consumer's settings (copied); defaults when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">No topics, an empty group, or invalid options.</exception>
+    /// <exception cref="NotSupportedException"><see cref="BalancedConsumerOptions.Managed"/> is false (ZooKeeper-coordinated balancing).</exception>
+    public ManagedBalancedConsumer GetBalancedConsumer(IEnumerable<string> topics, string consumerGroup, BalancedConsumerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(topics);
+        return new ManagedBalancedConsumer(this, [.. topics], consumerGroup, options);
+    }
+
+    /// <summary>
     /// Refreshes brokers and topics from any broker that answers: the known brokers first, in random order, then
     /// the seed hosts, in random order. Concurrent calls share one refresh.
     /// </summary>

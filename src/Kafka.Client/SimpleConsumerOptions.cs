@@ -131,7 +131,7 @@ public class SimpleConsumerOptions
     public bool CheckCrcs { get; set; } = true;
 
     /// <summary>Every problem with these settings, each naming its property; empty when they are valid.</summary>
-    public IReadOnlyList<string> Validate()
+    public virtual IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
         if (ConsumerGroup is { Length: 0 })

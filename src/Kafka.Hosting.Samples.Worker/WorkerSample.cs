@@ -11,7 +11,10 @@ public static class WorkerSample
         // The sample's own folder, not the current directory, so that its appsettings.json is found from anywhere.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
         EmbeddedKafka.UseIfNoHostsConfigured(builder.Configuration, builder.Services);
-        builder.Services.AddKafkaClient().AddHealthCheck();
+        builder.Services.AddKafkaClient()
+            .AddHealthCheck()
+            // A member of group "worker-sample" on "orders": each message goes to an OrderLogger, then is committed.
+            .AddConsumer<OrderLogger>("orders", "worker-sample");
         builder.Services.AddHostedService<ClusterWatcher>();
         return builder;
     }

@@ -95,6 +95,28 @@ public sealed class SampleTests
         await host.StopAsync();
     }
 
+    [Test]
+    public async Task The_worker_logs_the_orders_it_receives()
+    {
+        await using var cluster = MockKafkaCluster.Start(1);
+        cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
+        cluster.CreateTopic("orders", partitions: 2, replicationFactor: 1);
+        var logs = new LogCapture();
+        var builder = WorkerSample.CreateBuilder([$"--Kafka:Hosts={cluster.BootstrapServers}"]);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        using var host = builder.Build();
+        await host.StartAsync();
+        using (var producer = new Confluent.Kafka.ProducerBuilder<string, string>(new Confluent.Kafka.ProducerConfig { BootstrapServers = cluster.BootstrapServers })
+                   .SetLogHandler((_, _) => { }).Build())
+        {
+            await producer.ProduceAsync(new Confluent.Kafka.TopicPartition("orders", 1), new Confluent.Kafka.Message<string, string> { Key = "o-1", Value = "two pencils" });
+        }
+
+        await WaitUntilAsync(() => logs.Entries.Any(e => e.Message == "Received orders/1@0: key o-1, value two pencils"), "the worker to log the order");
+        await host.StopAsync();
+    }
+
     private static async Task<ClusterView> PollAsync(HttpClient http, Func<ClusterView, bool> until)
     {
         ClusterView? view = null;

@@ -92,7 +92,7 @@ internal sealed class OffsetsChannel
                 {
                     Forget(coordinator);
                 }
-                else if (!KafkaErrors.IsRetriable(error))
+                else if (!KafkaErrors.IsRetriable(error) || (generationId >= 0 && IsGroupError(error)))
                 {
                     throw Failure(topic, remaining.Keys, failed, "commit", null, retriable: false);
                 }
@@ -248,6 +248,21 @@ internal sealed class OffsetsChannel
         }
         throw lastError ?? new NoBrokersAvailableException([]);
     }
+
+    /// <summary>Looks the coordinator up again (a group member's coordinator moved or cannot be reached).</summary>
+    public Task<Broker> FindCoordinatorAsync(CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            _coordinator = null;
+        }
+        return GetCoordinatorAsync(cancellationToken);
+    }
+
+    /// <summary>The errors by which a commit tells a group member that its generation is over: retrying cannot help.</summary>
+    public static bool IsGroupError(KafkaErrorCode error) =>
+        error is KafkaErrorCode.RebalanceInProgress or KafkaErrorCode.IllegalGeneration
+            or KafkaErrorCode.UnknownMemberId or KafkaErrorCode.FencedInstanceId;
 
     private void Forget(Broker coordinator)
     {

@@ -1,0 +1,117 @@
+namespace Kafka.Client;
+
+/// <summary>
+/// Settings of a <see cref="ManagedBalancedConsumer"/>: the <see cref="SimpleConsumerOptions"/> (except
+/// <see cref="SimpleConsumerOptions.Partitions"/>, which the group assigns, and
+/// <see cref="SimpleConsumerOptions.ConsumerGroup"/>, which is given to <c>GetBalancedConsumer</c>) plus the group
+/// membership settings of pykafka's <c>BalancedConsumer</c> and <c>ManagedBalancedConsumer</c>.
+/// </summary>
+public sealed class BalancedConsumerOptions : SimpleConsumerOptions
+{
+    /// <summary>
+    /// Whether the group is coordinated by Kafka's group protocol (pykafka's <c>managed=True</c>). Only
+    /// <see langword="true"/> is supported: pykafka's ZooKeeper-coordinated balancing (<c>managed=False</c>) needs
+    /// ZooKeeper, which Kafka no longer uses since KRaft, and its members cannot share a group with other clients.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool Managed { get; set; } = true;
+
+    /// <summary>
+    /// How long the coordinator waits for a heartbeat before it drops the member and rebalances; the broker bounds it
+    /// (<c>group.min.session.timeout.ms</c>, 6 s by default). pykafka: <c>session_timeout_ms</c>.
+    /// </summary>
+    /// <value>The default value is 45 seconds.</value>
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>
+    /// How long the coordinator waits for every member to rejoin during a rebalance: the time a member has to commit
+    /// the offsets of the partitions it gives up. pykafka had no such setting (it sent the session timeout).
+    /// </summary>
+    /// <value>The default value is 5 minutes.</value>
+    public TimeSpan RebalanceTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the member heartbeats, well below <see cref="SessionTimeout"/>. pykafka: <c>heartbeat_interval_ms</c>.</summary>
+    /// <value>The default value is 3 seconds.</value>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// How many unexpected join or sync failures in a row are retried before the consumer fails (rebalances and
+    /// coordinator moves are retried without limit). pykafka: <c>rebalance_max_retries</c>.
+    /// </summary>
+    /// <value>The default value is 5.</value>
+    public int RebalanceMaxRetries { get; set; } = 5;
+
+    /// <summary>The pause after a failed join or sync, times the failures in a row. pykafka: <c>rebalance_backoff_ms</c>.</summary>
+    /// <value>The default value is 2 seconds.</value>
+    public TimeSpan RebalanceBackoff { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How the group's partitions are split among its members: <see cref="RangeAssignor"/> (as pykafka's default),
+    /// <see cref="RoundRobinAssignor"/> or an assignor of your own. Every member of a group must offer it (Java and
+    /// librdkafka consumers offer range and round-robin by default). pykafka: <c>membership_protocol</c>.
+    /// </summary>
+    /// <value>The default value is a <see cref="RangeAssignor"/>.</value>
+    public IPartitionAssignor MembershipProtocol { get; set; } = new RangeAssignor();
+
+    /// <summary>
+    /// Called after each rebalance, once the new partitions have their start offsets, with the partitions owned before
+    /// and after it. It may return offsets (each the next offset to consume, or an <see cref="OffsetType"/> value) to
+    /// start some partitions from instead; <see langword="null"/> keeps the committed ones. An exception is logged
+    /// and ignored. pykafka: <c>post_rebalance_callback</c>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public Func<IReadOnlyList<TopicAndPartition>, IReadOnlyList<TopicAndPartition>, CancellationToken, Task<IReadOnlyDictionary<TopicAndPartition, long>?>>? PostRebalanceCallback { get; set; }
+
+    /// <summary>
+    /// The static member id (<c>group.instance.id</c>, KIP-345, Kafka 2.3 or later), or <see langword="null"/> for a
+    /// dynamic member. A static member that comes back within <see cref="SessionTimeout"/> keeps its partitions
+    /// without a rebalance; it does not leave the group when disposed.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? GroupInstanceId { get; set; }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>(base.Validate());
+        if (Partitions is not null)
+        {
+            errors.Add("Partitions must be null: the group assigns the partitions of a balanced consumer.");
+        }
+        Check(errors, nameof(SessionTimeout), SessionTimeout);
+        Check(errors, nameof(RebalanceTimeout), RebalanceTimeout);
+        Check(errors, nameof(HeartbeatInterval), HeartbeatInterval);
+        if (HeartbeatInterval >= SessionTimeout)
+        {
+            errors.Add($"HeartbeatInterval ({HeartbeatInterval}) must be shorter than SessionTimeout ({SessionTimeout}).");
+        }
+        if (RebalanceMaxRetries < 0)
+        {
+            errors.Add($"RebalanceMaxRetries must not be negative (was {RebalanceMaxRetries}).");
+        }
+        if (RebalanceBackoff < TimeSpan.Zero)
+        {
+            errors.Add($"RebalanceBackoff must not be negative (was {RebalanceBackoff}).");
+        }
+        if (MembershipProtocol is null || string.IsNullOrEmpty(MembershipProtocol.Name))
+        {
+            errors.Add("MembershipProtocol must be an assignor with a name.");
+        }
+        if (GroupInstanceId is { Length: 0 })
+        {
+            errors.Add("GroupInstanceId must be null (a dynamic member) or not empty.");
+        }
+        return errors;
+    }
+
+    /// <inheritdoc/>
+    public override SimpleConsumerOptions Clone() => (BalancedConsumerOptions)base.Clone();
+
+    private static void Check(List<string> errors, string name, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue)
+        {
+            errors.Add($"{name} must be positive and at most {int.MaxValue} ms (was {value}).");
+        }
+    }
+}

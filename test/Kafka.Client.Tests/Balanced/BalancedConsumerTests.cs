@@ -1,0 +1,416 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Confluent.Kafka;
+using Kafka.Testing;
+using static Kafka.Client.Tests.Groups.GroupTestSupport;
+using static Kafka.Client.Tests.Support.TestSupport;
+
+namespace Kafka.Client.Tests.Balanced;
+
+/// <summary>ManagedBalancedConsumer against librdkafka's mock brokers: members of one group split and hand over partitions.</summary>
+[TestFixture]
+[Parallelizable(ParallelScope.Children)]
+public sealed class BalancedConsumerTests
+{
+    private const string Topic = "orders";
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(40);
+
+    [Test]
+    public async Task Three_members_split_twelve_partitions_and_consume_every_message()
+    {
+        await using var s = new BalancedScenario();
+        s.Cluster.CreateTopic(Topic, 12, 3);
+        var members = new[] { await s.StartMemberAsync("m1"), await s.StartMemberAsync("m2"), await s.StartMemberAsync("m3") };
+        await s.WaitForSplitAsync(members, 12);
+        var sent = await s.ProduceAsync(12, 20);
+
+        await s.WaitUntilConsumedAsync(sent);
+
+        var owned = members.SelectMany(m => m.Consumer.Assignment).ToList();
+        Assert.That(owned, Is.EquivalentTo(AllPartitions(Topic, 12)), "disjoint sets covering every partition");
+        Assert.That(members.All(m => m.Consumer.Assignment.Count == 4), $"{string.Join("; ", members.Select(m => m.ToString()))}");
+        s.AssertNoPartitionConsumedTwiceInAGeneration();
+    }
+
+    [Test]
+    public async Task When_a_member_leaves_the_others_take_over_and_consume_the_rest()
+    {
+        await using var s = new BalancedScenario();
+        s.Cluster.CreateTopic(Topic, 12, 3);
+        var members = new[] { await s.StartMemberAsync("m1"), await s.StartMemberAsync("m2"), await s.StartMemberAsync("m3") };
+        await s.WaitForSplitAsync(members, 12);
+        var first = await s.ProduceAsync(12, 10);
+        await s.WaitUntilConsumedAsync(first);
+
+        await members[1].DisposeAsync();
+        var second = await s.ProduceAsync(12, 10, start: 10);
+
+        await s.WaitForSplitAsync([members[0], members[2]], 12);
+        await s.WaitUntilConsumedAsync([.. first, .. second]);
+        Assert.That(members[1].Records.Select(r => r.Offset), Is.Not.Empty);
+        Assert.That(s.Duplicates(), Is.LessThanOrEqualTo(12), "the leaving member committed what it consumed");
+        s.AssertNoPartitionConsumedTwiceInAGeneration();
+    }
+
+    [Test]
+    public async Task Every_message_is_handled_at_least_once_across_a_restart()
+    {
+        await using var s = new BalancedScenario();
+        s.Cluster.CreateTopic(Topic, 12, 3);
+        var a = await s.StartMemberAsync("a", commitEvery: 5);
+        var b = await s.StartMemberAsync("b", commitEvery: 5);
+        await s.WaitForSplitAsync([a, b], 12);
+        var first = await s.ProduceAsync(12, 15);
+        await s.WaitUntilAsync(() => b.Records.Count >= 30, "b consumed some messages");
+
+        await b.DisposeAsync();
+        var second = await s.ProduceAsync(12, 15, start: 15);
+        var b2 = await s.StartMemberAsync("b2", commitEvery: 5);
+        await s.WaitForSplitAsync([a, b2], 12);
+
+        await s.WaitUntilConsumedAsync([.. first, .. second]);
+        // Commits every 5 messages, and on every rebalance (the message in hand excluded): at most the uncommitted
+        // window of each partition comes again, per handover.
+        Assert.That(s.Duplicates(), Is.LessThanOrEqualTo(12 * 5 * 2));
+        s.AssertNoPartitionConsumedTwiceInAGeneration();
+    }
+
+    [Test]
+    public async Task A_confluent_consumer_and_ours_split_the_partitions_of_one_group()
+    {
+        await using var s = new BalancedScenario();
+        s.Cluster.CreateTopic(Topic, 12, 3);
+        var ours = await s.StartMemberAsync("ours");
+        using var peer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = s.Cluster.BootstrapServers,
+            GroupId = s.GroupId,
+            PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
+            SessionTimeoutMs = (int)SessionTimeout.TotalMilliseconds,
+            HeartbeatIntervalMs = 300,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = true,
+            AutoCommitIntervalMs = 200,
+        }).SetLogHandler((_, _) => { }).Build();
+        var peerSeen = new ConcurrentBag<(int Partition, long Offset)>();
+        using var stop = new CancellationTokenSource();
+        peer.Subscribe(Topic);
+        var polling = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var result = peer.Consume(100);
+                if (result is not null && !result.IsPartitionEOF)
+                {
+                    peerSeen.Add((result.Partition.Value, result.Offset.Value));
+                }
+            }
+        });
+        try
+        {
+            await s.WaitUntilAsync(() => ours.Consumer.Assignment.Count == 6 && peer.Assignment.Count == 6, "both members hold six partitions");
+            var sent = await s.ProduceAsync(12, 10);
+            await s.WaitUntilAsync(() =>
+                    sent.All(m => ours.Records.Any(r => r.Partition == m.Partition && r.Offset == m.Offset) || peerSeen.Contains((m.Partition, m.Offset))),
+                "every message consumed by one of the two");
+
+            var peerPartitions = peer.Assignment.Select(p => p.Partition.Value).ToHashSet();
+            Assert.That(ours.Consumer.Assignment.Select(p => p.Partition).Intersect(peerPartitions), Is.Empty);
+            Assert.That(ours.Records.Select(r => r.Partition).Distinct().Intersect(peerSeen.Select(p => p.Partition)), Is.Empty,
+                "no partition consumed by both");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await polling;
+            peer.Close();
+        }
+    }
+
+    [Test]
+    public async Task One_member_consumes_several_topics_the_callback_chooses_start_offsets_and_pause_holds_a_partition()
+    {
+        using var cluster = StartCluster(1);
+        cluster.CreateTopic("a", 2, 1);
+        cluster.CreateTopic("b", 1, 1);
+        using (var producer = PeerProducer(cluster))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                foreach (var (topic, partition) in new[] { ("a", 0), ("a", 1), ("b", 0) })
+                {
+                    await producer.ProduceAsync(new TopicPartition(topic, partition), new Message<byte[], byte[]> { Key = [], Value = [(byte)i] });
+                }
+            }
+        }
+        await using var client = NewClient(cluster);
+        await client.UpdateClusterAsync(Timeout());
+        var calls = new ConcurrentQueue<(IReadOnlyList<TopicAndPartition> Old, IReadOnlyList<TopicAndPartition> New)>();
+        var options = BalancedScenario.Options();
+        options.PostRebalanceCallback = (old, current, _) =>
+        {
+            calls.Enqueue((old, current));
+            return Task.FromResult<IReadOnlyDictionary<TopicAndPartition, long>?>(
+                new Dictionary<TopicAndPartition, long> { [new TopicAndPartition("a", 1)] = 3 });
+        };
+        await using var consumer = client.Cluster.GetBalancedConsumer(["b", "a"], "multi", options);
+
+        var seen = new List<(string Topic, int Partition, long Offset)>();
+        using var timeout = new CancellationTokenSource(Deadline);
+        while (seen.Count < 5 + 2 + 5)
+        {
+            var message = await consumer.ConsumeAsync(timeout.Token);
+            seen.Add((message!.Topic, message.PartitionId, message.Offset));
+        }
+        Assert.That(consumer.Topics, Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(consumer.Assignment, Is.EquivalentTo(new[] { new TopicAndPartition("a", 0), new TopicAndPartition("a", 1), new TopicAndPartition("b", 0) }));
+        Assert.That(calls.Single().Old, Is.Empty);
+        Assert.That(calls.Single().New, Is.EquivalentTo(consumer.Assignment));
+        Assert.That(seen.Where(m => m.Topic == "a" && m.Partition == 1).Select(m => m.Offset), Is.EqualTo(new long[] { 3, 4 }), "started where the callback said");
+        Assert.That(seen.Count(m => m.Topic == "b"), Is.EqualTo(5));
+
+        // Pause b/0 while one of its messages is in hand: it is held there, and resumes with that message.
+        using (var producer = PeerProducer(cluster))
+        {
+            await producer.ProduceAsync(new TopicPartition("b", 0), new Message<byte[], byte[]> { Key = [], Value = [5] });
+            await producer.ProduceAsync(new TopicPartition("b", 0), new Message<byte[], byte[]> { Key = [], Value = [6] });
+        }
+        var next = await consumer.ConsumeAsync(timeout.Token);
+        Assert.That((next!.Topic, next.PartitionId, next.Offset), Is.EqualTo(("b", 0, 5L)));
+        consumer.Pause([new TopicAndPartition("b", 0)]);
+        Assert.That(consumer.Paused, Is.EqualTo(new[] { new TopicAndPartition("b", 0) }));
+        Assert.That(consumer.HeldOffsets[new TopicAndPartition("b", 0)], Is.EqualTo(5));
+        consumer.Resume([new TopicAndPartition("b", 0)]);
+        var resumed = await consumer.ConsumeAsync(timeout.Token);
+        Assert.That((resumed!.Topic, resumed.PartitionId, resumed.Offset), Is.EqualTo(("b", 0, 5L)));
+
+        await consumer.CommitOffsetsAsync(timeout.Token);
+        var committed = await consumer.FetchOffsetsAsync(timeout.Token);
+        Assert.That(committed[new TopicAndPartition("b", 0)], Is.EqualTo(6));
+        Assert.That(committed[new TopicAndPartition("a", 1)], Is.EqualTo(5));
+    }
+
+    [Test]
+    public async Task A_commit_refused_for_an_old_generation_makes_the_member_rejoin_and_carry_on()
+    {
+        await using var s = new BalancedScenario();
+        s.Cluster.CreateTopic(Topic, 4, 3);
+        var member = await s.StartMemberAsync("m", commitEvery: 0);
+        await s.WaitForSplitAsync([member], 4);
+        var before = member.Consumer.Generation;
+        await s.ProduceAsync(4, 2);
+        await s.WaitUntilAsync(() => member.Records.Count >= 8, "the first messages consumed");
+
+        s.Cluster.PushRequestErrors(8, (short)KafkaErrorCode.IllegalGeneration); // OffsetCommit
+        var error = Assert.ThrowsAsync<KafkaOffsetCommitException>(() => member.Consumer.CommitOffsetsAsync());
+        Assert.That(error!.FailedPartitions.Values, Has.Some.EqualTo(KafkaErrorCode.IllegalGeneration));
+
+        await s.WaitUntilAsync(() => member.Consumer.Generation > before && member.Consumer.Assignment.Count == 4, "a new generation with every partition");
+        var more = await s.ProduceAsync(4, 2, start: 2);
+        await s.WaitUntilConsumedAsync(more);
+        await member.Consumer.CommitOffsetsAsync();
+        Assert.That((await member.Consumer.FetchOffsetsAsync()).Values, Is.All.EqualTo(4L));
+    }
+
+    [Test]
+    public void Unmanaged_balancing_is_not_supported_and_options_are_checked()
+    {
+        using var cluster = MockKafkaCluster.Start(1);
+        cluster.CreateTopic(Topic, 1, 1);
+        using var client = NewClient(cluster);
+        client.UpdateClusterAsync().GetAwaiter().GetResult();
+        var topic = client.Topics[Topic];
+        var ex = Assert.Throws<NotSupportedException>(() => topic.GetBalancedConsumer("g", new BalancedConsumerOptions { Managed = false }));
+        Assert.That(ex!.Message, Does.Contain("ZooKeeper"));
+        var invalid = Assert.Throws<ArgumentException>(() => topic.GetBalancedConsumer("g", new BalancedConsumerOptions
+        {
+            HeartbeatInterval = TimeSpan.FromSeconds(10),
+            SessionTimeout = TimeSpan.FromSeconds(6),
+            Partitions = [0],
+        }));
+        Assert.That(invalid!.Message, Does.Contain("HeartbeatInterval").And.Contain("Partitions"));
+        Assert.Throws<ArgumentException>(() => topic.GetBalancedConsumer("g", new BalancedConsumerOptions { ConsumerGroup = "other" }));
+    }
+}
+
+/// <summary>A consumed message, as a member recorded it, with the generation it was consumed in.</summary>
+internal sealed record ConsumedRecord(string Member, int Generation, int Partition, long Offset);
+
+/// <summary>A consumer under test: a ManagedBalancedConsumer whose loop records every message and commits as asked.</summary>
+internal sealed class TestBalancedMember : IAsyncDisposable
+{
+    private readonly KafkaClient _client;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private int _disposed;
+
+    public TestBalancedMember(string name, KafkaClient client, ManagedBalancedConsumer consumer, ConcurrentQueue<ConsumedRecord> all, int commitEvery)
+    {
+        Name = name;
+        _client = client;
+        Consumer = consumer;
+        _loop = Task.Run(async () =>
+        {
+            var count = 0;
+            while (!_stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var before = Consumer.Generation;
+                    var message = await Consumer.ConsumeAsync(_stop.Token);
+                    if (message is null)
+                    {
+                        continue;
+                    }
+                    var record = new ConsumedRecord(Name, before == Consumer.Generation ? before : -1, message.PartitionId, message.Offset);
+                    Records.Enqueue(record);
+                    all.Enqueue(record);
+                    if (commitEvery > 0 && ++count % commitEvery == 0)
+                    {
+                        await Consumer.CommitOffsetsAsync(
+                            new Dictionary<TopicAndPartition, long> { [new TopicAndPartition(message.Topic, message.PartitionId)] = message.Offset + 1 }, _stop.Token);
+                    }
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+                catch (KafkaException ex)
+                {
+                    Errors.Enqueue(ex);
+                }
+            }
+        });
+    }
+
+    public string Name { get; }
+
+    public ManagedBalancedConsumer Consumer { get; }
+
+    public ConcurrentQueue<ConsumedRecord> Records { get; } = new();
+
+    public ConcurrentQueue<KafkaException> Errors { get; } = new();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await _stop.CancelAsync();
+        await _loop;
+        await Consumer.DisposeAsync();
+        await _client.DisposeAsync();
+        _stop.Dispose();
+    }
+
+    public override string ToString() => $"{Name} (generation {Consumer.Generation}, [{string.Join(", ", Consumer.Assignment)}])";
+}
+
+/// <summary>A mock cluster, a group, its members and everything they consumed.</summary>
+internal sealed class BalancedScenario : IAsyncDisposable
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(40);
+    private readonly List<TestBalancedMember> _members = [];
+    private readonly Support.CapturingLoggerFactory _logs = new();
+
+    public MockKafkaCluster Cluster { get; } = StartCluster();
+
+    public string GroupId { get; } = "group-" + Guid.NewGuid().ToString("N")[..8];
+
+    public ConcurrentQueue<ConsumedRecord> Consumed { get; } = new();
+
+    public static BalancedConsumerOptions Options() => new()
+    {
+        SessionTimeout = SessionTimeout,
+        HeartbeatInterval = TimeSpan.FromMilliseconds(300),
+        RebalanceTimeout = TimeSpan.FromSeconds(10),
+        RebalanceBackoff = TimeSpan.FromMilliseconds(200),
+        OffsetsChannelBackoff = TimeSpan.FromMilliseconds(100),
+        FetchWaitMax = TimeSpan.FromMilliseconds(50),
+    };
+
+    public async Task<TestBalancedMember> StartMemberAsync(string name, int commitEvery = 1, BalancedConsumerOptions? options = null)
+    {
+        var client = NewGroupClient(Cluster, _logs);
+        await client.UpdateClusterAsync(Timeout());
+        var consumer = client.Topics[BalancedTopic].GetBalancedConsumer(GroupId, options ?? Options());
+        var member = new TestBalancedMember(name, client, consumer, Consumed, commitEvery);
+        _members.Add(member);
+        return member;
+    }
+
+    private const string BalancedTopic = "orders";
+
+    public async Task<List<(int Partition, long Offset)>> ProduceAsync(int partitions, int perPartition, int start = 0)
+    {
+        using var producer = PeerProducer(Cluster);
+        var pending = new List<Task<DeliveryResult<byte[], byte[]>>>();
+        for (var i = start; i < start + perPartition; i++)
+        {
+            for (var p = 0; p < partitions; p++)
+            {
+                pending.Add(producer.ProduceAsync(new TopicPartition(BalancedTopic, p),
+                    new Message<byte[], byte[]> { Key = Encoding.UTF8.GetBytes($"k{p}"), Value = Encoding.UTF8.GetBytes($"v{p}-{i}") }));
+            }
+        }
+        var results = await Task.WhenAll(pending);
+        return [.. results.Select(r => (r.Partition.Value, r.Offset.Value))];
+    }
+
+    public Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+
+    private async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        try
+        {
+            await Support.TestSupport.WaitUntilAsync(condition, what, Deadline);
+        }
+        catch
+        {
+            DumpLogs(_logs);
+            TestContext.Out.WriteLine(string.Join(Environment.NewLine, _members));
+            throw;
+        }
+    }
+
+    public Task WaitForSplitAsync(IReadOnlyList<TestBalancedMember> members, int partitions) => WaitUntilAsync(() =>
+    {
+        var generations = members.Select(m => m.Consumer.Generation).Distinct().ToList();
+        var owned = members.SelectMany(m => m.Consumer.Assignment).ToList();
+        return generations.Count == 1 && generations[0] >= 0 && owned.Count == partitions && owned.Distinct().Count() == partitions
+            && members.All(m => m.Consumer.Assignment.Count > 0);
+    }, $"{members.Count} members split {partitions} partitions in one generation");
+
+    public Task WaitUntilConsumedAsync(IReadOnlyCollection<(int Partition, long Offset)> sent) => WaitUntilAsync(() =>
+    {
+        var seen = Consumed.Select(r => (r.Partition, r.Offset)).ToHashSet();
+        return sent.All(seen.Contains);
+    }, $"all {sent.Count} messages consumed");
+
+    public int Duplicates() => Consumed.Count - Consumed.Select(r => (r.Partition, r.Offset)).Distinct().Count();
+
+    public void AssertNoPartitionConsumedTwiceInAGeneration()
+    {
+        var shared = Consumed.Where(r => r.Generation >= 0)
+            .GroupBy(r => (r.Generation, r.Partition))
+            .Where(g => g.Select(r => r.Member).Distinct().Count() > 1)
+            .Select(g => $"partition {g.Key.Partition} in generation {g.Key.Generation}: {string.Join(", ", g.Select(r => r.Member).Distinct())}")
+            .ToList();
+        Assert.That(shared, Is.Empty);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var member in _members)
+        {
+            await member.DisposeAsync();
+        }
+        Cluster.Dispose();
+        _logs.Dispose();
+    }
+}

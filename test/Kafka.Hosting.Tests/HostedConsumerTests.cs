@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using Confluent.Kafka;
+using Kafka.Client;
+using Kafka.Hosting.Internal;
+using Kafka.Hosting.Tests.Support;
+using Kafka.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Kafka.Hosting.Tests;
+
+/// <summary>AddConsumer: hosted consumer group members in a real generic host, against the mock brokers.</summary>
+[TestFixture]
+[Parallelizable(ParallelScope.All)]
+public sealed class HostedConsumerTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(40);
+
+    [Test]
+    public async Task Two_registrations_handle_their_topics_retry_failures_and_stop_a_partition_that_keeps_failing()
+    {
+        await using var cluster = StartCluster();
+        cluster.CreateTopic("orders", 4, 1);
+        cluster.CreateTopic("payments", 2, 1);
+        var recorder = new Recorder();
+        recorder.FailTimes["orders-p1-3"] = 2; // fails twice, then succeeds: retried
+        recorder.FailTimes["orders-p2-5"] = int.MaxValue; // always fails: partition 2 stops there
+        var logs = new LogCapture();
+        using var host = TestHosts.Build(TestHosts.FastSettings(cluster.BootstrapServers), services =>
+        {
+            services.AddSingleton(recorder);
+            services.AddKafkaClient()
+                .AddConsumer<RecordingHandler>("orders", "billing", Configure)
+                .AddConsumer<RecordingHandler>("payments", "ledger", Configure);
+        }, logs: logs);
+        await host.StartAsync();
+        await ProduceAsync(cluster, "orders", 4, 10);
+        await ProduceAsync(cluster, "payments", 2, 10);
+
+        await WaitUntilAsync(() => recorder.Handled.Count(k => k.StartsWith("payments", StringComparison.Ordinal)) >= 20
+            && recorder.Handled.Count(k => k.StartsWith("orders-p2", StringComparison.Ordinal)) == 5
+            && recorder.Handled.Count(k => k.StartsWith("orders", StringComparison.Ordinal) && !k.StartsWith("orders-p2", StringComparison.Ordinal)) >= 30,
+            "every message handled except partition 2 from offset 5", logs);
+        Assert.That(recorder.Attempts["orders-p1-3"], Is.EqualTo(3), "failed twice, handled on the third attempt");
+        Assert.That(recorder.Attempts["orders-p2-5"], Is.EqualTo(4), "one try and three retries");
+        await WaitUntilAsync(() => logs.Entries.Any(e => e.EventId.Id == 406), "the partition stopped with an error", logs);
+        Assert.That(recorder.Handled.Any(k => k.StartsWith("orders-p2-6", StringComparison.Ordinal)), Is.False, "nothing after the failing message");
+
+        await host.StopAsync();
+        await host.StopAsync(); // twice: harmless
+
+        var committed = await CommittedAsync(cluster, "orders", "billing");
+        Assert.That(committed, Is.EqualTo(new Dictionary<int, long> { [0] = 10, [1] = 10, [2] = 5, [3] = 10 }));
+        Assert.That(await CommittedAsync(cluster, "payments", "ledger"), Is.EqualTo(new Dictionary<int, long> { [0] = 10, [1] = 10 }));
+    }
+
+    [Test]
+    public async Task Shutdown_commits_and_leaves_so_the_remaining_member_takes_every_partition_promptly()
+    {
+        await using var cluster = StartCluster();
+        cluster.CreateTopic("orders", 6, 1);
+        var recorderA = new Recorder();
+        var recorderB = new Recorder();
+        using var hostA = BuildHost(cluster, recorderA);
+        using var hostB = BuildHost(cluster, recorderB);
+        await hostA.StartAsync();
+        await hostB.StartAsync();
+        var a = Service(hostA);
+        var b = Service(hostB);
+        await a.StartAsync(CancellationToken.None); // started twice: harmless
+        await WaitUntilAsync(() => a.Consumer?.Assignment.Count == 3 && b.Consumer?.Assignment.Count == 3, "the members split the partitions");
+        await ProduceAsync(cluster, "orders", 6, 10);
+        await WaitUntilAsync(() => recorderA.Handled.Count + recorderB.Handled.Count >= 60, "every message handled");
+
+        var watch = Stopwatch.StartNew();
+        await hostA.StopAsync();
+        var stopTime = watch.Elapsed;
+        await WaitUntilAsync(() => b.Consumer?.Assignment.Count == 6, "the remaining member owns every partition");
+        var takeover = watch.Elapsed;
+        await a.StartAsync(CancellationToken.None); // a stopped service does not start again
+        await a.StopAsync(CancellationToken.None);
+        Assert.That(a.Consumer, Is.Null);
+
+        Assert.That(stopTime, Is.LessThan(TimeSpan.FromSeconds(5)), "stopping is prompt");
+        // The mock completes a rebalance about a session timeout (6 s) minus a second after it begins.
+        Assert.That(takeover, Is.LessThan(TimeSpan.FromSeconds(9)), "taken over without waiting for the session to expire");
+        Assert.That(await CommittedAsync(cluster, "orders", "billing"), Is.EqualTo(Enumerable.Range(0, 6).ToDictionary(p => p, _ => 10L)));
+
+        await ProduceAsync(cluster, "orders", 6, 2);
+        await WaitUntilAsync(() => recorderB.Handled.Count(k => k.EndsWith("-10", StringComparison.Ordinal) || k.EndsWith("-11", StringComparison.Ordinal)) == 12,
+            "the new messages handled by the remaining member");
+        var all = recorderA.Handled.Concat(recorderB.Handled).ToList();
+        Assert.That(all.Count, Is.EqualTo(all.Distinct().Count()), "no message handled twice: the leaving member committed what it handled");
+        await hostB.StopAsync();
+    }
+
+    [Test]
+    public async Task With_SkipMessage_a_message_whose_handler_keeps_failing_is_committed_past()
+    {
+        await using var cluster = StartCluster();
+        cluster.CreateTopic("orders", 1, 1);
+        var recorder = new Recorder();
+        recorder.FailTimes["orders-p0-2"] = int.MaxValue;
+        using var host = TestHosts.Build(TestHosts.FastSettings(cluster.BootstrapServers), services =>
+        {
+            services.AddSingleton(recorder);
+            services.AddKafkaClient().AddConsumer<RecordingHandler>("orders", "billing", o =>
+            {
+                Configure(o);
+                o.HandlerMaxRetryAttempts = 1;
+                o.FailurePolicy = HandlerFailurePolicy.SkipMessage;
+            });
+        });
+        await host.StartAsync();
+        await ProduceAsync(cluster, "orders", 1, 5);
+
+        await WaitUntilAsync(() => recorder.Handled.Count == 4, "every message but the failing one handled");
+        await host.StopAsync();
+
+        Assert.That(recorder.Handled, Is.EqualTo(new[] { "orders-p0-0", "orders-p0-1", "orders-p0-3", "orders-p0-4" }));
+        Assert.That(recorder.Attempts["orders-p0-2"], Is.EqualTo(2));
+        Assert.That(await CommittedAsync(cluster, "orders", "billing"), Is.EqualTo(new Dictionary<int, long> { [0] = 5 }));
+    }
+
+    [Test]
+    public async Task Invalid_consumer_options_fail_the_start_naming_each_option()
+    {
+        using var host = TestHosts.Build(TestHosts.FastSettings("127.0.0.1:1"), services =>
+        {
+            services.AddSingleton(new Recorder());
+            services.AddKafkaClient().AddConsumer<RecordingHandler>("orders", "billing", o =>
+            {
+                o.HandlerMaxRetryAttempts = -1;
+                o.Consumer.SessionTimeout = TimeSpan.Zero;
+            });
+        });
+        var error = Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.That(error!.Message, Does.Contain("HandlerMaxRetryAttempts").And.Contain("Consumer:SessionTimeout"));
+        await Task.CompletedTask;
+    }
+
+    private static void Configure(HostedConsumerOptions options)
+    {
+        options.Consumer.SessionTimeout = TimeSpan.FromSeconds(6);
+        options.Consumer.HeartbeatInterval = TimeSpan.FromMilliseconds(500);
+        options.Consumer.RebalanceTimeout = TimeSpan.FromSeconds(10);
+        options.Consumer.RebalanceBackoff = TimeSpan.FromMilliseconds(200);
+        options.Consumer.FetchWaitMax = TimeSpan.FromMilliseconds(50);
+        options.Consumer.OffsetsChannelBackoff = TimeSpan.FromMilliseconds(100);
+        options.HandlerRetryDelay = TimeSpan.FromMilliseconds(10);
+    }
+
+    private static IHost BuildHost(MockKafkaCluster cluster, Recorder recorder) =>
+        TestHosts.Build(TestHosts.FastSettings(cluster.BootstrapServers), services =>
+        {
+            services.AddSingleton(recorder);
+            services.AddKafkaClient().AddConsumer<RecordingHandler>("orders", "billing", Configure);
+        });
+
+    private static KafkaConsumerHostedService<RecordingHandler> Service(IHost host) =>
+        host.Services.GetServices<IHostedService>().OfType<KafkaConsumerHostedService<RecordingHandler>>().Single();
+
+    private static MockKafkaCluster StartCluster()
+    {
+        var cluster = MockKafkaCluster.Start(1);
+        cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
+        return cluster;
+    }
+
+    private static async Task ProduceAsync(MockKafkaCluster cluster, string topic, int partitions, int perPartition)
+    {
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 0 })
+            .SetLogHandler((_, _) => { }).Build();
+        var pending = new List<Task>();
+        for (var i = 0; i < perPartition; i++)
+        {
+            for (var p = 0; p < partitions; p++)
+            {
+                pending.Add(producer.ProduceAsync(new TopicPartition(topic, p), new Message<string, string> { Key = $"k{p}", Value = $"v{i}" }));
+            }
+        }
+        await Task.WhenAll(pending);
+    }
+
+    private static async Task<Dictionary<int, long>> CommittedAsync(MockKafkaCluster cluster, string topic, string group)
+    {
+        await using var client = new KafkaClient(new KafkaClientOptions { Hosts = cluster.BootstrapServers });
+        await client.UpdateClusterAsync();
+        await using var reader = client.Topics[topic].GetSimpleConsumer(new SimpleConsumerOptions { ConsumerGroup = group, ResetOffsetOnFetch = false });
+        var offsets = await reader.FetchOffsetsAsync();
+        return offsets.ToDictionary(kv => kv.Key, kv => kv.Value);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what, LogCapture? logs = null)
+    {
+        try
+        {
+            await TestHosts.WaitUntilAsync(condition, what, Deadline);
+        }
+        catch
+        {
+            foreach (var entry in logs?.Entries.Where(e => e.Category.StartsWith("Kafka", StringComparison.Ordinal)) ?? [])
+            {
+                TestContext.Out.WriteLine($"{entry.Level} {entry.Category}: {entry.Message}");
+            }
+            throw;
+        }
+    }
+}
+
+/// <summary>What the handlers of a host did: attempts per message, and the messages handled, as topic-pPartition-offset.</summary>
+internal sealed class Recorder
+{
+    public ConcurrentDictionary<string, int> FailTimes { get; } = new();
+
+    public ConcurrentDictionary<string, int> Attempts { get; } = new();
+
+    public ConcurrentQueue<string> Handled { get; } = new();
+}
+
+/// <summary>A handler (scoped) that records each message, failing as the recorder says.</summary>
+internal sealed class RecordingHandler(Recorder recorder) : IKafkaMessageHandler
+{
+    public Task HandleAsync(ConsumedMessage message, CancellationToken cancellationToken)
+    {
+        var key = $"{message.Topic}-p{message.PartitionId}-{message.Offset}";
+        var attempt = recorder.Attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
+        if (recorder.FailTimes.TryGetValue(key, out var failures) && attempt <= failures)
+        {
+            throw new InvalidOperationException($"{key} fails (attempt {attempt})");
+        }
+        recorder.Handled.Enqueue(key);
+        _ = Encoding.UTF8.GetString(message.Value.Span);
+        return Task.CompletedTask;
+    }
+}
