@@ -102,8 +102,9 @@ public sealed class FaultTests
         await using var consumer = topic.GetSimpleConsumer(FastOptions());
 
         var read = await ConsumeAsync(consumer, 100);
-        await ProduceVariedAsync(producer, "cut", 1, 100);
+        // Armed before producing: a fetch waiting on the broker may answer with the new data at once.
         proxy.Arm();
+        await ProduceVariedAsync(producer, "cut", 1, 100);
         read.AddRange(await ConsumeAsync(consumer, 100));
 
         Assert.That(proxy.Truncated, Is.EqualTo(2));
