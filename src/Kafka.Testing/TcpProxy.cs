@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Kafka.Testing.Internal;
 
 namespace Kafka.Testing;
 
@@ -13,16 +14,12 @@ namespace Kafka.Testing;
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable, IDisposable
 {
-    private readonly TcpListener _listener;
+    private readonly LoopbackListener _listener;
     private readonly string _targetHost;
     private readonly int _targetPort;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<int, (TcpClient Client, TcpClient Upstream)> _open = new();
     private readonly ConcurrentQueue<IPEndPoint> _accepted = new();
     private readonly ConcurrentQueue<ProxiedRequest> _requests = new();
-    private readonly Task _acceptLoop;
     private readonly bool _recordKafkaRequests;
-    private int _nextId;
 
     /// <summary>Starts a proxy on 127.0.0.1 (a free port) that forwards to <paramref name="targetHost"/>:<paramref name="targetPort"/>.</summary>
     /// <param name="targetHost">The host to forward to.</param>
@@ -37,17 +34,14 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(targetHost);
         _targetHost = targetHost;
         _targetPort = targetPort;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _acceptLoop = Task.Run(AcceptLoopAsync);
+        _listener = new LoopbackListener(ForwardAsync);
     }
 
     /// <summary>The broker this proxy stands for, when it stands for one (-1 otherwise).</summary>
     public int BrokerId { get; init; } = -1;
 
     /// <summary>The loopback port the proxy listens on.</summary>
-    public int Port { get; }
+    public int Port => _listener.Port;
 
     /// <summary>The proxy's address, <c>127.0.0.1:port</c>.</summary>
     public string Address => $"127.0.0.1:{Port}";
@@ -65,68 +59,23 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     public void ClearRequests() => _requests.Clear();
 
     /// <summary>How many connections are open now.</summary>
-    public int OpenCount => _open.Count;
+    public int OpenCount => _listener.OpenCount;
 
     /// <summary>Closes every open connection (both sides), as a network failure would. New connections are still accepted.</summary>
-    public void CutAllConnections()
-    {
-        foreach (var id in _open.Keys)
-        {
-            if (_open.TryRemove(id, out var pair))
-            {
-                pair.Client.Dispose();
-                pair.Upstream.Dispose();
-            }
-        }
-    }
+    public void CutAllConnections() => _listener.CutAll();
 
-    private async Task AcceptLoopAsync()
+    private async Task ForwardAsync(TcpClient client, CancellationToken stopping)
     {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-            _accepted.Enqueue((IPEndPoint)client.Client.RemoteEndPoint!);
-            _ = Task.Run(() => ForwardAsync(client));
-        }
-    }
-
-    private async Task ForwardAsync(TcpClient client)
-    {
-        var upstream = new TcpClient { NoDelay = true };
+        _accepted.Enqueue((IPEndPoint)client.Client.RemoteEndPoint!);
         client.NoDelay = true;
-        var id = Interlocked.Increment(ref _nextId);
-        try
-        {
-            await upstream.ConnectAsync(_targetHost, _targetPort, _stop.Token).ConfigureAwait(false);
-            _open[id] = (client, upstream);
-            var a = _recordKafkaRequests
-                ? ForwardKafkaRequestsAsync(client.GetStream(), upstream.GetStream(), _stop.Token)
-                : client.GetStream().CopyToAsync(upstream.GetStream(), _stop.Token);
-            var b = upstream.GetStream().CopyToAsync(client.GetStream(), _stop.Token);
-            await Task.WhenAny(a, b).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // Either side went away: close both below.
-        }
-        finally
-        {
-            _open.TryRemove(id, out _);
-            client.Dispose();
-            upstream.Dispose();
-        }
+        using var upstream = new TcpClient { NoDelay = true };
+        await upstream.ConnectAsync(_targetHost, _targetPort, stopping).ConfigureAwait(false);
+        using var open = _listener.Track(client, upstream);
+        var toTarget = _recordKafkaRequests
+            ? ForwardKafkaRequestsAsync(client.GetStream(), upstream.GetStream(), stopping)
+            : client.GetStream().CopyToAsync(upstream.GetStream(), stopping);
+        var toClient = upstream.GetStream().CopyToAsync(client.GetStream(), stopping);
+        await Task.WhenAny(toTarget, toClient).ConfigureAwait(false);
     }
 
     /// <summary>Forwards whole request frames, noting each one's API key and version from its header.</summary>
@@ -173,35 +122,8 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Stops listening and closes every connection, without waiting for the accept loop to end.</summary>
-    public void Dispose()
-    {
-        if (_stop.IsCancellationRequested)
-        {
-            return;
-        }
-        _stop.Cancel();
-        _listener.Stop();
-        CutAllConnections();
-    }
+    public void Dispose() => _listener.Stop();
 
     /// <summary>Stops listening and closes every connection.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (_stop.IsCancellationRequested)
-        {
-            return;
-        }
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _listener.Stop();
-        CutAllConnections();
-        try
-        {
-            await _acceptLoop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-        _stop.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await _listener.StopAsync().ConfigureAwait(false);
 }

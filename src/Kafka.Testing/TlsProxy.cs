@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using Kafka.Testing.Internal;
 
 namespace Kafka.Testing;
 
@@ -15,18 +16,13 @@ namespace Kafka.Testing;
 /// </summary>
 public sealed class TlsProxy : IAsyncDisposable
 {
-    private readonly TcpListener _listener;
+    private readonly LoopbackListener _listener;
     private readonly string _targetHost;
     private readonly int _targetPort;
     private readonly TlsProxyOptions _options;
     private readonly SslStreamCertificateContext _serverCertificate;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<int, (TcpClient Client, TcpClient Upstream)> _open = new();
     private readonly ConcurrentQueue<Exception> _handshakeFailures = new();
     private readonly ConcurrentQueue<string> _clientCertificates = new();
-    private readonly Task _acceptLoop;
-    private int _nextId;
-    private int _accepted;
     private int _handshakes;
 
     /// <summary>Starts a proxy on 127.0.0.1 (a free port) that forwards to <paramref name="targetHost"/>:<paramref name="targetPort"/>.</summary>
@@ -45,10 +41,7 @@ public sealed class TlsProxy : IAsyncDisposable
         _targetPort = targetPort;
         _options = options;
         _serverCertificate = SslStreamCertificateContext.Create(options.ServerCertificate, additionalCertificates: null, offline: true);
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _acceptLoop = Task.Run(AcceptLoopAsync);
+        _listener = new LoopbackListener(ServeAsync);
     }
 
     /// <summary>
@@ -73,13 +66,13 @@ public sealed class TlsProxy : IAsyncDisposable
     }
 
     /// <summary>The loopback port the proxy listens on.</summary>
-    public int Port { get; }
+    public int Port => _listener.Port;
 
     /// <summary>The proxy's address, <c>127.0.0.1:port</c>.</summary>
     public string Address => $"127.0.0.1:{Port}";
 
     /// <summary>How many TCP connections have been accepted.</summary>
-    public int AcceptedCount => Volatile.Read(ref _accepted);
+    public int AcceptedCount => _listener.AcceptedCount;
 
     /// <summary>How many TLS handshakes completed with the client accepted (and forwarding started).</summary>
     public int HandshakeCount => Volatile.Read(ref _handshakes);
@@ -91,90 +84,44 @@ public sealed class TlsProxy : IAsyncDisposable
     public IReadOnlyList<string> ClientCertificateSubjects => [.. _clientCertificates];
 
     /// <summary>How many forwarded connections are open now.</summary>
-    public int OpenCount => _open.Count;
+    public int OpenCount => _listener.OpenCount;
 
     /// <summary>Closes every open connection (both sides). New connections are still accepted.</summary>
-    public void CutAllConnections()
-    {
-        foreach (var id in _open.Keys)
-        {
-            if (_open.TryRemove(id, out var pair))
-            {
-                pair.Client.Dispose();
-                pair.Upstream.Dispose();
-            }
-        }
-    }
+    public void CutAllConnections() => _listener.CutAll();
 
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-            Interlocked.Increment(ref _accepted);
-            _ = Task.Run(() => ServeAsync(client));
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client)
+    private async Task ServeAsync(TcpClient client, CancellationToken stopping)
     {
         client.NoDelay = true;
-        var id = Interlocked.Increment(ref _nextId);
-        var upstream = new TcpClient { NoDelay = true };
-        _open[id] = (client, upstream);
+        using var upstream = new TcpClient { NoDelay = true };
+        using var open = _listener.Track(client, upstream);
         var tls = new SslStream(client.GetStream(), leaveInnerStreamOpen: false);
-        try
+        await using var disposeTls = tls.ConfigureAwait(false);
+        using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(stopping))
         {
-            using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
+            handshake.CancelAfter(_options.HandshakeTimeout);
+            try
             {
-                handshake.CancelAfter(_options.HandshakeTimeout);
-                try
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                 {
-                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                    {
-                        ServerCertificateContext = _serverCertificate,
-                        EnabledSslProtocols = _options.Protocols,
-                        ClientCertificateRequired = _options.RequireClientCertificate || _options.ClientCertificateAuthority is not null,
-                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                        RemoteCertificateValidationCallback = ValidateClient,
-                    }, handshake.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (!_stop.IsCancellationRequested)
-                {
-                    _handshakeFailures.Enqueue(ex);
-                    return;
-                }
+                    ServerCertificateContext = _serverCertificate,
+                    EnabledSslProtocols = _options.Protocols,
+                    ClientCertificateRequired = _options.RequireClientCertificate || _options.ClientCertificateAuthority is not null,
+                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                    RemoteCertificateValidationCallback = ValidateClient,
+                }, handshake.Token).ConfigureAwait(false);
             }
-            Interlocked.Increment(ref _handshakes);
-            await upstream.ConnectAsync(_targetHost, _targetPort, _stop.Token).ConfigureAwait(false);
-            var up = upstream.GetStream();
-            var toBroker = tls.CopyToAsync(up, _stop.Token);
-            var toClient = up.CopyToAsync(tls, _stop.Token);
-            await Task.WhenAny(toBroker, toClient).ConfigureAwait(false);
+            catch (Exception ex) when (!stopping.IsCancellationRequested)
+            {
+                _handshakeFailures.Enqueue(ex);
+                return;
+            }
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // Either side went away: close both below.
-        }
-        finally
-        {
-            _open.TryRemove(id, out _);
-            await tls.DisposeAsync().ConfigureAwait(false);
-            client.Dispose();
-            upstream.Dispose();
-        }
+        Interlocked.Increment(ref _handshakes);
+        await upstream.ConnectAsync(_targetHost, _targetPort, stopping).ConfigureAwait(false);
+        var up = upstream.GetStream();
+        var toBroker = tls.CopyToAsync(up, stopping);
+        var toClient = up.CopyToAsync(tls, stopping);
+        await Task.WhenAny(toBroker, toClient).ConfigureAwait(false);
     }
 
     private bool ValidateClient(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
@@ -201,23 +148,5 @@ public sealed class TlsProxy : IAsyncDisposable
     }
 
     /// <summary>Stops listening and closes every connection.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (_stop.IsCancellationRequested)
-        {
-            return;
-        }
-        await _stop.CancelAsync().ConfigureAwait(false);
-        _listener.Stop();
-        CutAllConnections();
-        try
-        {
-            await _acceptLoop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-        _stop.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await _listener.StopAsync().ConfigureAwait(false);
 }
