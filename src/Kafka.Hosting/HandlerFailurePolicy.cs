@@ -11,4 +11,12 @@ public enum HandlerFailurePolicy
 
     /// <summary>Logs an error and commits past the message: it is not handled (at most once for that message).</summary>
     SkipMessage,
+
+    /// <summary>
+    /// Produces the message (key, value, headers and timestamp, plus <c>dlq.*</c> headers saying where it came from
+    /// and why it failed) to <see cref="HostedConsumerOptions.DeadLetterTopic"/>, waits for the brokers to acknowledge
+    /// it, and only then commits past it (at least once). If the dead-letter produce fails, logs an error and stops
+    /// the partition as <see cref="StopPartition"/> does.
+    /// </summary>
+    DeadLetter,
 }

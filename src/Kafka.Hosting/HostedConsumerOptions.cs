@@ -31,6 +31,14 @@ public sealed class HostedConsumerOptions
     /// <value>The default value is <see cref="HandlerFailurePolicy.StopPartition"/>.</value>
     public HandlerFailurePolicy FailurePolicy { get; set; } = HandlerFailurePolicy.StopPartition;
 
+    /// <summary>
+    /// The topic a message whose handler keeps failing is forwarded to when <see cref="FailurePolicy"/> is
+    /// <see cref="HandlerFailurePolicy.DeadLetter"/>; required then (no name is assumed), and it must differ from the
+    /// consumed topic. It is produced to with the hosted consumer's client, waiting for all in-sync replicas.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? DeadLetterTopic { get; set; }
+
     /// <summary>The pause before the consumer is created again after its group membership failed for good (fenced, not authorized).</summary>
     /// <value>The default value is 5 seconds.</value>
     public TimeSpan RestartDelay { get; set; } = TimeSpan.FromSeconds(5);

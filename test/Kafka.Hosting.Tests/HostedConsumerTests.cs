@@ -126,6 +126,123 @@ public sealed class HostedConsumerTests
     }
 
     [Test]
+    public async Task With_DeadLetter_a_message_whose_handler_keeps_failing_is_forwarded_with_its_origin_and_committed_past()
+    {
+        await using var cluster = StartCluster();
+        cluster.CreateTopic("orders", 1, 1);
+        cluster.CreateTopic("orders-failed", 1, 1);
+        var recorder = new Recorder();
+        recorder.FailTimes["orders-p0-2"] = int.MaxValue;
+        var logs = new LogCapture();
+        using var host = TestHosts.Build(TestHosts.FastSettings(cluster.BootstrapServers), services =>
+        {
+            services.AddSingleton(recorder);
+            services.AddKafkaClient().AddConsumer<RecordingHandler>("orders", "billing", o =>
+            {
+                Configure(o);
+                o.HandlerMaxRetryAttempts = 1;
+                o.FailurePolicy = HandlerFailurePolicy.DeadLetter;
+                o.DeadLetterTopic = "orders-failed";
+            });
+        }, logs: logs);
+        await host.StartAsync();
+        var timestamp = new DateTimeOffset(2024, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 0 })
+            .SetLogHandler((_, _) => { }).Build())
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await producer.ProduceAsync(new TopicPartition("orders", 0), new Message<string, string>
+                {
+                    Key = "k0",
+                    Value = $"v{i}",
+                    Timestamp = new Timestamp(timestamp.AddSeconds(i)),
+                    Headers = new Headers { { "trace", Encoding.UTF8.GetBytes($"t{i}") } },
+                });
+            }
+        }
+
+        await WaitUntilAsync(() => recorder.Handled.Count == 4, "every message but the failing one handled", logs);
+        await WaitUntilAsync(() => logs.Entries.Any(e => e.EventId.Id == 409), "the message forwarded with an error logged", logs);
+        await host.StopAsync();
+
+        Assert.That(recorder.Handled, Is.EqualTo(new[] { "orders-p0-0", "orders-p0-1", "orders-p0-3", "orders-p0-4" }));
+        Assert.That(recorder.Attempts["orders-p0-2"], Is.EqualTo(2), "one try and one retry before forwarding");
+        Assert.That(await CommittedAsync(cluster, "orders", "billing"), Is.EqualTo(new Dictionary<int, long> { [0] = 5 }));
+
+        var forwarded = ReadAll(cluster, "orders-failed");
+        Assert.That(forwarded, Has.Count.EqualTo(1), "forwarded once");
+        var message = forwarded[0].Message;
+        Assert.That(message.Key, Is.EqualTo("k0"));
+        Assert.That(message.Value, Is.EqualTo("v2"));
+        Assert.That(message.Timestamp.UnixTimestampMs, Is.EqualTo(timestamp.AddSeconds(2).ToUnixTimeMilliseconds()));
+        var headers = message.Headers.Select(h => (h.Key, Value: Encoding.UTF8.GetString(h.GetValueBytes()))).ToList();
+        Assert.That(headers, Is.EqualTo(new[]
+        {
+            ("trace", "t2"),
+            (DeadLetterHeaderNames.Topic, "orders"),
+            (DeadLetterHeaderNames.Partition, "0"),
+            (DeadLetterHeaderNames.Offset, "2"),
+            (DeadLetterHeaderNames.Group, "billing"),
+            (DeadLetterHeaderNames.Error, "System.InvalidOperationException: orders-p0-2 fails (attempt 2)"),
+        }));
+    }
+
+    [Test]
+    public async Task With_DeadLetter_a_refused_forward_stops_the_partition_at_the_message()
+    {
+        await using var cluster = StartCluster();
+        cluster.CreateTopic("orders", 1, 1);
+        cluster.CreateTopic("orders-failed", 1, 1);
+        var recorder = new Recorder();
+        recorder.FailTimes["orders-p0-2"] = int.MaxValue;
+        await ProduceAsync(cluster, "orders", 1, 5);
+        cluster.PushRequestErrors(0, 29, 29, 29, 29); // Produce: TOPIC_AUTHORIZATION_FAILED, which is not retried
+        var logs = new LogCapture();
+        using var host = TestHosts.Build(TestHosts.FastSettings(cluster.BootstrapServers), services =>
+        {
+            services.AddSingleton(recorder);
+            services.AddKafkaClient().AddConsumer<RecordingHandler>("orders", "billing", o =>
+            {
+                Configure(o);
+                o.HandlerMaxRetryAttempts = 0;
+                o.FailurePolicy = HandlerFailurePolicy.DeadLetter;
+                o.DeadLetterTopic = "orders-failed";
+            });
+        }, logs: logs);
+        await host.StartAsync();
+
+        await WaitUntilAsync(() => logs.Entries.Any(e => e.EventId.Id == 410), "the failed forward logged as an error", logs);
+        await Task.Delay(300);
+        await host.StopAsync();
+        cluster.ClearRequestErrors(0);
+
+        Assert.That(recorder.Handled, Is.EqualTo(new[] { "orders-p0-0", "orders-p0-1" }), "nothing after the message");
+        Assert.That(logs.Entries.Any(e => e.EventId.Id == 409), Is.False);
+        Assert.That(await CommittedAsync(cluster, "orders", "billing"), Is.EqualTo(new Dictionary<int, long> { [0] = 2 }), "the message stays uncommitted");
+    }
+
+    [Test]
+    public async Task DeadLetter_without_a_topic_or_to_the_consumed_topic_fails_the_start_naming_the_option()
+    {
+        foreach (var (deadLetterTopic, expected) in new[] { ((string?)null, "DeadLetterTopic: must be set"), (" ", "DeadLetterTopic: must be set"), ("orders", "DeadLetterTopic: must differ") })
+        {
+            using var host = TestHosts.Build(TestHosts.FastSettings("127.0.0.1:1"), services =>
+            {
+                services.AddSingleton(new Recorder());
+                services.AddKafkaClient().AddConsumer<RecordingHandler>("orders", "billing", o =>
+                {
+                    o.FailurePolicy = HandlerFailurePolicy.DeadLetter;
+                    o.DeadLetterTopic = deadLetterTopic;
+                });
+            });
+            var error = Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+            Assert.That(error!.Message, Does.Contain(expected));
+        }
+        await Task.CompletedTask;
+    }
+
+    [Test]
     public async Task Invalid_consumer_options_fail_the_start_naming_each_option()
     {
         using var host = TestHosts.Build(TestHosts.FastSettings("127.0.0.1:1"), services =>
@@ -183,6 +300,22 @@ public sealed class HostedConsumerTests
             }
         }
         await Task.WhenAll(pending);
+    }
+
+    private static List<ConsumeResult<string, string>> ReadAll(MockKafkaCluster cluster, string topic)
+    {
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig { BootstrapServers = cluster.BootstrapServers, GroupId = "reader", EnableAutoCommit = false })
+            .SetLogHandler((_, _) => { }).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        var results = new List<ConsumeResult<string, string>>();
+        while (consumer.Consume(TimeSpan.FromSeconds(results.Count == 0 ? 10 : 1)) is { } result)
+        {
+            if (!result.IsPartitionEOF)
+            {
+                results.Add(result);
+            }
+        }
+        return results;
     }
 
     private static async Task<Dictionary<int, long>> CommittedAsync(MockKafkaCluster cluster, string topic, string group)

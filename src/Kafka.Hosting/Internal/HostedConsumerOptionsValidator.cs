@@ -49,6 +49,17 @@ internal sealed class HostedConsumerOptionsValidator(HostedConsumerRegistration 
         {
             errors.Add(prefix + $"FailurePolicy: {options.FailurePolicy} is not defined.");
         }
+        if (options.FailurePolicy == HandlerFailurePolicy.DeadLetter)
+        {
+            if (string.IsNullOrWhiteSpace(options.DeadLetterTopic))
+            {
+                errors.Add(prefix + "DeadLetterTopic: must be set when FailurePolicy is DeadLetter.");
+            }
+            else if (string.Equals(options.DeadLetterTopic, registration.Topic, StringComparison.Ordinal))
+            {
+                errors.Add(prefix + "DeadLetterTopic: must differ from the consumed topic.");
+            }
+        }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

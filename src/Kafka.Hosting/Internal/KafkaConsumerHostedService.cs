@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Kafka.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,12 +12,15 @@ namespace Kafka.Hosting.Internal;
 /// <summary>
 /// One <c>AddConsumer</c> registration at run time: a loop that runs a <see cref="ManagedBalancedConsumer"/>, hands
 /// each message to the handler (in a scope of its own, through the handler pipeline), commits after success, and
-/// applies the failure policy. The loop survives errors: a failed membership is replaced after a delay. Stopping
-/// stops fetching, lets the message in hand finish (until the stop's token is cancelled), commits and leaves.
+/// applies the failure policy (for <see cref="HandlerFailurePolicy.DeadLetter"/>, through one producer created on
+/// first use, flushed and disposed when the service stops). The loop survives errors: a failed membership is replaced
+/// after a delay. Stopping stops fetching, lets the message in hand finish (until the stop's token is cancelled),
+/// commits and leaves.
 /// </summary>
 internal sealed partial class KafkaConsumerHostedService<THandler> : IHostedService
     where THandler : class, IKafkaMessageHandler
 {
+    private const int MaxErrorLength = 1000;
     private readonly HostedConsumerRegistration _registration;
     private readonly KafkaClientRuntime _runtime;
     private readonly HostedConsumerOptions _options;
@@ -27,6 +32,7 @@ internal sealed partial class KafkaConsumerHostedService<THandler> : IHostedServ
     private readonly CancellationTokenSource _abortHandling = new();
     private readonly Lock _lock = new();
     private Task? _loop;
+    private Producer? _deadLetters; // used by the loop only, disposed after it ended
     private Task? _stop;
 
     public KafkaConsumerHostedService(
@@ -99,6 +105,7 @@ internal sealed partial class KafkaConsumerHostedService<THandler> : IHostedServ
         {
             await loop.ConfigureAwait(false);
         }
+        await CloseDeadLettersAsync().ConfigureAwait(false);
         Log.Stopped(_logger, _registration.Topic, _registration.Group);
     }
 
@@ -176,7 +183,8 @@ internal sealed partial class KafkaConsumerHostedService<THandler> : IHostedServ
                 continue; // a ConsumerTimeout
             }
             var partition = new TopicAndPartition(message.Topic, message.PartitionId);
-            if (await HandleAsync(message).ConfigureAwait(false))
+            var failure = await HandleAsync(message).ConfigureAwait(false);
+            if (failure is null)
             {
                 await CommitAsync(consumer, partition, message.Offset + 1).ConfigureAwait(false);
                 continue;
@@ -190,6 +198,21 @@ internal sealed partial class KafkaConsumerHostedService<THandler> : IHostedServ
                 Log.MessageSkipped(_logger, message.Topic, message.PartitionId, message.Offset, _registration.Group);
                 await CommitAsync(consumer, partition, message.Offset + 1).ConfigureAwait(false);
             }
+            else if (_options.FailurePolicy == HandlerFailurePolicy.DeadLetter)
+            {
+                if (await ForwardAsync(message, failure).ConfigureAwait(false))
+                {
+                    await CommitAsync(consumer, partition, message.Offset + 1).ConfigureAwait(false);
+                }
+                else if (_abortHandling.IsCancellationRequested)
+                {
+                    return; // shutting down mid-produce: uncommitted, consumed again after the restart
+                }
+                else
+                {
+                    consumer.Pause([partition]);
+                }
+            }
             else
             {
                 Log.PartitionStopped(_logger, message.Topic, message.PartitionId, message.Offset, _registration.Group);
@@ -198,7 +221,8 @@ internal sealed partial class KafkaConsumerHostedService<THandler> : IHostedServ
         }
     }
 
-    private async Task<bool> HandleAsync(ConsumedMessage message)
+    /// <summary>Runs the handler pipeline; returns <see langword="null"/> on success, else the last failure.</summary>
+    private async Task<Exception?> HandleAsync(ConsumedMessage message)
     {
         try
         {
@@ -214,12 +238,93 @@ internal sealed partial class KafkaConsumerHostedService<THandler> : IHostedServ
                 },
                 (Scopes: _scopes, Message: message),
                 _abortHandling.Token).ConfigureAwait(false);
-            return true;
+            return null;
         }
         catch (Exception ex)
         {
             Log.HandlerFailed(_logger, ex, message.Topic, message.PartitionId, message.Offset, _registration.Group);
+            return ex;
+        }
+    }
+
+    /// <summary>
+    /// Produces a failed message to the dead-letter topic and waits for its acknowledgement; returns whether it was
+    /// delivered. A failure is logged (the caller then stops the partition).
+    /// </summary>
+    private async Task<bool> ForwardAsync(ConsumedMessage message, Exception failure)
+    {
+        var deadLetterTopic = _options.DeadLetterTopic!;
+        try
+        {
+            _deadLetters ??= (await _runtime.Client.Topics.GetAsync(deadLetterTopic, _abortHandling.Token).ConfigureAwait(false))
+                .GetProducer(new ProducerOptions { RequiredAcks = RequiredAcks.All });
+            var report = await _deadLetters.ProduceAsync(
+                message.IsValueNull ? null : (ReadOnlyMemory<byte>?)message.Value,
+                message.IsPartitionKeyNull ? null : (ReadOnlyMemory<byte>?)message.PartitionKey,
+                message.Timestamp,
+                DeadLetterHeaders(message, failure, _registration.Group),
+                _abortHandling.Token).ConfigureAwait(false);
+            Log.MessageDeadLettered(_logger, message.Topic, message.PartitionId, message.Offset, _registration.Group, deadLetterTopic, report.Partition, report.Offset);
+            return true;
+        }
+        catch (OperationCanceledException) when (_abortHandling.IsCancellationRequested)
+        {
             return false;
+        }
+        catch (Exception ex)
+        {
+            Log.DeadLetterFailed(_logger, ex, message.Topic, message.PartitionId, message.Offset, _registration.Group, deadLetterTopic);
+            return false;
+        }
+    }
+
+    /// <summary>The failed message's own headers, then where it came from and why it failed (no payload, no secrets: the exception's type and message).</summary>
+    private static KafkaHeader[] DeadLetterHeaders(ConsumedMessage message, Exception failure, string group)
+    {
+        var original = message.Headers;
+        var headers = new KafkaHeader[original.Count + 5];
+        for (var i = 0; i < original.Count; i++)
+        {
+            headers[i] = original[i];
+        }
+        var error = $"{failure.GetType().FullName}: {failure.Message}";
+        if (error.Length > MaxErrorLength)
+        {
+            error = error[..MaxErrorLength];
+        }
+        var n = original.Count;
+        headers[n] = Header(DeadLetterHeaderNames.Topic, message.Topic);
+        headers[n + 1] = Header(DeadLetterHeaderNames.Partition, message.PartitionId.ToString(CultureInfo.InvariantCulture));
+        headers[n + 2] = Header(DeadLetterHeaderNames.Offset, message.Offset.ToString(CultureInfo.InvariantCulture));
+        headers[n + 3] = Header(DeadLetterHeaderNames.Group, group);
+        headers[n + 4] = Header(DeadLetterHeaderNames.Error, error);
+        return headers;
+
+        static KafkaHeader Header(string key, string value) => new(key, Encoding.UTF8.GetBytes(value));
+    }
+
+    private async Task CloseDeadLettersAsync()
+    {
+        if (_deadLetters is not { } producer)
+        {
+            return;
+        }
+        _deadLetters = null;
+        try
+        {
+            await producer.FlushAsync(_abortHandling.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The shutdown timeout ran out: disposing still gives queued messages PendingTimeout.
+        }
+        try
+        {
+            await producer.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (KafkaException ex)
+        {
+            Log.DeadLetterCloseFailed(_logger, ex, _registration.Topic, _registration.Group);
         }
     }
 
@@ -265,5 +370,14 @@ internal sealed partial class KafkaConsumerHostedService<THandler> : IHostedServ
 
         [LoggerMessage(408, LogLevel.Warning, "Committing {Topic}/{Partition} at offset {Offset} for group {Group} failed: {Reason}")]
         public static partial void CommitFailed(ILogger logger, string topic, int partition, long offset, string group, string reason);
+
+        [LoggerMessage(409, LogLevel.Error, "Forwarded {Topic}/{Partition} at offset {Offset} in group {Group} to dead-letter topic {DeadLetterTopic} ({DeadLetterPartition} at offset {DeadLetterOffset}): its handler keeps failing")]
+        public static partial void MessageDeadLettered(ILogger logger, string topic, int partition, long offset, string group, string deadLetterTopic, int deadLetterPartition, long deadLetterOffset);
+
+        [LoggerMessage(410, LogLevel.Error, "Forwarding {Topic}/{Partition} at offset {Offset} in group {Group} to dead-letter topic {DeadLetterTopic} failed; consumption of the partition stopped there and resumes after the next rebalance or restart")]
+        public static partial void DeadLetterFailed(ILogger logger, Exception exception, string topic, int partition, long offset, string group, string deadLetterTopic);
+
+        [LoggerMessage(411, LogLevel.Warning, "Closing the dead-letter producer of the consumer of {Topic} in group {Group} failed")]
+        public static partial void DeadLetterCloseFailed(ILogger logger, Exception exception, string topic, string group);
     }
 }
