@@ -94,15 +94,9 @@ internal sealed class FetchRequest : KafkaRequest<FetchResponse>
                     writer.WriteInt64(-1); // log start offset: only followers send it
                 }
                 writer.WriteInt32(partition.PartitionMaxBytes);
-                if (flexible)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
+                writer.WriteEmptyTaggedFieldsIf(flexible);
             }
-            if (flexible)
-            {
-                writer.WriteEmptyTaggedFields();
-            }
+            writer.WriteEmptyTaggedFieldsIf(flexible);
         }
         if (version >= 7)
         {
@@ -112,10 +106,7 @@ internal sealed class FetchRequest : KafkaRequest<FetchResponse>
         {
             writer.WriteString(RackId, flexible);
         }
-        if (flexible)
-        {
-            writer.WriteEmptyTaggedFields();
-        }
+        writer.WriteEmptyTaggedFieldsIf(flexible);
     }
 
     /// <inheritdoc/>

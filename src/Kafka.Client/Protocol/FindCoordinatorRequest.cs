@@ -53,10 +53,7 @@ internal sealed class FindCoordinatorRequest : KafkaRequest<FindCoordinatorRespo
                 writer.WriteString(keys[i], flexible);
             }
         }
-        if (flexible)
-        {
-            writer.WriteEmptyTaggedFields();
-        }
+        writer.WriteEmptyTaggedFieldsIf(flexible);
     }
 
     /// <inheritdoc/>

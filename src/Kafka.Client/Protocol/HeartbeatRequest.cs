@@ -42,10 +42,7 @@ internal sealed class HeartbeatRequest : KafkaRequest<HeartbeatResponse>
         {
             writer.WriteNullableString(GroupInstanceId, flexible);
         }
-        if (flexible)
-        {
-            writer.WriteEmptyTaggedFields();
-        }
+        writer.WriteEmptyTaggedFieldsIf(flexible);
     }
 
     /// <inheritdoc/>

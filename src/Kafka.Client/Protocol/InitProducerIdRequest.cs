@@ -42,10 +42,7 @@ internal sealed class InitProducerIdRequest : KafkaRequest<InitProducerIdRespons
             writer.WriteInt64(ProducerId);
             writer.WriteInt16(ProducerEpoch);
         }
-        if (flexible)
-        {
-            writer.WriteEmptyTaggedFields();
-        }
+        writer.WriteEmptyTaggedFieldsIf(flexible);
     }
 
     /// <inheritdoc/>

@@ -63,19 +63,13 @@ internal sealed class JoinGroupRequest : KafkaRequest<JoinGroupResponse>
         {
             writer.WriteString(protocols[i].Name, flexible);
             writer.WriteBytes(protocols[i].Metadata.Span, flexible);
-            if (flexible)
-            {
-                writer.WriteEmptyTaggedFields();
-            }
+            writer.WriteEmptyTaggedFieldsIf(flexible);
         }
         if (version >= 8)
         {
             writer.WriteNullableString(Reason, flexible);
         }
-        if (flexible)
-        {
-            writer.WriteEmptyTaggedFields();
-        }
+        writer.WriteEmptyTaggedFieldsIf(flexible);
     }
 
     /// <inheritdoc/>

@@ -253,6 +253,15 @@ internal sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
     /// <summary>The tagged-field section of a flexible struct with no tagged fields set.</summary>
     public void WriteEmptyTaggedFields() => WriteUInt8(0);
 
+    /// <summary>An empty tagged-field section when <paramref name="flexible"/>; nothing in classic versions.</summary>
+    public void WriteEmptyTaggedFieldsIf(bool flexible)
+    {
+        if (flexible)
+        {
+            WriteUInt8(0);
+        }
+    }
+
     public void WriteRaw(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Take(bytes.Length));
 
     /// <summary>Reserves four bytes to be filled in later with <see cref="PatchInt32"/> (sizes, CRCs).</summary>

@@ -46,15 +46,9 @@ internal sealed class LeaveGroupRequest : KafkaRequest<LeaveGroupResponse>
             {
                 writer.WriteNullableString(members[i].Reason, flexible);
             }
-            if (flexible)
-            {
-                writer.WriteEmptyTaggedFields();
-            }
+            writer.WriteEmptyTaggedFieldsIf(flexible);
         }
-        if (flexible)
-        {
-            writer.WriteEmptyTaggedFields();
-        }
+        writer.WriteEmptyTaggedFieldsIf(flexible);
     }
 
     /// <inheritdoc/>

@@ -76,20 +76,11 @@ internal sealed class ListOffsetsRequest : KafkaRequest<ListOffsetsResponse>
                     writer.WriteInt32(partition.CurrentLeaderEpoch);
                 }
                 writer.WriteInt64(partition.Timestamp);
-                if (flexible)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
+                writer.WriteEmptyTaggedFieldsIf(flexible);
             }
-            if (flexible)
-            {
-                writer.WriteEmptyTaggedFields();
-            }
+            writer.WriteEmptyTaggedFieldsIf(flexible);
         }
-        if (flexible)
-        {
-            writer.WriteEmptyTaggedFields();
-        }
+        writer.WriteEmptyTaggedFieldsIf(flexible);
     }
 
     /// <inheritdoc/>

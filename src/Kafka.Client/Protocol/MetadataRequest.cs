@@ -51,10 +51,7 @@ internal sealed class MetadataRequest : KafkaRequest<MetadataResponse>
                     writer.WriteUuid(Guid.Empty);
                 }
                 writer.WriteString(topics[i], flexible);
-                if (flexible)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
+                writer.WriteEmptyTaggedFieldsIf(flexible);
             }
         }
         if (version >= 4)
@@ -69,10 +66,7 @@ internal sealed class MetadataRequest : KafkaRequest<MetadataResponse>
         {
             writer.WriteBoolean(false); // include_topic_authorized_operations
         }
-        if (flexible)
-        {
-            writer.WriteEmptyTaggedFields();
-        }
+        writer.WriteEmptyTaggedFieldsIf(flexible);
     }
 
     /// <inheritdoc/>

@@ -69,20 +69,11 @@ internal sealed class OffsetCommitRequest : KafkaRequest<OffsetCommitResponse>
                     writer.WriteInt32(partition.CommittedLeaderEpoch);
                 }
                 writer.WriteNullableString(partition.CommittedMetadata, flexible);
-                if (flexible)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
+                writer.WriteEmptyTaggedFieldsIf(flexible);
             }
-            if (flexible)
-            {
-                writer.WriteEmptyTaggedFields();
-            }
+            writer.WriteEmptyTaggedFieldsIf(flexible);
         }
-        if (flexible)
-        {
-            writer.WriteEmptyTaggedFields();
-        }
+        writer.WriteEmptyTaggedFieldsIf(flexible);
     }
 
     /// <inheritdoc/>

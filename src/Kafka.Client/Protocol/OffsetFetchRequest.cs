@@ -60,10 +60,7 @@ internal sealed class OffsetFetchRequest : KafkaRequest<OffsetFetchResponse>
         {
             writer.WriteBoolean(RequireStable);
         }
-        if (flexible)
-        {
-            writer.WriteEmptyTaggedFields();
-        }
+        writer.WriteEmptyTaggedFieldsIf(flexible);
     }
 
     private void WriteTopics(KafkaWriter writer, bool flexible)
@@ -84,10 +81,7 @@ internal sealed class OffsetFetchRequest : KafkaRequest<OffsetFetchResponse>
             {
                 writer.WriteInt32(partitions[p]);
             }
-            if (flexible)
-            {
-                writer.WriteEmptyTaggedFields();
-            }
+            writer.WriteEmptyTaggedFieldsIf(flexible);
         }
     }
 

@@ -60,20 +60,11 @@ internal sealed class ProduceRequest : KafkaRequest<ProduceResponse>
                 var partition = partitions[p];
                 writer.WriteInt32(partition.Index);
                 writer.WriteNullableBytes(partition.Records, flexible);
-                if (flexible)
-                {
-                    writer.WriteEmptyTaggedFields();
-                }
+                writer.WriteEmptyTaggedFieldsIf(flexible);
             }
-            if (flexible)
-            {
-                writer.WriteEmptyTaggedFields();
-            }
+            writer.WriteEmptyTaggedFieldsIf(flexible);
         }
-        if (flexible)
-        {
-            writer.WriteEmptyTaggedFields();
-        }
+        writer.WriteEmptyTaggedFieldsIf(flexible);
     }
 
     /// <inheritdoc/>

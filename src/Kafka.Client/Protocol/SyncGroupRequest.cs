@@ -62,15 +62,9 @@ internal sealed class SyncGroupRequest : KafkaRequest<SyncGroupResponse>
         {
             writer.WriteString(assignments[i].MemberId, flexible);
             writer.WriteBytes(assignments[i].Assignment.Span, flexible);
-            if (flexible)
-            {
-                writer.WriteEmptyTaggedFields();
-            }
+            writer.WriteEmptyTaggedFieldsIf(flexible);
         }
-        if (flexible)
-        {
-            writer.WriteEmptyTaggedFields();
-        }
+        writer.WriteEmptyTaggedFieldsIf(flexible);
     }
 
     /// <inheritdoc/>
