@@ -5,15 +5,17 @@ using Kafka.Testing;
 
 // Consume benchmark: this client's SimpleConsumer against Confluent.Kafka's consumer, reading the same messages,
 // already produced, from a mock cluster running in a separate process (so only the client's CPU is measured).
-//   dotnet run -c Release --project test/Kafka.ConsumeBenchmarks [-- --messages-mb 24]
-// Prints one Markdown table row per case.
+//   dotnet run -c Release --project test/Kafka.ConsumeBenchmarks [-- --messages-mb 64 --passes 7 --only "100 B, lz4"]
+// Per case, each client opens one consumer and reads the whole topic over and over (a pass starts from offset 0):
+// for 3 s to warm up, then --passes measured passes, the two clients alternating. The pass with the median CPU time is
+// reported, as one Markdown table row per client. --verbose prints every pass; --ours-only leaves Confluent.Kafka out.
 
 if (args.Contains("--mock-server"))
 {
     await using var mock = MockKafkaCluster.Start(1);
     foreach (var name in args.Where(a => a.StartsWith("bench-", StringComparison.Ordinal)))
     {
-        mock.CreateTopic(name, partitions: 8);
+        mock.CreateTopic(name, partitions: Benchmark.Partitions);
     }
     Console.WriteLine(mock.BootstrapServers);
     Console.Out.Flush();
@@ -21,8 +23,16 @@ if (args.Contains("--mock-server"))
     return;
 }
 
-var megabytes = args.SkipWhile(a => a != "--messages-mb").Skip(1).Select(int.Parse).FirstOrDefault(24);
-const int Partitions = 8;
+var megabytes = args.SkipWhile(a => a != "--messages-mb").Skip(1).Select(int.Parse).FirstOrDefault(64);
+var passes = args.SkipWhile(a => a != "--passes").Skip(1).Select(int.Parse).FirstOrDefault(7);
+var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
+var oursOnly = args.Contains("--ours-only");
+var verbose = args.Contains("--verbose");
+if (megabytes > Benchmark.Partitions * Benchmark.MaxMegabytesPerPartition)
+{
+    Console.Error.WriteLine($"--messages-mb is at most {Benchmark.Partitions * Benchmark.MaxMegabytesPerPartition}: the mock broker keeps about 5 MB per partition.");
+    return;
+}
 var cases = new[] { (100, Confluent.Kafka.CompressionType.None), (100, Confluent.Kafka.CompressionType.Lz4), (1000, Confluent.Kafka.CompressionType.None), (1000, Confluent.Kafka.CompressionType.Lz4) };
 static string TopicName(int size, Confluent.Kafka.CompressionType codec) => $"bench-{size}-{codec}".ToLowerInvariant();
 using var server = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, [typeof(Program).Assembly.Location, "--mock-server", .. cases.Select(c => TopicName(c.Item1, c.Item2))])
@@ -32,105 +42,228 @@ using var server = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, 
     UseShellExecute = false,
 })!;
 var bootstrap = (await server.StandardOutput.ReadLineAsync())!.Trim();
-Console.WriteLine($"Mock cluster (separate process {server.Id}) at {bootstrap}; {Partitions} partitions per topic, about {megabytes} MB of values per case.");
+Console.WriteLine($"Mock cluster (separate process {server.Id}) at {bootstrap}; {Benchmark.Partitions} partitions per topic, about {megabytes} MB of values per case, median of {passes} passes.");
 Console.WriteLine();
 Console.WriteLine("| Case | Client | Messages | msgs/s | CPU µs/msg | Allocated B/msg | CPU ratio (ours/Confluent) |");
 Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
 
 foreach (var (size, codec) in cases)
 {
-    var topic = TopicName(size, codec);
-    var count = megabytes * 1024 * 1024 / size / Partitions * Partitions;
-    await ProduceAsync(bootstrap, topic, count, size, codec);
-    // Each client reads the whole topic twice; the second pass is measured.
-    await ConsumeWithOursAsync(bootstrap, topic, count);
-    var ours = await ConsumeWithOursAsync(bootstrap, topic, count);
-    ConsumeWithConfluent(bootstrap, topic, count);
-    var confluent = ConsumeWithConfluent(bootstrap, topic, count);
     var name = $"{size} B, {codec.ToString().ToLowerInvariant()}";
-    Console.WriteLine(Row(name, "Kafka.Client", ours, $"{ours.CpuMicrosPerMessage / confluent.CpuMicrosPerMessage:0.00}"));
-    Console.WriteLine(Row(name, "Confluent.Kafka", confluent, ""));
+    if (only is not null && only != name)
+    {
+        continue;
+    }
+    var topic = TopicName(size, codec);
+    var count = megabytes * 1024 * 1024 / size / Benchmark.Partitions * Benchmark.Partitions;
+    Benchmark.Produce(bootstrap, topic, count, size, codec);
+    await using var ours = await OursReader.StartAsync(bootstrap, topic, count);
+    using var confluent = oursOnly ? null : new ConfluentReader(bootstrap, topic, count);
+
+    // Warm-up, not measured, so that the measured passes see steady state (for .NET: tiered JIT done, pools filled).
+    // The first pass also checks that every partition's offsets arrive in order, without a gap.
+    await ours.PassAsync(verify: true);
+    var warmUp = Stopwatch.StartNew();
+    while (warmUp.Elapsed < Benchmark.WarmUp)
+    {
+        await ours.PassAsync();
+    }
+    warmUp.Restart();
+    while (confluent is not null && warmUp.Elapsed < Benchmark.WarmUp)
+    {
+        confluent.Pass();
+    }
+
+    var oursResults = new List<Result>();
+    var confluentResults = new List<Result>();
+    for (var pass = 0; pass < passes; pass++)
+    {
+        oursResults.Add(await ours.PassAsync());
+        if (confluent is not null)
+        {
+            confluentResults.Add(confluent.Pass());
+        }
+    }
+    if (verbose)
+    {
+        Console.WriteLine($"{name}: Kafka.Client passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(oursResults)}");
+        Console.WriteLine($"{name}: Confluent.Kafka passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(confluentResults)}");
+    }
+    var oursMedian = Benchmark.Median(oursResults);
+    if (confluent is null)
+    {
+        Console.WriteLine(Benchmark.Row(name, "Kafka.Client", oursMedian, ""));
+        continue;
+    }
+    var confluentMedian = Benchmark.Median(confluentResults);
+    Console.WriteLine(Benchmark.Row(name, "Kafka.Client", oursMedian, $"{oursMedian.CpuMicrosPerMessage / confluentMedian.CpuMicrosPerMessage:0.00}"));
+    Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka", confluentMedian, ""));
 }
 server.StandardInput.Close();
 await server.WaitForExitAsync();
 
-static string Row(string name, string client, Result r, string ratio) =>
-    $"| {name} | {client} | {r.Messages:N0} | {r.Messages / r.Elapsed.TotalSeconds:N0} | {r.CpuMicrosPerMessage:0.000} | {r.AllocatedPerMessage:0.0} | {ratio} |";
-
-static async Task ProduceAsync(string bootstrap, string topic, int count, int size, Confluent.Kafka.CompressionType codec)
+internal static class Benchmark
 {
-    using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig
+    // The mock broker keeps about 5 MB per partition and drops older data, so the data is spread over enough partitions.
+    public const int Partitions = 32;
+    public const int MaxMegabytesPerPartition = 4;
+    public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
+
+    public static Result Median(List<Result> results) => results.OrderBy(r => r.CpuMicrosPerMessage).ElementAt(results.Count / 2);
+
+    public static string Describe(List<Result> results) =>
+        string.Join(" ", results.Select(r => $"{r.CpuMicrosPerMessage:0.000}/{r.AllocatedPerMessage:0}/{r.Elapsed.TotalMilliseconds:0}"));
+
+    public static string Row(string name, string client, Result r, string ratio) =>
+        $"| {name} | {client} | {r.Messages:N0} | {r.Messages / r.Elapsed.TotalSeconds:N0} | {r.CpuMicrosPerMessage:0.000} | {r.AllocatedPerMessage:0.0} | {ratio} |";
+
+    /// <summary>Every message carries the same random value of <paramref name="size"/> bytes.</summary>
+    public static void Produce(string bootstrap, string topic, int count, int size, Confluent.Kafka.CompressionType codec)
     {
-        BootstrapServers = bootstrap,
-        CompressionType = codec,
-        LingerMs = 20,
-        BatchSize = 1_000_000,
-        QueueBufferingMaxMessages = 1_000_000,
-    }).SetLogHandler((_, _) => { }).Build();
-    var value = new byte[size];
-    Random.Shared.NextBytes(value);
-    for (var i = 0; i < count; i++)
-    {
-        while (true)
+        using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig
         {
-            try
+            BootstrapServers = bootstrap,
+            CompressionType = codec,
+            LingerMs = 20,
+            BatchSize = 1_000_000,
+            QueueBufferingMaxMessages = 1_000_000,
+        }).SetLogHandler((_, _) => { }).Build();
+        var value = new byte[size];
+        Random.Shared.NextBytes(value);
+        for (var i = 0; i < count; i++)
+        {
+            while (true)
             {
-                producer.Produce(new TopicPartition(topic, i % Partitions), new Message<Null, byte[]> { Value = value });
-                break;
-            }
-            catch (ProduceException<Null, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                producer.Poll(TimeSpan.FromMilliseconds(10));
+                try
+                {
+                    producer.Produce(new TopicPartition(topic, i % Partitions), new Message<Null, byte[]> { Value = value });
+                    break;
+                }
+                catch (ProduceException<Null, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(10));
+                }
             }
         }
+        if (producer.Flush(TimeSpan.FromMinutes(2)) > 0)
+        {
+            throw new InvalidOperationException($"Producing {count} messages to {topic} did not finish within 2 minutes.");
+        }
     }
-    producer.Flush(TimeSpan.FromMinutes(1));
 }
 
-static async Task<Result> ConsumeWithOursAsync(string bootstrap, string topicName, int count)
+/// <summary>This client: one SimpleConsumer, moved back to offset 0 before each pass.</summary>
+internal sealed class OursReader : IAsyncDisposable
 {
-    await using var client = new KafkaClient(new KafkaClientOptions { Hosts = bootstrap });
-    var topic = await client.Topics.GetAsync(topicName);
-    var measure = Measure.Start();
-    await using var consumer = topic.GetSimpleConsumer(new SimpleConsumerOptions
+    private readonly KafkaClient _client;
+    private readonly SimpleConsumer _consumer;
+    private readonly int _count;
+    private readonly Dictionary<int, long> _start;
+
+    private OursReader(KafkaClient client, SimpleConsumer consumer, int count)
     {
-        FetchWaitMax = TimeSpan.FromMilliseconds(100),
-        FetchMinBytes = 1,
-        FetchMessageMaxBytes = 1024 * 1024,
-        QueuedMaxMessages = 20_000,
-    });
-    long bytes = 0;
-    for (var i = 0; i < count; i++)
-    {
-        var message = await consumer.ConsumeAsync();
-        bytes += message!.Value.Length;
+        _client = client;
+        _consumer = consumer;
+        _count = count;
+        _start = consumer.Partitions.Keys.ToDictionary(id => id, _ => 0L);
     }
-    return measure.Stop(count, bytes);
+
+    public static async Task<OursReader> StartAsync(string bootstrap, string topicName, int count)
+    {
+        var client = new KafkaClient(new KafkaClientOptions { Hosts = bootstrap });
+        var topic = await client.Topics.GetAsync(topicName);
+        // Every partition must hold offsets 0 to count/Partitions - 1, or the passes would wait for messages that are not there.
+        var earliest = await topic.EarliestAvailableOffsetsAsync();
+        var latest = await topic.LatestAvailableOffsetsAsync();
+        for (var p = 0; p < Benchmark.Partitions; p++)
+        {
+            if (earliest[p] != 0 || latest[p] != count / Benchmark.Partitions)
+            {
+                throw new InvalidOperationException($"{topicName}/{p} holds offsets {earliest[p]} to {latest[p]}, not 0 to {count / Benchmark.Partitions}.");
+            }
+        }
+        var consumer = topic.GetSimpleConsumer(new SimpleConsumerOptions
+        {
+            FetchWaitMax = TimeSpan.FromMilliseconds(100),
+            FetchMinBytes = 1,
+            FetchMessageMaxBytes = 1024 * 1024,
+            QueuedMaxMessages = 20_000,
+            ConsumerTimeout = TimeSpan.FromSeconds(30),
+        });
+        return new OursReader(client, consumer, count);
+    }
+
+    /// <summary>Reads the topic from offset 0; with <paramref name="verify"/>, checks that no offset is skipped or repeated.</summary>
+    public async Task<Result> PassAsync(bool verify = false)
+    {
+        await _consumer.ResetOffsetsAsync(_start);
+        var measure = Measure.Start();
+        long bytes = 0;
+        var expected = new long[Benchmark.Partitions];
+        for (var i = 0; i < _count; i++)
+        {
+            var message = await _consumer.ConsumeAsync() ?? throw new InvalidOperationException($"Kafka.Client read nothing for 30 s after {i} of {_count} messages.");
+            bytes += message.Value.Length;
+            if (verify)
+            {
+                if (message.Offset != expected[message.PartitionId])
+                {
+                    throw new InvalidOperationException($"Kafka.Client gave offset {message.Offset} of partition {message.PartitionId} where {expected[message.PartitionId]} was next.");
+                }
+                expected[message.PartitionId]++;
+            }
+        }
+        return measure.Stop(_count, bytes);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _consumer.DisposeAsync();
+        await _client.DisposeAsync();
+    }
 }
 
-static Result ConsumeWithConfluent(string bootstrap, string topic, int count)
+/// <summary>Confluent.Kafka: one consumer, assigned every partition at offset 0 before each pass.</summary>
+internal sealed class ConfluentReader : IDisposable
 {
-    var measure = Measure.Start();
-    using var consumer = new ConsumerBuilder<Ignore, byte[]>(new ConsumerConfig
+    private readonly IConsumer<Ignore, byte[]> _consumer;
+    private readonly List<TopicPartitionOffset> _start;
+    private readonly int _count;
+
+    public ConfluentReader(string bootstrap, string topic, int count)
     {
-        BootstrapServers = bootstrap,
-        GroupId = "bench",
-        EnableAutoCommit = false,
-        FetchWaitMaxMs = 100,
-        FetchMinBytes = 1,
-        MaxPartitionFetchBytes = 1024 * 1024,
-        CheckCrcs = true, // this client verifies CRCs by default; so that both do the same work
-    }).SetLogHandler((_, _) => { }).Build();
-    consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-    long bytes = 0;
-    for (var i = 0; i < count; i++)
-    {
-        var result = consumer.Consume(TimeSpan.FromSeconds(30)) ?? throw new InvalidOperationException("Confluent.Kafka read nothing for 30 s");
-        bytes += result.Message.Value.Length;
+        _count = count;
+        _start = [.. Enumerable.Range(0, Benchmark.Partitions).Select(p => new TopicPartitionOffset(topic, p, new Offset(0)))];
+        _consumer = new ConsumerBuilder<Ignore, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "bench",
+            EnableAutoCommit = false,
+            FetchWaitMaxMs = 100,
+            FetchMinBytes = 1,
+            MaxPartitionFetchBytes = 1024 * 1024,
+            CheckCrcs = true, // this client verifies CRCs by default; so that both do the same work
+        }).SetLogHandler((_, _) => { }).Build();
     }
-    var r = measure.Stop(count, bytes);
-    consumer.Close();
-    return r;
+
+    public Result Pass()
+    {
+        _consumer.Assign(_start);
+        var measure = Measure.Start();
+        long bytes = 0;
+        for (var i = 0; i < _count; i++)
+        {
+            var result = _consumer.Consume(TimeSpan.FromSeconds(30)) ?? throw new InvalidOperationException($"Confluent.Kafka read nothing for 30 s after {i} of {_count} messages.");
+            bytes += result.Message.Value.Length;
+        }
+        return measure.Stop(_count, bytes);
+    }
+
+    public void Dispose()
+    {
+        _consumer.Close();
+        _consumer.Dispose();
+    }
 }
 
 internal readonly record struct Result(int Messages, long Bytes, TimeSpan Elapsed, double CpuMicrosPerMessage, double AllocatedPerMessage);
@@ -152,13 +285,13 @@ internal readonly struct Measure
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        return new Measure(Stopwatch.GetTimestamp(), Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: true));
+        return new Measure(Stopwatch.GetTimestamp(), Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes(precise: true));
     }
 
     public Result Stop(int messages, long bytes)
     {
         var elapsed = Stopwatch.GetElapsedTime(_started);
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime - _cpu;
+        var cpu = Environment.CpuUsage.TotalTime - _cpu;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - _allocated;
         return new Result(messages, bytes, elapsed, cpu.TotalMicroseconds / messages, (double)allocated / messages);
     }

@@ -31,6 +31,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     private Task _readLoop = Task.CompletedTask;
     private Exception? _failure;
     private int _nextCorrelationId;
+    private int _largestFrameReceived; // only the read loop touches it
 
     private BrokerConnection(Socket socket, Stream stream, HostAddress address, int brokerId, string kind, ConnectionSettings settings)
     {
@@ -415,10 +416,14 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads a whole frame, growing its buffer only as bytes arrive so a false size allocates nothing.</summary>
+    /// <summary>
+    /// Reads a whole frame. Its buffer starts at the size of the largest frame this connection has already received in
+    /// full (64 KiB at first) and otherwise grows only as bytes arrive, so a false size allocates no more than what the
+    /// broker has really sent, while a steady stream of large fetch responses is read without growing (and copying).
+    /// </summary>
     private async ValueTask<ResponseFrame> ReadFrameAsync(int size, CancellationToken token)
     {
-        var buffer = FrameBufferPool.Instance.Rent(Math.Min(size, InitialFrameBuffer));
+        var buffer = FrameBufferPool.Instance.Rent(Math.Min(size, Math.Max(InitialFrameBuffer, _largestFrameReceived)));
         var read = 0;
         try
         {
@@ -441,6 +446,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             }
             var frame = new ResponseFrame(buffer, size);
             buffer = null;
+            _largestFrameReceived = Math.Max(_largestFrameReceived, size);
             return frame;
         }
         finally
