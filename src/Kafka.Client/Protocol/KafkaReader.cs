@@ -64,6 +64,29 @@ internal ref struct KafkaReader
 
     public uint ReadUnsignedVarInt()
     {
+        // Fast path: most varints on the wire (record lengths, deltas, counts) take one or two bytes.
+        var position = _position;
+        var buffer = _buffer;
+        if ((uint)(position + 1) < (uint)buffer.Length)
+        {
+            uint first = buffer[position];
+            if (first < 0x80)
+            {
+                _position = position + 1;
+                return first;
+            }
+            uint second = buffer[position + 1];
+            if (second < 0x80)
+            {
+                _position = position + 2;
+                return (first & 0x7F) | (second << 7);
+            }
+        }
+        return ReadUnsignedVarIntSlow();
+    }
+
+    private uint ReadUnsignedVarIntSlow()
+    {
         uint result = 0;
         for (var shift = 0; shift < 35; shift += 7)
         {
@@ -82,6 +105,29 @@ internal ref struct KafkaReader
     }
 
     public ulong ReadUnsignedVarLong()
+    {
+        // Fast path as for varints: record timestamp deltas are mostly small.
+        var position = _position;
+        var buffer = _buffer;
+        if ((uint)(position + 1) < (uint)buffer.Length)
+        {
+            ulong first = buffer[position];
+            if (first < 0x80)
+            {
+                _position = position + 1;
+                return first;
+            }
+            ulong second = buffer[position + 1];
+            if (second < 0x80)
+            {
+                _position = position + 2;
+                return (first & 0x7F) | (second << 7);
+            }
+        }
+        return ReadUnsignedVarLongSlow();
+    }
+
+    private ulong ReadUnsignedVarLongSlow()
     {
         ulong result = 0;
         for (var shift = 0; shift < 70; shift += 7)

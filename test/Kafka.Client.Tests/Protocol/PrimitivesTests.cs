@@ -118,6 +118,8 @@ public sealed class PrimitivesTests
     [TestCase("80 80 80 80 80 01")] // six bytes
     [TestCase("ff ff ff ff 1f")] // a fifth byte with more than 4 payload bits
     [TestCase("80 80")] // truncated
+    [TestCase("80")] // truncated after one byte
+    [TestCase("")] // nothing
     public void Malformed_unsigned_varints_are_protocol_errors(string hex)
     {
         var bytes = Hex.Parse(hex);
@@ -127,6 +129,8 @@ public sealed class PrimitivesTests
 
     [TestCase("ff ff ff ff ff ff ff ff ff 02")] // a tenth byte with more than 1 payload bit
     [TestCase("80 80 80 80 80 80 80 80 80 80 01")] // eleven bytes
+    [TestCase("80")] // truncated after one byte
+    [TestCase("ff 80")] // truncated after two bytes
     public void Malformed_unsigned_varlongs_are_protocol_errors(string hex)
     {
         var bytes = Hex.Parse(hex);
