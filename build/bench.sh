@@ -4,7 +4,8 @@
 #
 #   bash build/bench.sh                 both benchmarks
 #   bash build/bench.sh produce [args]  the producer benchmark: --rounds n (default 3), --scale x, --only "1000 B, lz4"
-#   bash build/bench.sh consume [args]  the consumer benchmark: --messages-mb n (values per case, default 16)
+#   bash build/bench.sh consume [args]  the consumer benchmark: --messages-mb n (values per case, default 64), --passes n
+#                                       (default 7), --only "1000 B, lz4", --verbose (every pass)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
