@@ -112,10 +112,10 @@ internal static class GroupTestSupport
             ReconnectBackoffMax = TimeSpan.FromMilliseconds(200),
         }, logs);
 
-    /// <summary>Writes the membership and connection log lines to the test output (for failures).</summary>
+    /// <summary>Writes the membership, balanced consumer and connection log lines to the test output (for failures).</summary>
     public static void DumpLogs(Support.CapturingLoggerFactory logs)
     {
-        foreach (var entry in logs.Entries.Where(e => e.Contains("GroupMembership", StringComparison.Ordinal) || e.Contains("Connection", StringComparison.Ordinal)))
+        foreach (var entry in logs.Entries.Where(e => e.Contains("GroupMembership", StringComparison.Ordinal) || e.Contains("BalancedConsumer", StringComparison.Ordinal) || e.Contains("Connection", StringComparison.Ordinal)))
         {
             // The message, without the structured values, then the exception if any.
             var values = entry.IndexOf(" | ", StringComparison.Ordinal);
