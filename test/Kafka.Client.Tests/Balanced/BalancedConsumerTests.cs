@@ -48,7 +48,7 @@ public sealed class BalancedConsumerTests
         await s.WaitForSplitAsync([members[0], members[2]], 12);
         await s.WaitUntilConsumedAsync([.. first, .. second]);
         Assert.That(members[1].Records.Select(r => r.Offset), Is.Not.Empty);
-        Assert.That(s.Duplicates(), Is.LessThanOrEqualTo(12), "the leaving member committed what it consumed");
+        Assert.That(s.ConsumedAgainAfter("m2"), Is.Empty, "the leaving member committed what it consumed");
         s.AssertNoPartitionConsumedTwiceInAGeneration();
     }
 
@@ -69,10 +69,10 @@ public sealed class BalancedConsumerTests
         await s.WaitForSplitAsync([a, b2], 12);
 
         await s.WaitUntilConsumedAsync([.. first, .. second]);
-        // Each member commits all its positions every 5 messages, and again when it gives partitions up. The mock
-        // refuses that last commit while the group is rebalancing (Kafka accepts it), so a handover in a rebalance may
-        // bring back a member's last 5 messages and the one in hand; the bound leaves room for ten such handovers.
-        Assert.That(s.Duplicates(), Is.LessThanOrEqualTo(10 * 2 * (5 + 1)), s.DescribeDuplicates());
+        // b committed what it had handled as it stopped. (Other duplicates come from rebalances: the mock refuses a
+        // commit once a rebalance has begun, where Kafka accepts it, so partitions handed over in a rebalance start
+        // again from the last commit before it.)
+        Assert.That(s.ConsumedAgainAfter("b"), Is.Empty);
         s.AssertNoPartitionConsumedTwiceInAGeneration();
     }
 
@@ -413,9 +413,28 @@ internal sealed class BalancedScenario : IAsyncDisposable
         return sent.All(seen.Contains);
     }, $"all {sent.Count} messages consumed");
 
-    /// <summary>Every message consumed more than once, with who consumed it in which generation.</summary>
-    public string DescribeDuplicates() => string.Join("; ", Consumed.GroupBy(r => (r.Partition, r.Offset)).Where(g => g.Count() > 1)
-        .Select(g => $"{g.Key.Partition}@{g.Key.Offset}: {string.Join(", ", g.Select(r => $"{r.Member}/{r.Generation}"))}"));
+    /// <summary>
+    /// The messages <paramref name="member"/> consumed that another member consumed again later, as "partition@offset
+    /// by whom": what the member had handled but not committed when it gave its partitions up.
+    /// </summary>
+    public List<string> ConsumedAgainAfter(string member)
+    {
+        var records = Consumed.ToList(); // in the order they were consumed
+        var again = new List<string>();
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (records[i].Member != member)
+            {
+                continue;
+            }
+            var later = records.Skip(i + 1).FirstOrDefault(r => r.Member != member && r.Partition == records[i].Partition && r.Offset == records[i].Offset);
+            if (later is not null)
+            {
+                again.Add($"{later.Partition}@{later.Offset} by {later.Member}");
+            }
+        }
+        return again;
+    }
 
     public int Duplicates() => Consumed.Count - Consumed.Select(r => (r.Partition, r.Offset)).Distinct().Count();
 

@@ -222,16 +222,21 @@ internal sealed partial class GroupMembership : IAsyncDisposable
 
     /// <summary>
     /// Tells the membership about a group error the owner met outside it (an offset commit answered
-    /// REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID or NOT_COORDINATOR), so that
-    /// it rejoins, rediscovers the coordinator or fails as a heartbeat with that error would make it.
+    /// ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID or NOT_COORDINATOR), so that it rejoins, rediscovers
+    /// the coordinator or fails as a heartbeat with that error would make it.
     /// </summary>
+    /// <remarks>
+    /// REBALANCE_IN_PROGRESS is left to the heartbeat. A commit gets it while the members of a new generation are
+    /// still syncing (Kafka's CompletingRebalance, where heartbeats are answered normally), and rejoining then would
+    /// start another rebalance, whose first commit could do the same: members committing as soon as they are assigned
+    /// would keep the group rebalancing. A rebalance that has really begun is answered to the next heartbeat.
+    /// </remarks>
     public void ReportGroupError(KafkaErrorCode error)
     {
         var target = _heartbeatTarget;
         switch (error)
         {
             case KafkaErrorCode.RebalanceInProgress:
-                PostRejoin(target, lost: false, resetMemberId: false, "the group is rebalancing");
                 break;
             case KafkaErrorCode.IllegalGeneration:
                 PostRejoin(target, lost: true, resetMemberId: false, "the generation is over");
