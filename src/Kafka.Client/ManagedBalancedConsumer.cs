@@ -659,7 +659,8 @@ public sealed class ManagedBalancedConsumer : IAsyncDisposable, IAsyncEnumerable
             }
             catch (KafkaOffsetCommitException ex)
             {
-                var code = ex.FailedPartitions.Values.FirstOrDefault(e => OffsetsChannel.IsGroupError(e));
+                // REBALANCE_IN_PROGRESS is the heartbeat's to act on (see ReportGroupError); it must not hide another group error.
+                var code = ex.FailedPartitions.Values.FirstOrDefault(e => OffsetsChannel.IsGroupError(e) && e != KafkaErrorCode.RebalanceInProgress);
                 if (code != KafkaErrorCode.None)
                 {
                     _membership.ReportGroupError(code);

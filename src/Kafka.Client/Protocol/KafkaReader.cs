@@ -62,9 +62,15 @@ internal ref struct KafkaReader
 
     public Guid ReadUuid() => new(Take(16), bigEndian: true);
 
-    public uint ReadUnsignedVarInt()
+    public uint ReadUnsignedVarInt() => TryReadShortVarint(out var value) ? value : ReadUnsignedVarIntSlow();
+
+    /// <summary>
+    /// The fast path of both varint widths: most varints on the wire (record lengths, offset and timestamp deltas,
+    /// counts) take one or two bytes. False, with the position unchanged, for anything else.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool TryReadShortVarint(out uint value)
     {
-        // Fast path: most varints on the wire (record lengths, deltas, counts) take one or two bytes.
         var position = _position;
         var buffer = _buffer;
         if ((uint)(position + 1) < (uint)buffer.Length)
@@ -73,16 +79,19 @@ internal ref struct KafkaReader
             if (first < 0x80)
             {
                 _position = position + 1;
-                return first;
+                value = first;
+                return true;
             }
             uint second = buffer[position + 1];
             if (second < 0x80)
             {
                 _position = position + 2;
-                return (first & 0x7F) | (second << 7);
+                value = (first & 0x7F) | (second << 7);
+                return true;
             }
         }
-        return ReadUnsignedVarIntSlow();
+        value = 0;
+        return false;
     }
 
     private uint ReadUnsignedVarIntSlow()
@@ -104,28 +113,7 @@ internal ref struct KafkaReader
         throw new KafkaProtocolException($"Malformed unsigned varint ending at position {_position}: more than 32 bits.");
     }
 
-    public ulong ReadUnsignedVarLong()
-    {
-        // Fast path as for varints: record timestamp deltas are mostly small.
-        var position = _position;
-        var buffer = _buffer;
-        if ((uint)(position + 1) < (uint)buffer.Length)
-        {
-            ulong first = buffer[position];
-            if (first < 0x80)
-            {
-                _position = position + 1;
-                return first;
-            }
-            ulong second = buffer[position + 1];
-            if (second < 0x80)
-            {
-                _position = position + 2;
-                return (first & 0x7F) | (second << 7);
-            }
-        }
-        return ReadUnsignedVarLongSlow();
-    }
+    public ulong ReadUnsignedVarLong() => TryReadShortVarint(out var value) ? value : ReadUnsignedVarLongSlow();
 
     private ulong ReadUnsignedVarLongSlow()
     {

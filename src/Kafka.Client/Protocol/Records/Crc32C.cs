@@ -35,8 +35,9 @@ internal static class Crc32C
     /// </summary>
     public static uint Update(uint state, ReadOnlySpan<byte> data)
     {
-        if (data.Length < InterleaveThreshold)
+        if (data.Length < InterleaveThreshold || !BitConverter.IsLittleEndian)
         {
+            // (The lanes read words in machine order; the reflected CRC needs them little-endian.)
             return UpdateOneLane(state, data);
         }
         // Three lanes of equal length, a multiple of eight bytes; the tail (under 24 bytes) follows on one lane.
@@ -48,11 +49,6 @@ internal static class Crc32C
             a = BitOperations.Crc32C(a, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, i)));
             b = BitOperations.Crc32C(b, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, laneLength + i)));
             c = BitOperations.Crc32C(c, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, 2 * laneLength + i)));
-        }
-        if (!BitConverter.IsLittleEndian)
-        {
-            // The loop above read words in machine order; the reflected CRC needs them little-endian.
-            return UpdateOneLane(state, data);
         }
         var shift = ShiftFactor(laneLength);
         state = MultiplyModulo(shift, MultiplyModulo(shift, a) ^ b) ^ c;
