@@ -20,6 +20,8 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     private readonly ConcurrentQueue<IPEndPoint> _accepted = new();
     private readonly ConcurrentQueue<ProxiedRequest> _requests = new();
     private readonly bool _recordKafkaRequests;
+    private int _stallNext;
+    private int _stalled;
 
     /// <summary>Starts a proxy on 127.0.0.1 (a free port) that forwards to <paramref name="targetHost"/>:<paramref name="targetPort"/>.</summary>
     /// <param name="targetHost">The host to forward to.</param>
@@ -64,10 +66,48 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable
     /// <summary>Closes every open connection (both sides), as a network failure would. New connections are still accepted.</summary>
     public void CutAllConnections() => _listener.CutAll();
 
+    /// <summary>
+    /// Makes the next <paramref name="count"/> accepted connections stall: the proxy reads and discards what the
+    /// client sends and answers nothing, until the client closes, <see cref="CutAllConnections"/> or disposal. This is
+    /// a server that accepted a connection and then never served it (ZooKeeper 3.8 does this to connections that
+    /// arrive while it is still starting). Zero stops stalling.
+    /// </summary>
+    public void StallNextConnections(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Volatile.Write(ref _stallNext, count);
+    }
+
+    /// <summary>How many connections have been stalled so far.</summary>
+    public int StalledCount => Volatile.Read(ref _stalled);
+
+    private bool TakeStall()
+    {
+        while (true)
+        {
+            var left = Volatile.Read(ref _stallNext);
+            if (left == 0)
+            {
+                return false;
+            }
+            if (Interlocked.CompareExchange(ref _stallNext, left - 1, left) == left)
+            {
+                return true;
+            }
+        }
+    }
+
     private async Task ForwardAsync(TcpClient client, CancellationToken stopping)
     {
         _accepted.Enqueue((IPEndPoint)client.Client.RemoteEndPoint!);
         client.NoDelay = true;
+        if (TakeStall())
+        {
+            Interlocked.Increment(ref _stalled);
+            using var stalled = _listener.Track(client, client);
+            await client.GetStream().CopyToAsync(Stream.Null, stopping).ConfigureAwait(false);
+            return;
+        }
         using var upstream = new TcpClient { NoDelay = true };
         await upstream.ConnectAsync(_targetHost, _targetPort, stopping).ConfigureAwait(false);
         using var open = _listener.Track(client, upstream);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Kafka.Testing;
 using Microsoft.Extensions.Time.Testing;
 using static Kafka.ZooKeeper.Tests.TestSupport;
 
@@ -116,6 +117,35 @@ public sealed class SessionTests
 
         Assert.That(client.SessionId, Is.EqualTo(sessionId));
         Assert.That((await client.ExistsAsync(path))!.EphemeralOwner, Is.EqualTo(sessionId));
+    }
+
+    [Test]
+    public async Task A_server_that_accepts_and_never_answers_costs_a_third_of_the_session_not_the_session()
+    {
+        // ZooKeeper 3.8 leaves a connection that arrives while it is still loading its data open and unanswered.
+        // With one server, waiting the whole session timeout on such a connection would lose the session.
+        await using var proxy = new TcpProxy("127.0.0.1", SharedServer.Server.Port);
+        var time = new FakeTimeProvider();
+        await using var client = await ConnectedAsync(proxy.Address, TimeSpan.FromSeconds(6), time);
+        var sessionId = client.SessionId;
+        var path = UniqueRoot("stalled");
+        await client.CreateAsync(path, default, CreateMode.Ephemeral);
+
+        proxy.StallNextConnections(1);
+        var cutAt = time.GetUtcNow();
+        proxy.CutAllConnections();
+        await UntilAsync(() => client.State == ZooKeeperState.Disconnected, "the client notices the cut");
+        await UntilAsync(() => client.State == ZooKeeperState.Connected, "resumed after the stalled attempt",
+            step: () => time.Advance(TimeSpan.FromMilliseconds(50)));
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(proxy.StalledCount, Is.EqualTo(1), "the first reconnect went to the stalled connection");
+            Assert.That(client.SessionId, Is.EqualTo(sessionId));
+            // A third of the timeout on the stalled attempt, plus at most two pauses: well inside the session.
+            Assert.That(time.GetUtcNow() - cutAt, Is.LessThan(client.SessionTimeout));
+            Assert.That((await client.ExistsAsync(path))!.EphemeralOwner, Is.EqualTo(sessionId));
+        });
     }
 
     [Test]

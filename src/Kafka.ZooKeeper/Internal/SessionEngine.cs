@@ -15,6 +15,9 @@ internal sealed class SessionEngine
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan DispatcherStopTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>How many handshake attempts, at least, fit in one session timeout.</summary>
+    private const int MinAttemptsPerSessionTimeout = 3;
+
     private readonly ServerAddress[] _servers;
     private readonly string _serverList;
     private readonly string? _chroot;
@@ -404,9 +407,11 @@ internal sealed class SessionEngine
         var sessionTimeout = CurrentTimeout();
         var lastZxid = Interlocked.Read(ref _lastZxid);
 
-        // As ZooKeeper's client: each server gets its share of the session timeout to answer, and no more than
-        // what is left before the session would expire.
-        var limit = sessionTimeout / _servers.Length;
+        // Each server gets its share of the session timeout to answer, as in ZooKeeper's own client, but never more
+        // than a third of it: a server can accept a connection and never answer it (ZooKeeper 3.8 does so with
+        // connections that arrive while it is still starting), and one such connection must not cost the
+        // session. No attempt runs past the moment the session would expire.
+        var limit = sessionTimeout / Math.Max(_servers.Length, MinAttemptsPerSessionTimeout);
         var untilExpiry = UntilLocalExpiry();
         if (sessionId != 0 && untilExpiry < limit)
         {
