@@ -351,6 +351,8 @@ internal sealed class BalancedScenario : IAsyncDisposable
         HeartbeatInterval = TimeSpan.FromMilliseconds(300),
         RebalanceTimeout = TimeSpan.FromSeconds(10),
         RebalanceBackoff = TimeSpan.FromMilliseconds(200),
+        // See GroupTestSupport.Options: the mock can refuse a late follower's SyncGroup several times in a row.
+        RebalanceMaxRetries = 20,
         OffsetsChannelBackoff = TimeSpan.FromMilliseconds(100),
         FetchWaitMax = TimeSpan.FromMilliseconds(50),
     };

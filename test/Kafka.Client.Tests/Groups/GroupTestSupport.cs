@@ -64,6 +64,9 @@ internal static class GroupTestSupport
         HeartbeatInterval = TimeSpan.FromMilliseconds(300),
         RebalanceTimeout = TimeSpan.FromSeconds(10),
         RebalanceBackoff = TimeSpan.FromMilliseconds(200),
+        // The mock answers INVALID_REQUEST to a follower whose SyncGroup comes after the leader's (docs/testing.md);
+        // on a loaded machine that can happen several rebalances in a row, so a member must not give up early.
+        RebalanceMaxRetries = 20,
         GroupInstanceId = instanceId,
         Assignors = assignors.Length > 0 ? assignors : [new RangeAssignor(), new RoundRobinAssignor()],
     };
