@@ -182,6 +182,7 @@ public sealed class ConnectionTests
     }
 
     [Test]
+    [NonParallelizable] // counts the whole process's allocations
     public async Task A_response_larger_than_the_maximum_is_a_protocol_error_without_allocating_it()
     {
         await using var broker = new ScriptedBroker(async (c, ct) =>
@@ -204,6 +205,7 @@ public sealed class ConnectionTests
     }
 
     [Test]
+    [NonParallelizable] // counts the whole process's allocations
     public async Task A_truncated_frame_is_a_protocol_error_and_allocates_only_what_arrived()
     {
         await using var broker = new ScriptedBroker(async (c, ct) =>

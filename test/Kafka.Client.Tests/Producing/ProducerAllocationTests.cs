@@ -13,6 +13,7 @@ public sealed class ProducerAllocationTests
 {
     private const int Warmup = 200_000;
     private const int Measured = 100_000;
+    private const int Rounds = 5;
 
     [Test]
     public async Task Produce_allocates_nothing_on_the_producing_thread()
@@ -26,26 +27,33 @@ public sealed class ProducerAllocationTests
         var key = new byte[8];
         KafkaHeader[] headers = [new("trace", new byte[16])];
 
-        // Measured on a dedicated thread: its count is exact and holds only what Produce allocates there.
-        var allocated = await Task.Factory.StartNew(() =>
+        // Measured on a dedicated thread: its count is exact and holds only what Produce allocates there. The best of
+        // several rounds is judged: a round where the sender fell behind (a loaded machine) grows the batch pool once,
+        // which is not a per-message cost, while a per-message allocation (24 bytes at least) shows in every round.
+        var rounds = await Task.Factory.StartNew(() =>
         {
             for (var i = 0; i < Warmup; i++)
             {
                 key[0] = (byte)i;
                 producer.Produce(value, key, headers: headers);
             }
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var i = 0; i < Measured; i++)
+            var allocatedPerRound = new long[Rounds];
+            for (var round = 0; round < Rounds; round++)
             {
-                key[0] = (byte)i;
-                producer.Produce(value, key, headers: headers);
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                for (var i = 0; i < Measured; i++)
+                {
+                    key[0] = (byte)i;
+                    producer.Produce(value, key, headers: headers);
+                }
+                allocatedPerRound[round] = GC.GetAllocatedBytesForCurrentThread() - before;
             }
-            return GC.GetAllocatedBytesForCurrentThread() - before;
+            return allocatedPerRound;
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         await producer.FlushAsync(Timeout());
 
-        TestContext.Out.WriteLine($"Produce: {allocated} bytes on the producing thread for {Measured} messages");
-        Assert.That((double)allocated / Measured, Is.LessThan(1.0), "bytes per message on the producing thread");
+        TestContext.Out.WriteLine($"Produce: bytes on the producing thread per round of {Measured} messages: {string.Join(", ", rounds)}");
+        Assert.That((double)rounds.Min() / Measured, Is.LessThan(1.0), "bytes per message on the producing thread, best round");
     }
 
     [Test]
