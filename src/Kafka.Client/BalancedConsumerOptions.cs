@@ -1,7 +1,7 @@
 namespace Kafka.Client;
 
 /// <summary>
-/// Settings of a <see cref="ManagedBalancedConsumer"/>: the <see cref="SimpleConsumerOptions"/> (except
+/// Settings of a <see cref="BalancedConsumer"/>: the <see cref="SimpleConsumerOptions"/> (except
 /// <see cref="SimpleConsumerOptions.Partitions"/>, which the group assigns, and
 /// <see cref="SimpleConsumerOptions.ConsumerGroup"/>, which is given to <c>GetBalancedConsumer</c>) plus the group
 /// membership settings of pykafka's <c>BalancedConsumer</c> and <c>ManagedBalancedConsumer</c>.
@@ -9,12 +9,31 @@ namespace Kafka.Client;
 public sealed class BalancedConsumerOptions : SimpleConsumerOptions
 {
     /// <summary>
-    /// Whether the group is coordinated by Kafka's group protocol (pykafka's <c>managed=True</c>). Only
-    /// <see langword="true"/> is supported: pykafka's ZooKeeper-coordinated balancing (<c>managed=False</c>) needs
-    /// ZooKeeper, which Kafka no longer uses since KRaft, and its members cannot share a group with other clients.
+    /// Whether Kafka's group coordinator balances the group (pykafka's <c>managed=True</c>; the consumer is a
+    /// <see cref="ManagedBalancedConsumer"/>), or the members balance it among themselves through ZooKeeper, as
+    /// pykafka's default <c>managed=False</c> members do. Use ZooKeeper only to share a group with pykafka
+    /// <c>BalancedConsumer</c> members, for example while moving a service from Python to .NET: it needs the
+    /// ZooKeeper ensemble those members use (<see cref="ZooKeeperHosts"/>), consumes one topic, and only the range and
+    /// round-robin protocols.
     /// </summary>
-    /// <value>The default value is <see langword="true"/>.</value>
+    /// <value>The default value is <see langword="true"/> (pykafka's default was <see langword="false"/>).</value>
     public bool Managed { get; set; } = true;
+
+    /// <summary>
+    /// With <see cref="Managed"/> off, the ZooKeeper connection string (<c>zk1:2181,zk2:2181/chroot</c>) of the ensemble
+    /// the group registers in; <see langword="null"/> takes <see cref="KafkaClientOptions.ZooKeeperHosts"/>. pykafka:
+    /// <c>zookeeper_hosts</c> (or the deprecated <c>zookeeper_connect</c>).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? ZooKeeperHosts { get; set; }
+
+    /// <summary>
+    /// With <see cref="Managed"/> off, the ZooKeeper session timeout the member asks for: when ZooKeeper hears nothing
+    /// from it for this long, its registrations vanish and the other members take its partitions. The server bounds it
+    /// (2 to 20 ticks, 4 s to 40 s by default). pykafka: <c>zookeeper_connection_timeout_ms</c>, which was really this.
+    /// </summary>
+    /// <value>The default value is 6 seconds, as in pykafka.</value>
+    public TimeSpan ZooKeeperSessionTimeout { get; set; } = TimeSpan.FromSeconds(6);
 
     /// <summary>
     /// How long the coordinator waits for a heartbeat before it drops the member and rebalances; the broker bounds it
@@ -101,7 +120,28 @@ public sealed class BalancedConsumerOptions : SimpleConsumerOptions
         {
             errors.Add("GroupInstanceId must be null (a dynamic member) or not empty.");
         }
+        if (!Managed)
+        {
+            ValidateZooKeeperMode(errors);
+        }
         return errors;
+    }
+
+    private void ValidateZooKeeperMode(List<string> errors)
+    {
+        Check(errors, nameof(ZooKeeperSessionTimeout), ZooKeeperSessionTimeout);
+        if (ZooKeeperHosts is not null)
+        {
+            errors.AddRange(Internal.KafkaClientOptionsValidator.ValidateZooKeeperHosts(ZooKeeperHosts).Select(e => $"{nameof(ZooKeeperHosts)}: {e}"));
+        }
+        if (MembershipProtocol is { Name: { Length: > 0 } name } && !Internal.Groups.ZooKeeperAssignment.IsSupported(name))
+        {
+            errors.Add($"MembershipProtocol must be range or roundrobin when Managed is false (ZooKeeper members each compute the assignment as pykafka does); '{name}' is not.");
+        }
+        if (GroupInstanceId is not null)
+        {
+            errors.Add("GroupInstanceId must be null when Managed is false: static membership belongs to Kafka's group protocol.");
+        }
     }
 
     /// <inheritdoc/>

@@ -82,17 +82,20 @@ public sealed partial class Cluster
 
     /// <summary>
     /// Creates a member of <paramref name="consumerGroup"/> that consumes the partitions of <paramref name="topics"/>
-    /// the group assigns it (see <see cref="Topic.GetBalancedConsumer(string, BalancedConsumerOptions?)"/>).
+    /// the group assigns it (see <see cref="Topic.GetBalancedConsumer(string, BalancedConsumerOptions?)"/>): a
+    /// <see cref="ManagedBalancedConsumer"/>, or with <see cref="BalancedConsumerOptions.Managed"/> off a member
+    /// balanced through ZooKeeper (one topic only).
     /// </summary>
-    /// <param name="topics">The topics to subscribe to (at least one).</param>
+    /// <param name="topics">The topics to subscribe to (at least one; exactly one through ZooKeeper).</param>
     /// <param name="consumerGroup">The consumer group to join.</param>
     /// <param name="options">The consumer's settings (copied); defaults when <see langword="null"/>.</param>
-    /// <exception cref="ArgumentException">No topics, an empty group, or invalid options.</exception>
-    /// <exception cref="NotSupportedException"><see cref="BalancedConsumerOptions.Managed"/> is false (ZooKeeper-coordinated balancing).</exception>
-    public ManagedBalancedConsumer GetBalancedConsumer(IEnumerable<string> topics, string consumerGroup, BalancedConsumerOptions? options = null)
+    /// <exception cref="ArgumentException">No topics, an empty group, or invalid options; through ZooKeeper, several topics or no ZooKeeper to use.</exception>
+    public BalancedConsumer GetBalancedConsumer(IEnumerable<string> topics, string consumerGroup, BalancedConsumerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(topics);
-        return new ManagedBalancedConsumer(this, [.. topics], consumerGroup, options);
+        return options is { Managed: false }
+            ? new BalancedConsumer(this, [.. topics], consumerGroup, options)
+            : new ManagedBalancedConsumer(this, [.. topics], consumerGroup, options);
     }
 
     /// <summary>

@@ -87,16 +87,20 @@ public sealed class Topic
 
     /// <summary>
     /// Creates a member of <paramref name="consumerGroup"/> that consumes the partitions of this topic the group
-    /// assigns it (pykafka's <c>get_balanced_consumer</c> with <c>managed=True</c>). It joins at once in the
-    /// background; dispose it to commit and leave the group. To consume several topics in one member, use
+    /// assigns it (pykafka's <c>get_balanced_consumer</c>): a <see cref="ManagedBalancedConsumer"/> balanced by
+    /// Kafka's group coordinator, or with <see cref="BalancedConsumerOptions.Managed"/> off a member balanced through
+    /// ZooKeeper as pykafka's <c>BalancedConsumer</c> is. It joins at once in the background; dispose it to commit and
+    /// leave the group. To consume several topics in one member, use
     /// <see cref="Cluster.GetBalancedConsumer(IEnumerable{string}, string, BalancedConsumerOptions?)"/>.
     /// </summary>
     /// <param name="consumerGroup">The consumer group to join.</param>
     /// <param name="options">The consumer's settings (copied); defaults when <see langword="null"/>.</param>
-    /// <exception cref="ArgumentException">The group is empty or the options are invalid (the message lists every problem).</exception>
-    /// <exception cref="NotSupportedException"><see cref="BalancedConsumerOptions.Managed"/> is false (ZooKeeper-coordinated balancing).</exception>
-    public ManagedBalancedConsumer GetBalancedConsumer(string consumerGroup, BalancedConsumerOptions? options = null) =>
-        new(Cluster, [Name], consumerGroup, options);
+    /// <exception cref="ArgumentException">
+    /// The group is empty or the options are invalid (the message lists every problem); through ZooKeeper, no
+    /// ZooKeeper to use (neither <see cref="BalancedConsumerOptions.ZooKeeperHosts"/> nor <see cref="KafkaClientOptions.ZooKeeperHosts"/>).
+    /// </exception>
+    public BalancedConsumer GetBalancedConsumer(string consumerGroup, BalancedConsumerOptions? options = null) =>
+        Cluster.GetBalancedConsumer([Name], consumerGroup, options);
 
     /// <summary>Creates a consumer that deserializes keys and values with the options' deserializers.</summary>
     /// <param name="options">The consumer's settings, with <c>KeyDeserializer</c> and <c>ValueDeserializer</c> set.</param>

@@ -10,7 +10,7 @@ using Polly.Retry;
 namespace Kafka.Hosting.Internal;
 
 /// <summary>
-/// One <c>AddConsumer</c> registration at run time: a loop that runs a <see cref="ManagedBalancedConsumer"/>, hands
+/// One <c>AddConsumer</c> registration at run time: a loop that runs a <see cref="BalancedConsumer"/>, hands
 /// each message to the handler (in a scope of its own, through the handler pipeline), commits after success, and
 /// applies the failure policy (for <see cref="HandlerFailurePolicy.DeadLetter"/>, through one producer created on
 /// first use, flushed and disposed when the service stops). The loop survives errors: a failed membership is replaced
@@ -65,7 +65,7 @@ internal sealed partial class KafkaConsumerHostedService<THandler> : IHostedServ
     }
 
     /// <summary>The consumer in use, for tests; <see langword="null"/> between consumers.</summary>
-    internal ManagedBalancedConsumer? Consumer { get; private set; }
+    internal BalancedConsumer? Consumer { get; private set; }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -113,7 +113,7 @@ internal sealed partial class KafkaConsumerHostedService<THandler> : IHostedServ
     {
         while (!stopping.IsCancellationRequested)
         {
-            ManagedBalancedConsumer? consumer = null;
+            BalancedConsumer? consumer = null;
             try
             {
                 var options = (BalancedConsumerOptions)_options.Consumer.Clone();
@@ -160,7 +160,7 @@ internal sealed partial class KafkaConsumerHostedService<THandler> : IHostedServ
         }
     }
 
-    private async Task ConsumeAsync(ManagedBalancedConsumer consumer, CancellationToken stopping)
+    private async Task ConsumeAsync(BalancedConsumer consumer, CancellationToken stopping)
     {
         while (!stopping.IsCancellationRequested)
         {
@@ -328,7 +328,7 @@ internal sealed partial class KafkaConsumerHostedService<THandler> : IHostedServ
         }
     }
 
-    private async Task CommitAsync(ManagedBalancedConsumer consumer, TopicAndPartition partition, long offset)
+    private async Task CommitAsync(BalancedConsumer consumer, TopicAndPartition partition, long offset)
     {
         try
         {

@@ -217,7 +217,7 @@ public sealed class BalancedConsumerTests
         s.Cluster.CreateTopic(Topic, 4, 3);
         var member = await s.StartMemberAsync("m", commitEvery: 0);
         await s.WaitForSplitAsync([member], 4);
-        var before = member.Consumer.Generation;
+        var before = member.Generation;
         await s.ProduceAsync(4, 2);
         await s.WaitUntilAsync(() => member.Records.Count >= 8, "the first messages consumed");
 
@@ -225,7 +225,7 @@ public sealed class BalancedConsumerTests
         var error = Assert.ThrowsAsync<KafkaOffsetCommitException>(() => member.Consumer.CommitOffsetsAsync());
         Assert.That(error!.FailedPartitions.Values, Has.Some.EqualTo(KafkaErrorCode.IllegalGeneration));
 
-        await s.WaitUntilAsync(() => member.Consumer.Generation > before && member.Consumer.Assignment.Count == 4, "a new generation with every partition");
+        await s.WaitUntilAsync(() => member.Generation > before && member.Consumer.Assignment.Count == 4, "a new generation with every partition");
         var more = await s.ProduceAsync(4, 2, start: 2);
         await s.WaitUntilConsumedAsync(more);
         await member.Consumer.CommitOffsetsAsync();
@@ -233,15 +233,28 @@ public sealed class BalancedConsumerTests
     }
 
     [Test]
-    public void Unmanaged_balancing_is_not_supported_and_options_are_checked()
+    public void Unmanaged_balancing_needs_ZooKeeper_and_one_topic_and_options_are_checked()
     {
         using var cluster = MockKafkaCluster.Start(1);
         cluster.CreateTopic(Topic, 1, 1);
         using var client = NewClient(cluster);
         client.UpdateClusterAsync().GetAwaiter().GetResult();
         var topic = client.Topics[Topic];
-        var ex = Assert.Throws<NotSupportedException>(() => topic.GetBalancedConsumer("g", new BalancedConsumerOptions { Managed = false }));
-        Assert.That(ex!.Message, Does.Contain("ZooKeeper"));
+        var noZooKeeper = Assert.Throws<ArgumentException>(() => topic.GetBalancedConsumer("g", new BalancedConsumerOptions { Managed = false }));
+        Assert.That(noZooKeeper!.Message, Does.Contain("BalancedConsumerOptions.ZooKeeperHosts").And.Contain("KafkaClientOptions.ZooKeeperHosts"));
+        var twoTopics = Assert.Throws<ArgumentException>(() => client.Cluster.GetBalancedConsumer([Topic, "other"], "g",
+            new BalancedConsumerOptions { Managed = false, ZooKeeperHosts = "127.0.0.1:1" }));
+        Assert.That(twoTopics!.Message, Does.Contain("one topic"));
+        var unmanaged = Assert.Throws<ArgumentException>(() => topic.GetBalancedConsumer("g", new BalancedConsumerOptions
+        {
+            Managed = false,
+            ZooKeeperHosts = "127.0.0.1:notaport",
+            ZooKeeperSessionTimeout = TimeSpan.Zero,
+            GroupInstanceId = "i1",
+            MembershipProtocol = new NamedAssignor("sticky"),
+        }));
+        Assert.That(unmanaged!.Message, Does.Contain("ZooKeeperHosts:").And.Contain("ZooKeeperSessionTimeout")
+            .And.Contain("GroupInstanceId must be null when Managed is false").And.Contain("'sticky'"));
         var invalid = Assert.Throws<ArgumentException>(() => topic.GetBalancedConsumer("g", new BalancedConsumerOptions
         {
             HeartbeatInterval = TimeSpan.FromSeconds(10),
@@ -253,10 +266,20 @@ public sealed class BalancedConsumerTests
     }
 }
 
+/// <summary>An assignor that only has a name (for option checks).</summary>
+internal sealed class NamedAssignor(string name) : IPartitionAssignor
+{
+    public string Name => name;
+
+    public IReadOnlyDictionary<string, IReadOnlyList<TopicAndPartition>> Assign(
+        IReadOnlyList<GroupMemberSubscription> members, IReadOnlyDictionary<string, int> partitionsPerTopic) =>
+        members.ToDictionary(m => m.MemberId, _ => (IReadOnlyList<TopicAndPartition>)[]);
+}
+
 /// <summary>A consumed message, as a member recorded it, with the generation it was consumed in.</summary>
 internal sealed record ConsumedRecord(string Member, int Generation, int Partition, long Offset);
 
-/// <summary>A consumer under test: a ManagedBalancedConsumer whose loop records every message and commits as asked.</summary>
+/// <summary>A consumer under test: a balanced consumer whose loop records every message and commits as asked.</summary>
 internal sealed class TestBalancedMember : IAsyncDisposable
 {
     private readonly KafkaClient _client;
@@ -264,7 +287,7 @@ internal sealed class TestBalancedMember : IAsyncDisposable
     private readonly Task _loop;
     private int _disposed;
 
-    public TestBalancedMember(string name, KafkaClient client, ManagedBalancedConsumer consumer, ConcurrentQueue<ConsumedRecord> all, int commitEvery)
+    public TestBalancedMember(string name, KafkaClient client, BalancedConsumer consumer, ConcurrentQueue<ConsumedRecord> all, int commitEvery)
     {
         Name = name;
         _client = client;
@@ -276,13 +299,13 @@ internal sealed class TestBalancedMember : IAsyncDisposable
             {
                 try
                 {
-                    var before = Consumer.Generation;
+                    var before = Generation;
                     var message = await Consumer.ConsumeAsync(_stop.Token);
                     if (message is null)
                     {
                         continue;
                     }
-                    var record = new ConsumedRecord(Name, before == Consumer.Generation ? before : -1, message.PartitionId, message.Offset);
+                    var record = new ConsumedRecord(Name, before == Generation ? before : -1, message.PartitionId, message.Offset);
                     Records.Enqueue(record);
                     all.Enqueue(record);
                     if (commitEvery > 0 && ++count % commitEvery == 0)
@@ -310,7 +333,10 @@ internal sealed class TestBalancedMember : IAsyncDisposable
 
     public string Name { get; }
 
-    public ManagedBalancedConsumer Consumer { get; }
+    public BalancedConsumer Consumer { get; }
+
+    /// <summary>The Kafka generation (0 for a member balanced through ZooKeeper, which has none).</summary>
+    public int Generation => Consumer is ManagedBalancedConsumer managed ? managed.Generation : 0;
 
     public ConcurrentQueue<ConsumedRecord> Records { get; } = new();
 
@@ -329,7 +355,7 @@ internal sealed class TestBalancedMember : IAsyncDisposable
         _stop.Dispose();
     }
 
-    public override string ToString() => $"{Name} (generation {Consumer.Generation}, [{string.Join(", ", Consumer.Assignment)}])";
+    public override string ToString() => $"{Name} (generation {Generation}, [{string.Join(", ", Consumer.Assignment)}])";
 }
 
 /// <summary>A mock cluster, a group, its members and everything they consumed.</summary>
@@ -403,7 +429,7 @@ internal sealed class BalancedScenario : IAsyncDisposable
 
     public Task WaitForSplitAsync(IReadOnlyList<TestBalancedMember> members, int partitions) => WaitUntilAsync(() =>
     {
-        var generations = members.Select(m => m.Consumer.Generation).Distinct().ToList();
+        var generations = members.Select(m => m.Generation).Distinct().ToList();
         var owned = members.SelectMany(m => m.Consumer.Assignment).ToList();
         return generations.Count == 1 && generations[0] >= 0 && owned.Count == partitions && owned.Distinct().Count() == partitions
             && members.All(m => m.Consumer.Assignment.Count > 0);

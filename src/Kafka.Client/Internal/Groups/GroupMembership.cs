@@ -26,7 +26,7 @@ namespace Kafka.Client.Internal.Groups;
 /// client's brokers.
 /// </para>
 /// </remarks>
-internal sealed partial class GroupMembership : IAsyncDisposable
+internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposable
 {
     private const string LeaveReason = "the member is stopping";
     private static readonly TimeSpan JoinTimeoutMargin = TimeSpan.FromSeconds(5);
