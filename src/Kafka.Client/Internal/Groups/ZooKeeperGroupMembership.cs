@@ -13,7 +13,10 @@ namespace Kafka.Client.Internal.Groups;
 /// <item><c>/consumers/&lt;group&gt;/ids/&lt;consumer id&gt;</c>: ephemeral, holds the topic name; the members of the
 /// group that consume the topic are the ids whose data is its name.</item>
 /// <item><c>/consumers/&lt;group&gt;/owners/&lt;topic&gt;/&lt;leader id&gt;-&lt;partition id&gt;</c>: ephemeral, holds the consumer id
-/// of the member that owns the partition; creating it is how a member claims a partition, so no two members own one.</item>
+/// of the member that owns the partition; creating it is how a member claims a partition, so no two members own one.
+/// pykafka under Python 3 writes the topic of this path as <c>b'&lt;topic&gt;'</c> (a bytes object formatted into a
+/// string); a member here creates and deletes its claims under both paths in one transaction, so that pykafka
+/// members on either Python see them.</item>
 /// </list>
 /// </summary>
 /// <remarks>
@@ -50,7 +53,7 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
     private readonly byte[] _consumerIdBytes;
     private readonly string _idsPath;
     private readonly string _selfPath;
-    private readonly string _ownersPath;
+    private readonly string[] _ownersPaths;
     private readonly string _topicPath;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _callbackLifetime = new();
@@ -90,7 +93,10 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         _consumerIdBytes = Encoding.UTF8.GetBytes(MemberId);
         _idsPath = $"/consumers/{groupId}/ids";
         _selfPath = $"{_idsPath}/{MemberId}";
-        _ownersPath = $"/consumers/{groupId}/owners/{topic}";
+        // pykafka writes the topic into this path with str.format: under Python 3, whose topic names are bytes, that is
+        // "b'orders'" rather than "orders". Claims are made under both, in one transaction, so that members on either
+        // Python see them.
+        _ownersPaths = [$"/consumers/{groupId}/owners/{topic}", $"/consumers/{groupId}/owners/b'{topic}'"];
         _topicPath = $"{BrokerTopicsPath}/{topic}";
     }
 
@@ -109,8 +115,8 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
     /// <summary>The path of the member's registration.</summary>
     internal string RegistrationPath => _selfPath;
 
-    /// <summary>The path under which the members claim the topic's partitions.</summary>
-    internal string OwnersPath => _ownersPath;
+    /// <summary>The paths under which the members claim the topic's partitions (pykafka's, under Python 2 and Python 3).</summary>
+    internal IReadOnlyList<string> OwnersPaths => _ownersPaths;
 
     /// <summary>Starts in the background: registers, then rebalances whenever the group or the topic changes.</summary>
     /// <exception cref="InvalidOperationException">The membership was stopped.</exception>
@@ -232,7 +238,10 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         await session.ConnectAsync(token).ConfigureAwait(false);
         if (_registeredSession != session.SessionId)
         {
-            await session.EnsurePathAsync(_ownersPath, token).ConfigureAwait(false);
+            foreach (var path in _ownersPaths)
+            {
+                await session.EnsurePathAsync(path, token).ConfigureAwait(false);
+            }
             await RegisterAsync(session, token).ConfigureAwait(false);
             _registeredSession = session.SessionId;
             Log.Registered(_logger, GroupId, MemberId, _topic, _options.ConnectString);
@@ -273,7 +282,7 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
 
         // This member's nodes: those of this session, and those an earlier session of it left (which vanish when the
         // server expires that session, so they are replaced).
-        var held = new Dictionary<int, string>();
+        var held = new Dictionary<int, List<string>>();
         var stale = new List<string>();
         foreach (var (pid, nodes) in owners)
         {
@@ -281,15 +290,15 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
             {
                 if (node.Session == session.SessionId)
                 {
-                    held.TryAdd(pid, node.Node);
+                    (held.TryGetValue(pid, out var paths) ? paths : held[pid] = []).Add(node.Path);
                 }
                 else
                 {
-                    stale.Add(node.Node);
+                    stale.Add(node.Path);
                 }
             }
         }
-        var release = held.Where(kv => !wanted.ContainsKey(kv.Key)).ToList();
+        var release = held.Where(kv => !wanted.ContainsKey(kv.Key)).SelectMany(kv => kv.Value).ToList();
         var keep = held.Keys.Where(wanted.ContainsKey).ToHashSet();
         var claim = wanted.Where(kv => !keep.Contains(kv.Key) && !OwnedByOther(owners, kv.Key)).ToList();
         var blocked = wanted.Keys.Where(pid => !keep.Contains(pid) && OwnedByOther(owners, pid)).ToList();
@@ -302,13 +311,9 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
             Log.Rebalancing(_logger, GroupId, MemberId, participants.Count, partitions.Count, wanted.Count);
             // Commit (in the revoke callback) before letting partitions go, so that their next owner starts after what this member consumed.
             await RevokeAsync(lost: false).ConfigureAwait(false);
-            foreach (var (_, node) in release)
+            foreach (var path in release.Concat(stale))
             {
-                await DeleteOwnerNodeAsync(session, node, token).ConfigureAwait(false);
-            }
-            foreach (var node in stale)
-            {
-                await DeleteOwnerNodeAsync(session, node, token).ConfigureAwait(false);
+                await DeleteIfPresentAsync(session, path, token).ConfigureAwait(false);
             }
             foreach (var (pid, node) in claim)
             {
@@ -339,13 +344,19 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         _blockedAttempts++;
         foreach (var pid in blocked)
         {
-            var (node, owner) = owners.TryGetValue(pid, out var nodes) && nodes.Find(n => n.Owner != MemberId) is { Node: not null } other
-                ? (other.Node, other.Owner)
-                : (wanted[pid], "another member");
+            var others = owners.TryGetValue(pid, out var nodes) ? nodes.FindAll(n => n.Owner != MemberId) : [];
+            var owner = others.Count > 0 ? others[0].Owner : "another member";
             // Told as soon as the owner lets go; the retry after the backoff covers a watch that never fires.
-            if (await session.ExistsAsync($"{_ownersPath}/{node}", OnWatchedEvent, token).ConfigureAwait(false) is null)
+            foreach (var other in others)
             {
-                Wake(); // released already: try again now
+                if (await session.ExistsAsync(other.Path, OnWatchedEvent, token).ConfigureAwait(false) is null)
+                {
+                    Wake(); // released already: try again now
+                }
+            }
+            if (others.Count == 0)
+            {
+                Wake(); // the claim lost a race with a node that is gone again
             }
             if (_blockedAttempts > _options.RebalanceMaxRetries)
             {
@@ -427,71 +438,80 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         return participants;
     }
 
-    /// <summary>The owner nodes of the topic's partitions by partition id, with the consumer id each holds.</summary>
+    /// <summary>The owner nodes of the topic's partitions, under both owner paths, by partition id.</summary>
     private async Task<Dictionary<int, List<OwnerNode>>> ReadOwnersAsync(ZooKeeperClient session, CancellationToken token)
     {
         var owners = new Dictionary<int, List<OwnerNode>>();
-        ChildrenResult children;
-        try
+        foreach (var parent in _ownersPaths)
         {
-            children = await session.GetChildrenAsync(_ownersPath, token).ConfigureAwait(false);
-        }
-        catch (NoNodeException)
-        {
-            await session.EnsurePathAsync(_ownersPath, token).ConfigureAwait(false);
-            return owners;
-        }
-        foreach (var node in children.Children)
-        {
-            if (!ZooKeeperAssignment.TryParseOwnerNodeName(node, out var pid))
-            {
-                continue;
-            }
+            ChildrenResult children;
             try
             {
-                var data = await session.GetDataAsync($"{_ownersPath}/{node}", token).ConfigureAwait(false);
-                if (!owners.TryGetValue(pid, out var list))
-                {
-                    owners[pid] = list = [];
-                }
-                list.Add(new OwnerNode(node, Encoding.UTF8.GetString(data.Data.Span), data.Stat.EphemeralOwner));
+                children = await session.GetChildrenAsync(parent, token).ConfigureAwait(false);
             }
             catch (NoNodeException)
             {
-                // Released between the two reads.
+                await session.EnsurePathAsync(parent, token).ConfigureAwait(false);
+                continue;
+            }
+            foreach (var node in children.Children)
+            {
+                if (!ZooKeeperAssignment.TryParseOwnerNodeName(node, out var pid))
+                {
+                    continue;
+                }
+                var path = $"{parent}/{node}";
+                try
+                {
+                    var data = await session.GetDataAsync(path, token).ConfigureAwait(false);
+                    (owners.TryGetValue(pid, out var list) ? list : owners[pid] = []).Add(
+                        new OwnerNode(path, Encoding.UTF8.GetString(data.Data.Span), data.Stat.EphemeralOwner));
+                }
+                catch (NoNodeException)
+                {
+                    // Released between the two reads.
+                }
             }
         }
         return owners;
     }
 
-    /// <summary>Creates the owner node; false when another member owns the partition.</summary>
+    /// <summary>Creates the partition's owner nodes under both paths at once; false when another member owns it.</summary>
     private async Task<bool> TryClaimAsync(ZooKeeperClient session, string node, CancellationToken token)
     {
-        var path = $"{_ownersPath}/{node}";
+        var paths = Array.ConvertAll(_ownersPaths, parent => $"{parent}/{node}");
         try
         {
-            await session.CreateAsync(path, _consumerIdBytes, CreateMode.Ephemeral, token).ConfigureAwait(false);
+            await session.MultiAsync(Array.ConvertAll(paths, path => ZooKeeperOp.Create(path, _consumerIdBytes, CreateMode.Ephemeral)), token).ConfigureAwait(false);
             return true;
         }
         catch (NodeExistsException)
         {
-            try
+            // This member's, from an attempt whose answer was lost, or another member's.
+            foreach (var path in paths)
             {
-                var existing = await session.GetDataAsync(path, token).ConfigureAwait(false);
-                return existing.Stat.EphemeralOwner == session.SessionId; // this member's, from an attempt whose answer was lost
+                try
+                {
+                    var existing = await session.GetDataAsync(path, token).ConfigureAwait(false);
+                    if (existing.Stat.EphemeralOwner != session.SessionId)
+                    {
+                        return false;
+                    }
+                }
+                catch (NoNodeException)
+                {
+                    return false; // released meanwhile: the next pass claims it
+                }
             }
-            catch (NoNodeException)
-            {
-                return false; // released meanwhile: the next pass claims it
-            }
+            return true;
         }
     }
 
-    private async Task DeleteOwnerNodeAsync(ZooKeeperClient session, string node, CancellationToken token)
+    private static async Task DeleteIfPresentAsync(ZooKeeperClient session, string path, CancellationToken token)
     {
         try
         {
-            await session.DeleteAsync($"{_ownersPath}/{node}", -1, token).ConfigureAwait(false);
+            await session.DeleteAsync(path, -1, token).ConfigureAwait(false);
         }
         catch (NoNodeException)
         {
@@ -651,8 +671,8 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         }
     }
 
-    /// <summary>An owner node: its name, the consumer id it holds, and the session it belongs to.</summary>
-    private readonly record struct OwnerNode(string Node, string Owner, long Session);
+    /// <summary>An owner node: its path, the consumer id it holds, and the session it belongs to.</summary>
+    private readonly record struct OwnerNode(string Path, string Owner, long Session);
 
     private static partial class Log
     {
