@@ -43,7 +43,8 @@ public static class KafkaConsumerBuilderExtensions
             options.Configure(configure);
         }
         options.ValidateOnStart();
-        services.AddSingleton<IValidateOptions<HostedConsumerOptions>>(new HostedConsumerOptionsValidator(registration));
+        services.AddSingleton<IValidateOptions<HostedConsumerOptions>>(sp =>
+            new HostedConsumerOptionsValidator(registration, sp.GetRequiredService<IOptionsMonitor<Kafka.Client.KafkaClientOptions>>()));
         services.AddSingleton<IHostedService>(sp => new KafkaConsumerHostedService<THandler>(
             registration,
             sp.GetRequiredKeyedService<KafkaClientRuntime>(builder.Name),

@@ -259,6 +259,68 @@ public sealed class HostedConsumerTests
         await Task.CompletedTask;
     }
 
+    [Test]
+    public async Task Two_hosts_balanced_through_ZooKeeper_share_the_partitions_and_the_one_left_takes_them_all()
+    {
+        await using var zooKeeper = new ZooKeeperServer();
+        await zooKeeper.StartAsync();
+        await using var cluster = StartCluster();
+        cluster.CreateTopic("orders", 6, 1);
+        var recorderA = new Recorder();
+        var recorderB = new Recorder();
+        IHost Build(Recorder recorder)
+        {
+            var settings = TestHosts.FastSettings(cluster.BootstrapServers);
+            return TestHosts.Build(settings, services =>
+            {
+                services.AddSingleton(recorder);
+                services.AddKafkaClient().AddConsumer<RecordingHandler>("orders", "billing", o =>
+                {
+                    Configure(o);
+                    o.Consumer.Managed = false;
+                    o.Consumer.ZooKeeperHosts = zooKeeper.ConnectString;
+                });
+            });
+        }
+        using var hostA = Build(recorderA);
+        using var hostB = Build(recorderB);
+        await hostA.StartAsync();
+        await hostB.StartAsync();
+        var a = Service(hostA);
+        var b = Service(hostB);
+        await WaitUntilAsync(() => a.Consumer?.Assignment.Count == 3 && b.Consumer?.Assignment.Count == 3, "the members split the partitions through ZooKeeper");
+        Assert.That(a.Consumer!.IsManaged, Is.False);
+        await ProduceAsync(cluster, "orders", 6, 10);
+        await WaitUntilAsync(() => recorderA.Handled.Count + recorderB.Handled.Count >= 60, "every message handled");
+
+        await hostA.StopAsync();
+        await WaitUntilAsync(() => b.Consumer?.Assignment.Count == 6, "the remaining member owns every partition");
+        Assert.That(await CommittedAsync(cluster, "orders", "billing"), Is.EqualTo(Enumerable.Range(0, 6).ToDictionary(p => p, _ => 10L)));
+        await ProduceAsync(cluster, "orders", 6, 2);
+        await WaitUntilAsync(() => recorderB.Handled.Count(k => k.EndsWith("-10", StringComparison.Ordinal) || k.EndsWith("-11", StringComparison.Ordinal)) == 12,
+            "the new messages handled by the remaining member");
+        var all = recorderA.Handled.Concat(recorderB.Handled).ToList();
+        Assert.That(all.Count, Is.EqualTo(all.Distinct().Count()), "no message handled twice: the stopping member committed before it let go");
+        await hostB.StopAsync();
+    }
+
+    [Test]
+    public async Task A_consumer_balanced_through_ZooKeeper_without_ZooKeeper_hosts_fails_the_start_naming_the_option()
+    {
+        using var host = TestHosts.Build(TestHosts.FastSettings("127.0.0.1:1"), services =>
+        {
+            services.AddSingleton(new Recorder());
+            services.AddKafkaClient().AddConsumer<RecordingHandler>("orders", "billing", o =>
+            {
+                o.Consumer.Managed = false;
+                o.Consumer.MembershipProtocol = new StickyNamedAssignor();
+            });
+        });
+        var error = Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.That(error!.Message, Does.Contain("Consumer:ZooKeeperHosts: must be set when Managed is false").And.Contain("Consumer:MembershipProtocol"));
+        await Task.CompletedTask;
+    }
+
     private static void Configure(HostedConsumerOptions options)
     {
         options.Consumer.SessionTimeout = TimeSpan.FromSeconds(6);
@@ -345,6 +407,16 @@ public sealed class HostedConsumerTests
             throw;
         }
     }
+}
+
+/// <summary>An assignor with a name ZooKeeper-coordinated groups cannot use.</summary>
+internal sealed class StickyNamedAssignor : IPartitionAssignor
+{
+    public string Name => "sticky";
+
+    public IReadOnlyDictionary<string, IReadOnlyList<TopicAndPartition>> Assign(
+        IReadOnlyList<GroupMemberSubscription> members, IReadOnlyDictionary<string, int> partitionsPerTopic) =>
+        members.ToDictionary(m => m.MemberId, _ => (IReadOnlyList<TopicAndPartition>)[]);
 }
 
 /// <summary>What the handlers of a host did: attempts per message, and the messages handled, as topic-pPartition-offset.</summary>

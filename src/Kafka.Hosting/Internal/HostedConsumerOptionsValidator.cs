@@ -1,9 +1,11 @@
+using Kafka.Client;
 using Microsoft.Extensions.Options;
 
 namespace Kafka.Hosting.Internal;
 
 /// <summary>Validates one hosted consumer's options when the host starts; each problem names its option.</summary>
-internal sealed class HostedConsumerOptionsValidator(HostedConsumerRegistration registration) : IValidateOptions<HostedConsumerOptions>
+internal sealed class HostedConsumerOptionsValidator(HostedConsumerRegistration registration, IOptionsMonitor<KafkaClientOptions> clients)
+    : IValidateOptions<HostedConsumerOptions>
 {
     private static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(10);
 
@@ -28,9 +30,9 @@ internal sealed class HostedConsumerOptionsValidator(HostedConsumerRegistration 
             var copy = (Kafka.Client.BalancedConsumerOptions)options.Consumer.Clone();
             copy.ConsumerGroup = registration.Group;
             errors.AddRange(copy.Validate().Select(e => prefix + "Consumer:" + e));
-            if (!copy.Managed)
+            if (!copy.Managed && copy.ZooKeeperHosts is null && string.IsNullOrWhiteSpace(clients.Get(registration.ClientName).ZooKeeperHosts))
             {
-                errors.Add(prefix + "Consumer:Managed: only Kafka-managed groups (true) are supported.");
+                errors.Add(prefix + "Consumer:ZooKeeperHosts: must be set when Managed is false (the group is balanced through ZooKeeper), unless the client's ZooKeeperHosts is.");
             }
         }
         if (options.HandlerMaxRetryAttempts is < 0 or > 100)
