@@ -163,6 +163,7 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
     {
         var token = _stopping.Token;
         var failures = 0;
+        var outageLogged = false; // ZooKeeper or the brokers unreachable: logged once per outage, not every retry
         while (!token.IsCancellationRequested)
         {
             // Taken before the pass, so that a change seen during it makes the loop run another.
@@ -172,6 +173,7 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
                 var session = await GetSessionAsync(token).ConfigureAwait(false);
                 var blocked = await RebalanceAsync(session, token).ConfigureAwait(false);
                 failures = 0;
+                outageLogged = false;
                 await WaitAsync(wake, blocked ? BlockedBackoff() : null, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -185,13 +187,21 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
             catch (ConnectionLossException ex)
             {
                 // The client reconnects by itself; the registrations live as long as the session does.
-                Log.ZooKeeperUnreachable(_logger, GroupId, _options.ConnectString, ex.Message);
+                if (!outageLogged)
+                {
+                    outageLogged = true;
+                    Log.ZooKeeperUnreachable(_logger, GroupId, _options.ConnectString, ex.Message);
+                }
                 await DelaySafelyAsync(_options.RebalanceBackoff, token).ConfigureAwait(false);
             }
             catch (KafkaException ex) when (ex.IsRetriable)
             {
                 // The topic's metadata could not be read: brokers come back.
-                Log.MetadataFailed(_logger, GroupId, _topic, ex.Message);
+                if (!outageLogged)
+                {
+                    outageLogged = true;
+                    Log.MetadataFailed(_logger, GroupId, _topic, ex.Message);
+                }
                 await DelaySafelyAsync(_options.RebalanceBackoff, token).ConfigureAwait(false);
             }
             catch (Exception ex)
