@@ -42,8 +42,8 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     private readonly Dictionary<TopicAndPartition, long> _paused = [];
     private volatile GroupGeneration? _generation;
     private volatile KafkaException? _failure;
-    private TopicAndPartition? _inHand;
-    private long _inHandOffset;
+    // The first offset, per partition, of what the last consume call returned: not handled until the next call.
+    private readonly Dictionary<TopicAndPartition, long> _inHand = [];
     private bool _started;
     private int _disposed;
 
@@ -193,7 +193,7 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
         ThrowIfFailed();
         lock (_lock)
         {
-            _inHand = null;
+            _inHand.Clear();
         }
         // Disposal and a failed membership end a wait too; a caller's token is linked to theirs only when there is one.
         using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopConsuming.Token) : null;
@@ -212,11 +212,59 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
         {
             lock (_lock)
             {
-                _inHand = new TopicAndPartition(message.Topic, message.PartitionId);
-                _inHandOffset = message.Offset;
+                _inHand[new TopicAndPartition(message.Topic, message.PartitionId)] = message.Offset;
             }
         }
         return message;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="maxMessages"/> messages of the partitions this member owns, at once and without allocating
+    /// (see <see cref="SimpleConsumer.ConsumeBatchAsync"/>); empty when none arrives within
+    /// <see cref="SimpleConsumerOptions.ConsumerTimeout"/>. The batch is valid until the next consume call, and the whole
+    /// batch counts as handled only then: until that call, a rebalance commits each of its partitions' offsets before
+    /// the batch's first message of that partition.
+    /// </summary>
+    /// <exception cref="KafkaConsumeException">A partition cannot be consumed further; the others go on.</exception>
+    /// <exception cref="KafkaException">The group membership failed for good (see <see cref="Failure"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxMessages"/> is below 1.</exception>
+    /// <exception cref="ObjectDisposedException">The consumer was disposed.</exception>
+    /// <exception cref="InvalidOperationException">Another consume call is still running.</exception>
+    public async ValueTask<MessageBatch> ConsumeBatchAsync(int maxMessages, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessages);
+        ThrowIfDisposed();
+        ThrowIfFailed();
+        lock (_lock)
+        {
+            _inHand.Clear();
+        }
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopConsuming.Token) : null;
+        MessageBatch batch;
+        try
+        {
+            batch = await _engine.ConsumeBatchAsync(maxMessages, _options.ConsumerTimeout, linked?.Token ?? _stopConsuming.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            ThrowIfFailed();
+            ThrowIfDisposed();
+            throw;
+        }
+        lock (_lock)
+        {
+            var last = default(TopicAndPartition);
+            foreach (var message in batch)
+            {
+                // A batch is runs of one partition after another, each in offset order: the first of a run is what counts.
+                if (message.PartitionId != last.Partition || !ReferenceEquals(message.Topic, last.Topic))
+                {
+                    last = new TopicAndPartition(message.Topic, message.PartitionId);
+                    _inHand.TryAdd(last, message.Offset);
+                }
+            }
+        }
+        return batch;
     }
 
     /// <summary>Enumerates messages as <see cref="ConsumeAsync"/> returns them, ending when it returns <see langword="null"/>.</summary>
@@ -336,9 +384,9 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
                 {
                     continue; // no start position yet: it is looked up again on resume
                 }
-                if (_inHand == tp && position > _inHandOffset)
+                if (_inHand.TryGetValue(tp, out var first) && position > first)
                 {
-                    position = _inHandOffset;
+                    position = first;
                 }
                 _paused[tp] = position;
                 stop.Add(_owned[tp]);
@@ -472,10 +520,13 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
         var positions = Positions(owned);
         lock (_lock)
         {
-            // The message in hand is not handled yet: its partition's next owner starts with it.
-            if (_inHand is { } inHand && positions.TryGetValue(inHand, out var position) && position > _inHandOffset)
+            // The messages in hand are not handled yet: their partitions' next owners start with them.
+            foreach (var (tp, first) in _inHand)
             {
-                positions[inHand] = _inHandOffset;
+                if (positions.TryGetValue(tp, out var position) && position > first)
+                {
+                    positions[tp] = first;
+                }
             }
         }
         _engine.Unassign(owned.Values);

@@ -149,6 +149,36 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
         return await _engine.ConsumeAsync(_options.ConsumerTimeout, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Up to <paramref name="maxMessages"/> messages at once, for consumers that handle messages in batches or want to
+    /// read without allocating: waits until at least one message is there (or <see cref="SimpleConsumerOptions.ConsumerTimeout"/>
+    /// passes: then the batch is empty), then takes what is already fetched, a run of each partition's messages in
+    /// turn. The batch is the consumer's own object, filled again by every call: it and its messages are valid until
+    /// the next consume call (see <see cref="MessageBatch"/>). <see cref="HeldOffsets"/> moves past the whole batch.
+    /// </summary>
+    /// <param name="maxMessages">The most messages to return; at least 1.</param>
+    /// <param name="cancellationToken">Abandons the wait.</param>
+    /// <exception cref="KafkaConsumeException">A partition cannot be consumed further; the others go on. It is raised by the first call that has no earlier message of that partition to return.</exception>
+    /// <exception cref="KafkaException">Starting failed (committed offsets or start offsets could not be read); the next call tries again.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxMessages"/> is below 1.</exception>
+    /// <exception cref="ObjectDisposedException">The consumer was disposed.</exception>
+    /// <exception cref="InvalidOperationException">Another consume call is still running.</exception>
+    public ValueTask<MessageBatch> ConsumeBatchAsync(int maxMessages, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessages);
+        ThrowIfDisposed();
+        var start = Volatile.Read(ref _start);
+        return start.IsCompletedSuccessfully
+            ? _engine.ConsumeBatchAsync(maxMessages, _options.ConsumerTimeout, cancellationToken)
+            : ConsumeBatchAfterStartAsync(maxMessages, cancellationToken);
+    }
+
+    private async ValueTask<MessageBatch> ConsumeBatchAfterStartAsync(int maxMessages, CancellationToken cancellationToken)
+    {
+        await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
+        return await _engine.ConsumeBatchAsync(maxMessages, _options.ConsumerTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Enumerates messages as <see cref="ConsumeAsync"/> returns them, ending when it returns <see langword="null"/> (a <see cref="SimpleConsumerOptions.ConsumerTimeout"/>).</summary>
     public IAsyncEnumerator<ConsumedMessage> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new Enumerator(this, cancellationToken);
 

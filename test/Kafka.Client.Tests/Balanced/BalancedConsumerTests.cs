@@ -33,6 +33,39 @@ public sealed class BalancedConsumerTests
     }
 
     [Test]
+    public async Task A_batch_in_hand_during_a_rebalance_is_consumed_again_by_the_next_owner()
+    {
+        await using var s = new BalancedScenario();
+        s.Cluster.CreateTopic(Topic, 4, 3);
+        var sent = await s.ProduceAsync(4, 10);
+        await using var client = NewGroupClient(s.Cluster, new Support.CapturingLoggerFactory());
+        await client.UpdateClusterAsync(Timeout());
+        await using var holder = client.Topics[Topic].GetBalancedConsumer(s.GroupId, BalancedScenario.Options());
+        MessageBatch batch;
+        using (var deadline = new CancellationTokenSource(Deadline))
+        {
+            do
+            {
+                batch = await holder.ConsumeBatchAsync(1000, deadline.Token);
+            }
+            while (batch.Count == 0);
+        }
+        // The batch is in hand (not handled) until the next call: a rebalance now must not count it as consumed.
+        var firstInHand = batch.GroupBy(m => m.PartitionId).ToDictionary(g => g.Key, g => g.Min(m => m.Offset));
+        var other = await s.StartMemberAsync("other");
+        await s.WaitUntilAsync(() => other.Consumer.Assignment.Count == 2 && holder.Assignment.Count == 2, "the two members split the partitions");
+
+        var moved = other.Consumer.Assignment.Select(p => p.Partition).ToList();
+        await s.WaitUntilAsync(() => moved.All(p => other.Records.Count(r => r.Partition == p) >= 10 - firstInHand.GetValueOrDefault(p)), "the moved partitions consumed");
+        foreach (var p in moved.Where(firstInHand.ContainsKey))
+        {
+            Assert.That(other.Records.Where(r => r.Partition == p).Min(r => r.Offset), Is.EqualTo(firstInHand[p]),
+                $"partition {p}: the next owner starts at the batch's first message there");
+        }
+        Assert.That(sent, Has.Count.EqualTo(40));
+    }
+
+    [Test]
     public async Task When_a_member_leaves_the_others_take_over_and_consume_the_rest()
     {
         await using var s = new BalancedScenario();

@@ -69,7 +69,7 @@ public sealed class RecordDecoderTests
         var chunk = new FetchChunk();
         var result = RecordDecoder.Decode(reader, records, "t", 0, fetchOffset, aborted, readCommitted, chunk);
         var messages = new List<(long, string)>();
-        while (chunk.Take() is { } m)
+        while (chunk.TryTake(out var m))
         {
             messages.Add((m.Offset, System.Text.Encoding.UTF8.GetString(m.Value.Span)));
         }

@@ -4,15 +4,17 @@ using Kafka.Client.Protocol.Records;
 namespace Kafka.Client.Internal.Consuming;
 
 /// <summary>
-/// What one fetch brought for one partition: the decoded messages (whose bytes are slices of the fetch frame or of a
+/// What one fetch brought for one partition: the decoded records (whose bytes are slices of the fetch frame or of a
 /// decompression buffer), the offset to fetch next, or the error that stopped decoding. The chunk is the lease on those
-/// buffers: <see cref="Release"/> gives them back, after which its messages refuse to hand out their bytes.
+/// buffers: <see cref="Release"/> gives them back, after which the messages made from it refuse to hand out their bytes.
+/// The records are kept as structs in a pooled array, so a fetch allocates nothing per record; a
+/// <see cref="ConsumedMessage"/> is made only when one is handed out alone.
 /// </summary>
 internal sealed class FetchChunk
 {
-    private static readonly ConsumedMessage[] None = [];
+    private static readonly RecordView[] None = [];
 
-    private ConsumedMessage[] _messages = None;
+    private RecordView[] _records = None;
     private int _count;
     private int _next;
     private SharedFetchResponse? _response;
@@ -45,20 +47,29 @@ internal sealed class FetchChunk
         _returnReader = returnReader;
     }
 
-    public void Add(ConsumedMessage message)
+    public void Add(in RecordView record)
     {
-        if (_count == _messages.Length)
+        if (_count == _records.Length)
         {
-            var larger = ArrayPool<ConsumedMessage>.Shared.Rent(Math.Max(16, _count * 2));
-            _messages.AsSpan(0, _count).CopyTo(larger);
+            var larger = ArrayPool<RecordView>.Shared.Rent(Math.Max(16, _count * 2));
+            _records.AsSpan(0, _count).CopyTo(larger);
             ReturnArray();
-            _messages = larger;
+            _records = larger;
         }
-        _messages[_count++] = message;
+        _records[_count++] = record;
     }
 
-    /// <summary>The next message not yet delivered, or <see langword="null"/> when every one was.</summary>
-    public ConsumedMessage? Take() => _next < _count ? _messages[_next++] : null;
+    /// <summary>The next record not yet delivered; false when every one was.</summary>
+    public bool TryTake(out RecordView record)
+    {
+        if (_next < _count)
+        {
+            record = _records[_next++];
+            return true;
+        }
+        record = default;
+        return false;
+    }
 
     /// <summary>Gives the buffers back; the chunk's messages stop handing out their bytes. Idempotent.</summary>
     public void Release()
@@ -69,7 +80,7 @@ internal sealed class FetchChunk
         }
         _released = true;
         ReturnArray();
-        _messages = None;
+        _records = None;
         _count = 0;
         _next = 0;
         var reader = _reader;
@@ -83,9 +94,10 @@ internal sealed class FetchChunk
 
     private void ReturnArray()
     {
-        if (_messages.Length > 0)
+        if (_records.Length > 0)
         {
-            ArrayPool<ConsumedMessage>.Shared.Return(_messages, clearArray: true);
+            // Cleared: the records hold the pooled buffers' memory, which must not outlive the lease.
+            ArrayPool<RecordView>.Shared.Return(_records, clearArray: true);
         }
     }
 }

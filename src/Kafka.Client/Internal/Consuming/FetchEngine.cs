@@ -32,6 +32,8 @@ internal sealed class FetchEngine : IAsyncDisposable
     private readonly Dictionary<(Broker Broker, int Lane), FetchSource> _sources = [];
     private readonly Queue<PartitionCursor> _ready = new();
     private List<FetchChunk> _toRelease = [];
+    private readonly MessageBatch _batch = new();
+    private readonly List<FetchSource> _batchWakes = []; // the consumer's thread only (one caller at a time)
     private List<FetchChunk> _releasing = [];
     private readonly Lock _readerLock = new();
     private readonly Stack<RecordSetReader> _readers = new();
@@ -257,6 +259,7 @@ internal sealed class FetchEngine : IAsyncDisposable
         }
         try
         {
+            _batch.Reset();
             ReleaseDelivered();
             if (TryTake(out var message))
             {
@@ -329,10 +332,10 @@ internal sealed class FetchEngine : IAsyncDisposable
                     Requeue(cursor);
                     throw error;
                 }
-                var taken = chunk.Take();
-                if (taken is not null)
+                var taken = chunk.TryTake(out var record);
+                if (taken)
                 {
-                    cursor.Position = taken.Offset + 1;
+                    cursor.Position = record.Offset + 1;
                     if (--cursor.Buffered == Settings.QueuedMaxMessages - 1 && cursor.State == CursorState.Fetchable)
                     {
                         wake = cursor.Source;
@@ -345,15 +348,144 @@ internal sealed class FetchEngine : IAsyncDisposable
                     _toRelease.Add(chunk);
                 }
                 Requeue(cursor);
-                if (taken is not null)
+                if (taken)
                 {
-                    message = taken;
+                    message = new ConsumedMessage(cursor.Topic.Name, cursor.Id, in record, chunk);
                     break;
                 }
             }
         }
         wake?.Wake();
         return message is not null;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="maxMessages"/> messages into the engine's batch, which is emptied first; an empty batch
+    /// when none arrives within <paramref name="timeout"/>. The batch takes a run of each ready partition's messages in
+    /// turn. A partition's error is thrown once, in order after its earlier messages: when the batch already holds
+    /// messages, the error waits for the next call. Not to be called concurrently with itself or <see cref="ConsumeAsync"/>.
+    /// </summary>
+    public ValueTask<MessageBatch> ConsumeBatchAsync(int maxMessages, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessages);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), typeof(SimpleConsumer));
+        if (Interlocked.Exchange(ref _consuming, 1) != 0)
+        {
+            throw new InvalidOperationException("ConsumeAsync is already running: a consumer is consumed by one caller at a time.");
+        }
+        try
+        {
+            _batch.Reset();
+            ReleaseDelivered();
+            if (TryTakeBatch(maxMessages) || timeout == TimeSpan.Zero)
+            {
+                Volatile.Write(ref _consuming, 0);
+                return new ValueTask<MessageBatch>(_batch);
+            }
+        }
+        catch
+        {
+            Volatile.Write(ref _consuming, 0);
+            throw;
+        }
+        return WaitAndTakeBatchAsync(maxMessages, timeout, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<MessageBatch> WaitAndTakeBatchAsync(int maxMessages, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var time = TimeProvider;
+            var started = time.GetTimestamp();
+            while (true)
+            {
+                var wait = Timeout.InfiniteTimeSpan;
+                if (timeout >= TimeSpan.Zero)
+                {
+                    wait = timeout - time.GetElapsedTime(started);
+                    if (wait <= TimeSpan.Zero)
+                    {
+                        return _batch;
+                    }
+                }
+                await _dataArrived.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), typeof(SimpleConsumer));
+                if (TryTakeBatch(maxMessages))
+                {
+                    return _batch;
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _consuming, 0);
+        }
+    }
+
+    private bool TryTakeBatch(int maxMessages)
+    {
+        var batch = _batch;
+        var wake = _batchWakes;
+        lock (_lock)
+        {
+            // Rounds over the ready partitions, a run of each one's next chunk per round, until the batch is full or a
+            // round finds nothing more. A partition whose next chunk is an error waits for the next call once the batch
+            // holds messages, so the error still comes after them.
+            var progress = true;
+            while (progress && batch.Count < maxMessages)
+            {
+                progress = false;
+                for (var round = _ready.Count; round > 0 && batch.Count < maxMessages && _ready.TryDequeue(out var cursor); round--)
+                {
+                    cursor.InReady = false;
+                    if (!cursor.Chunks.TryPeek(out var chunk))
+                    {
+                        continue;
+                    }
+                    if (chunk.Error is { } error)
+                    {
+                        if (batch.Count > 0)
+                        {
+                            Requeue(cursor);
+                            continue;
+                        }
+                        cursor.Chunks.Dequeue();
+                        _toRelease.Add(chunk);
+                        Requeue(cursor);
+                        throw error;
+                    }
+                    var before = cursor.Buffered;
+                    var topic = cursor.Topic.Name;
+                    while (batch.Count < maxMessages && chunk.TryTake(out var record))
+                    {
+                        batch.Add(topic, cursor.Id, in record, chunk);
+                        cursor.Position = record.Offset + 1;
+                        cursor.Buffered--;
+                        progress = true;
+                    }
+                    if (before >= Settings.QueuedMaxMessages && cursor.Buffered < Settings.QueuedMaxMessages
+                        && cursor.State == CursorState.Fetchable && cursor.Source is { } source)
+                    {
+                        wake.Add(source);
+                    }
+                    if (chunk.Remaining == 0)
+                    {
+                        cursor.Chunks.Dequeue();
+                        cursor.Position = chunk.NextOffset;
+                        _toRelease.Add(chunk);
+                        progress = true;
+                    }
+                    Requeue(cursor);
+                }
+            }
+        }
+        foreach (var source in wake)
+        {
+            source.Wake();
+        }
+        wake.Clear();
+        return batch.Count > 0;
     }
 
     private void Requeue(PartitionCursor cursor)

@@ -82,7 +82,7 @@ internal static class RecordDecoder
                     {
                         continue;
                     }
-                    chunk.Add(new ConsumedMessage(topic, partitionId, record, chunk));
+                    chunk.Add(in record);
                     next = record.Offset + 1;
                 }
                 // Compaction may have removed the batch's last records; the next fetch starts after the batch.
