@@ -6,7 +6,8 @@ using Kafka.Testing;
 // Consume benchmark: this client's SimpleConsumer against Confluent.Kafka's consumer, reading the same messages,
 // already produced, from a mock cluster running in a separate process (so only the client's CPU is measured).
 //   dotnet run -c Release --project test/Kafka.ConsumeBenchmarks [-- --messages-mb 64 --passes 7 --only "100 B, lz4"]
-// Per case, each client opens one consumer and reads the whole topic over and over (a pass starts from offset 0):
+// Per case, each client opens one consumer and reads the whole topic over and over (a pass starts from offset 0; this
+// client both one message per ConsumeAsync call and in ConsumeBatchAsync batches of up to 1000):
 // for 3 s to warm up, then --passes measured passes, the two clients alternating. The pass with the median CPU time is
 // reported, as one Markdown table row per client. --verbose prints every pass; --ours-only leaves Confluent.Kafka out.
 
@@ -75,10 +76,13 @@ foreach (var (size, codec) in cases)
     }
 
     var oursResults = new List<Result>();
+    var batchResults = new List<Result>();
     var confluentResults = new List<Result>();
+    await ours.PassAsync(batches: true, verify: true);
     for (var pass = 0; pass < passes; pass++)
     {
         oursResults.Add(await ours.PassAsync());
+        batchResults.Add(await ours.PassAsync(batches: true));
         if (confluent is not null)
         {
             confluentResults.Add(confluent.Pass());
@@ -87,16 +91,20 @@ foreach (var (size, codec) in cases)
     if (verbose)
     {
         Console.WriteLine($"{name}: Kafka.Client passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(oursResults)}");
+        Console.WriteLine($"{name}: Kafka.Client batch passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(batchResults)}");
         Console.WriteLine($"{name}: Confluent.Kafka passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(confluentResults)}");
     }
     var oursMedian = Benchmark.Median(oursResults);
+    var batchMedian = Benchmark.Median(batchResults);
     if (confluent is null)
     {
         Console.WriteLine(Benchmark.Row(name, "Kafka.Client", oursMedian, ""));
+        Console.WriteLine(Benchmark.Row(name, "Kafka.Client, batches", batchMedian, ""));
         continue;
     }
     var confluentMedian = Benchmark.Median(confluentResults);
     Console.WriteLine(Benchmark.Row(name, "Kafka.Client", oursMedian, $"{oursMedian.CpuMicrosPerMessage / confluentMedian.CpuMicrosPerMessage:0.00}"));
+    Console.WriteLine(Benchmark.Row(name, "Kafka.Client, batches", batchMedian, $"{batchMedian.CpuMicrosPerMessage / confluentMedian.CpuMicrosPerMessage:0.00}"));
     Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka", confluentMedian, ""));
 }
 server.StandardInput.Close();
@@ -193,13 +201,41 @@ internal sealed class OursReader : IAsyncDisposable
         return new OursReader(client, consumer, count);
     }
 
-    /// <summary>Reads the topic from offset 0; with <paramref name="verify"/>, checks that no offset is skipped or repeated.</summary>
-    public async Task<Result> PassAsync(bool verify = false)
+    /// <summary>
+    /// Reads the topic from offset 0, one message per call or (<paramref name="batches"/>) up to 1000 per
+    /// ConsumeBatchAsync call; with <paramref name="verify"/>, checks that no offset is skipped or repeated.
+    /// </summary>
+    public async Task<Result> PassAsync(bool verify = false, bool batches = false)
     {
         await _consumer.ResetOffsetsAsync(_start);
         var measure = Measure.Start();
         long bytes = 0;
         var expected = new long[Benchmark.Partitions];
+        if (batches)
+        {
+            for (var i = 0; i < _count;)
+            {
+                var batch = await _consumer.ConsumeBatchAsync(1000);
+                if (batch.Count == 0)
+                {
+                    throw new InvalidOperationException($"Kafka.Client read nothing for 30 s after {i} of {_count} messages.");
+                }
+                foreach (var message in batch)
+                {
+                    bytes += message.Value.Length;
+                    if (verify)
+                    {
+                        if (message.Offset != expected[message.PartitionId])
+                        {
+                            throw new InvalidOperationException($"Kafka.Client gave offset {message.Offset} of partition {message.PartitionId} where {expected[message.PartitionId]} was next.");
+                        }
+                        expected[message.PartitionId]++;
+                    }
+                }
+                i += batch.Count;
+            }
+            return measure.Stop(_count, bytes);
+        }
         for (var i = 0; i < _count; i++)
         {
             var message = await _consumer.ConsumeAsync() ?? throw new InvalidOperationException($"Kafka.Client read nothing for 30 s after {i} of {_count} messages.");
