@@ -88,20 +88,7 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
         Topics = names;
         ConsumerGroup = consumerGroup;
         _logger = cluster.Settings.LoggerFactory.CreateLogger("Kafka.Client.BalancedConsumer");
-        var settings = new FetchSettings
-        {
-            PartitionMaxBytes = copy.FetchMessageMaxBytes,
-            MinBytes = copy.FetchMinBytes,
-            MaxWait = copy.FetchWaitMax,
-            QueuedMaxMessages = copy.QueuedMaxMessages,
-            ErrorBackoff = copy.FetchErrorBackoff,
-            AutoOffsetReset = copy.AutoOffsetReset,
-            ReadCommitted = copy.IsolationLevel == KafkaIsolationLevel.ReadCommitted,
-            FetchersPerBroker = copy.NumConsumerFetchers,
-            VerifyChecksums = copy.CheckCrcs,
-            ResponseMaxBytes = Math.Min(cluster.Settings.MaxResponseSize - 1024, Math.Max(50 * 1024 * 1024, copy.FetchMessageMaxBytes)),
-        };
-        _engine = new FetchEngine(cluster, settings, _logger);
+        _engine = new FetchEngine(cluster, FetchSettings.From(copy, cluster.Settings), _logger);
         _offsets = new OffsetsChannel(cluster, consumerGroup, copy.OffsetsChannelBackoff, copy.OffsetsCommitMaxRetries, _logger);
         var callbacks = new GroupMembershipCallbacks
         {
@@ -189,25 +176,7 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     /// <exception cref="InvalidOperationException">Another ConsumeAsync call is still running.</exception>
     public async ValueTask<ConsumedMessage?> ConsumeAsync(CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
-        ThrowIfFailed();
-        lock (_lock)
-        {
-            _inHand.Clear();
-        }
-        // Disposal and a failed membership end a wait too; a caller's token is linked to theirs only when there is one.
-        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopConsuming.Token) : null;
-        ConsumedMessage? message;
-        try
-        {
-            message = await _engine.ConsumeAsync(_options.ConsumerTimeout, linked?.Token ?? _stopConsuming.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            ThrowIfFailed();
-            ThrowIfDisposed();
-            throw;
-        }
+        var message = await TakeAsync(static (engine, timeout, _, token) => engine.ConsumeAsync(timeout, token), 1, cancellationToken).ConfigureAwait(false);
         if (message is not null)
         {
             lock (_lock)
@@ -233,24 +202,8 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     public async ValueTask<MessageBatch> ConsumeBatchAsync(int maxMessages, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessages);
-        ThrowIfDisposed();
-        ThrowIfFailed();
-        lock (_lock)
-        {
-            _inHand.Clear();
-        }
-        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopConsuming.Token) : null;
-        MessageBatch batch;
-        try
-        {
-            batch = await _engine.ConsumeBatchAsync(maxMessages, _options.ConsumerTimeout, linked?.Token ?? _stopConsuming.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            ThrowIfFailed();
-            ThrowIfDisposed();
-            throw;
-        }
+        var batch = await TakeAsync(static (engine, timeout, max, token) => engine.ConsumeBatchAsync(max, timeout, token), maxMessages, cancellationToken)
+            .ConfigureAwait(false);
         lock (_lock)
         {
             var last = default(TopicAndPartition);
@@ -265,6 +218,32 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
             }
         }
         return batch;
+    }
+
+    /// <summary>
+    /// One consume call: what the previous call returned counts as handled from now on; disposal and a failed
+    /// membership end the wait too (the caller's token is linked to theirs only when it can be cancelled).
+    /// </summary>
+    private async ValueTask<T> TakeAsync<T>(
+        Func<FetchEngine, TimeSpan, int, CancellationToken, ValueTask<T>> take, int maxMessages, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        ThrowIfFailed();
+        lock (_lock)
+        {
+            _inHand.Clear();
+        }
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopConsuming.Token) : null;
+        try
+        {
+            return await take(_engine, _options.ConsumerTimeout, maxMessages, linked?.Token ?? _stopConsuming.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            ThrowIfFailed();
+            ThrowIfDisposed();
+            throw;
+        }
     }
 
     /// <summary>Enumerates messages as <see cref="ConsumeAsync"/> returns them, ending when it returns <see langword="null"/>.</summary>

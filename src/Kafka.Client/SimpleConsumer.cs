@@ -82,20 +82,7 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
 
         var cluster = topic.Cluster;
         _logger = cluster.Settings.LoggerFactory.CreateLogger("Kafka.Client.Consumer");
-        var settings = new FetchSettings
-        {
-            PartitionMaxBytes = _options.FetchMessageMaxBytes,
-            MinBytes = _options.FetchMinBytes,
-            MaxWait = _options.FetchWaitMax,
-            QueuedMaxMessages = _options.QueuedMaxMessages,
-            ErrorBackoff = _options.FetchErrorBackoff,
-            AutoOffsetReset = _options.AutoOffsetReset,
-            ReadCommitted = _options.IsolationLevel == KafkaIsolationLevel.ReadCommitted,
-            FetchersPerBroker = _options.NumConsumerFetchers,
-            VerifyChecksums = _options.CheckCrcs,
-            ResponseMaxBytes = Math.Min(cluster.Settings.MaxResponseSize - 1024, Math.Max(50 * 1024 * 1024, _options.FetchMessageMaxBytes)),
-        };
-        _engine = new FetchEngine(cluster, settings, _logger);
+        _engine = new FetchEngine(cluster, FetchSettings.From(_options, cluster.Settings), _logger);
         _engine.Assign(partitions.Values);
         _engine.Start();
         if (_options.ConsumerGroup is { } group)

@@ -285,31 +285,41 @@ internal sealed class FetchEngine : IAsyncDisposable
     {
         try
         {
-            var time = TimeProvider;
-            var started = time.GetTimestamp();
-            while (true)
+            var started = TimeProvider.GetTimestamp();
+            while (await WaitForDataAsync(started, timeout, cancellationToken).ConfigureAwait(false))
             {
-                var wait = Timeout.InfiniteTimeSpan;
-                if (timeout >= TimeSpan.Zero)
-                {
-                    wait = timeout - time.GetElapsedTime(started);
-                    if (wait <= TimeSpan.Zero)
-                    {
-                        return null;
-                    }
-                }
-                await _dataArrived.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
-                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), typeof(SimpleConsumer));
                 if (TryTake(out var message))
                 {
                     return message;
                 }
             }
+            return null;
         }
         finally
         {
             Volatile.Write(ref _consuming, 0);
         }
+    }
+
+    /// <summary>
+    /// Waits until a fetch brings data or until <paramref name="timeout"/> (negative: no limit) has passed since
+    /// <paramref name="started"/>; false when it has passed.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> WaitForDataAsync(long started, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var wait = Timeout.InfiniteTimeSpan;
+        if (timeout >= TimeSpan.Zero)
+        {
+            wait = timeout - TimeProvider.GetElapsedTime(started);
+            if (wait <= TimeSpan.Zero)
+            {
+                return false;
+            }
+        }
+        await _dataArrived.WaitAsync(wait, TimeProvider, cancellationToken).ConfigureAwait(false);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), typeof(SimpleConsumer));
+        return true;
     }
 
     private bool TryTake(out ConsumedMessage? message)
@@ -396,26 +406,15 @@ internal sealed class FetchEngine : IAsyncDisposable
     {
         try
         {
-            var time = TimeProvider;
-            var started = time.GetTimestamp();
-            while (true)
+            var started = TimeProvider.GetTimestamp();
+            while (await WaitForDataAsync(started, timeout, cancellationToken).ConfigureAwait(false))
             {
-                var wait = Timeout.InfiniteTimeSpan;
-                if (timeout >= TimeSpan.Zero)
-                {
-                    wait = timeout - time.GetElapsedTime(started);
-                    if (wait <= TimeSpan.Zero)
-                    {
-                        return _batch;
-                    }
-                }
-                await _dataArrived.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
-                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), typeof(SimpleConsumer));
                 if (TryTakeBatch(maxMessages))
                 {
-                    return _batch;
+                    break;
                 }
             }
+            return _batch; // empty when the timeout passed
         }
         finally
         {

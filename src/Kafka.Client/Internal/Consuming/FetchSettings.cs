@@ -28,4 +28,20 @@ internal sealed record FetchSettings
 
     /// <summary>The most bytes one whole fetch response may hold.</summary>
     public required int ResponseMaxBytes { get; init; }
+
+    /// <summary>The settings a consumer with <paramref name="options"/> fetches with, on a client with <paramref name="connection"/>.</summary>
+    public static FetchSettings From(SimpleConsumerOptions options, ConnectionSettings connection) => new()
+    {
+        PartitionMaxBytes = options.FetchMessageMaxBytes,
+        MinBytes = options.FetchMinBytes,
+        MaxWait = options.FetchWaitMax,
+        QueuedMaxMessages = options.QueuedMaxMessages,
+        ErrorBackoff = options.FetchErrorBackoff,
+        AutoOffsetReset = options.AutoOffsetReset,
+        ReadCommitted = options.IsolationLevel == KafkaIsolationLevel.ReadCommitted,
+        FetchersPerBroker = options.NumConsumerFetchers,
+        VerifyChecksums = options.CheckCrcs,
+        // At least 50 MiB (the Java client's fetch.max.bytes), and room for one partition's largest fetch.
+        ResponseMaxBytes = Math.Min(connection.MaxResponseSize - 1024, Math.Max(50 * 1024 * 1024, options.FetchMessageMaxBytes)),
+    };
 }

@@ -68,4 +68,59 @@ internal sealed class GroupMembershipCallbacks
 
     /// <summary>When the membership fails for good; see <see cref="MembershipFailedHandler"/>.</summary>
     public MembershipFailedHandler? Failed { get; init; }
+
+    /// <summary>Calls <see cref="PartitionsRevoked"/> if set; an exception goes to <paramref name="failed"/> with the callback's name.</summary>
+    internal async Task InvokeRevokedAsync(GroupGeneration generation, bool lost, Action<Exception, string> failed, CancellationToken cancellationToken)
+    {
+        if (PartitionsRevoked is { } revoked)
+        {
+            try
+            {
+                await revoked(generation, lost, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failed(ex, nameof(PartitionsRevoked));
+            }
+        }
+    }
+
+    /// <summary>Calls <see cref="PartitionsAssigned"/> if set; an exception goes to <paramref name="failed"/> with the callback's name.</summary>
+    internal async Task InvokeAssignedAsync(GroupGeneration generation, Action<Exception, string> failed, CancellationToken cancellationToken)
+    {
+        if (PartitionsAssigned is { } assigned)
+        {
+            try
+            {
+                await assigned(generation, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failed(ex, nameof(PartitionsAssigned));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Calls <see cref="Failed"/>, if set, off the membership's loop, so that the handler may await the membership's
+    /// stop (which waits for the loop to end); an exception goes to <paramref name="failed"/>.
+    /// </summary>
+    internal void InvokeFailedInBackground(KafkaException error, Action<Exception, string> failed, CancellationToken cancellationToken)
+    {
+        if (Failed is not { } handler)
+        {
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await handler(error, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failed(ex, nameof(Failed));
+            }
+        }, CancellationToken.None);
+    }
 }

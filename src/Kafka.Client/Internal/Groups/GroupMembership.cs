@@ -567,38 +567,22 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         }
         _current = null;
         SetState(_state == GroupMembershipState.Stable ? GroupMembershipState.Joining : _state);
-        if (current.Assignment.Count == 0 || _callbacks.PartitionsRevoked is not { } revoked)
+        if (current.Assignment.Count == 0 || _callbacks.PartitionsRevoked is null)
         {
             return;
         }
         Log.Revoking(_logger, GroupId, current.Assignment.Count, current.GenerationId, lost, reason);
         InCallback.Value = this;
-        try
-        {
-            await revoked(current, lost, _callbackLifetime.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Log.CallbackFailed(_logger, ex, GroupId, "PartitionsRevoked");
-        }
+        await _callbacks.InvokeRevokedAsync(current, lost, CallbackFailed, _callbackLifetime.Token).ConfigureAwait(false);
     }
 
     private async Task InvokeAssignedAsync(GroupGeneration generation)
     {
-        if (_callbacks.PartitionsAssigned is not { } assigned)
-        {
-            return;
-        }
-        InCallback.Value = this;
-        try
-        {
-            await assigned(generation, _callbackLifetime.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Log.CallbackFailed(_logger, ex, GroupId, "PartitionsAssigned");
-        }
+        InCallback.Value = this; // async, so that the value ends with this method
+        await _callbacks.InvokeAssignedAsync(generation, CallbackFailed, _callbackLifetime.Token).ConfigureAwait(false);
     }
+
+    private void CallbackFailed(Exception exception, string callback) => Log.CallbackFailed(_logger, exception, GroupId, callback);
 
     private async Task FailAsync(KafkaException error)
     {
@@ -607,21 +591,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         Log.Failed(_logger, error, GroupId, _memberId);
         await RevokeAsync(lost: true, error.Message).ConfigureAwait(false);
         SetState(GroupMembershipState.Failed);
-        if (_callbacks.Failed is { } failed)
-        {
-            // Off the loop, so that the handler may await StopAsync (which waits for the loop to end).
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await failed(error, _callbackLifetime.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    Log.CallbackFailed(_logger, ex, GroupId, "Failed");
-                }
-            }, CancellationToken.None);
-        }
+        _callbacks.InvokeFailedInBackground(error, CallbackFailed, _callbackLifetime.Token);
     }
 
     // ---- the coordinator ----

@@ -539,56 +539,23 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
             return;
         }
         _current = null;
-        if (current.Assignment.Count == 0 || _callbacks.PartitionsRevoked is not { } revoked)
+        if (current.Assignment.Count > 0)
         {
-            return;
-        }
-        try
-        {
-            await revoked(current, lost, _callbackLifetime.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Log.CallbackFailed(_logger, ex, GroupId, "PartitionsRevoked");
+            await _callbacks.InvokeRevokedAsync(current, lost, CallbackFailed, _callbackLifetime.Token).ConfigureAwait(false);
         }
     }
 
-    private async Task InvokeAssignedAsync(GroupGeneration generation)
-    {
-        if (_callbacks.PartitionsAssigned is not { } assigned)
-        {
-            return;
-        }
-        try
-        {
-            await assigned(generation, _callbackLifetime.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            Log.CallbackFailed(_logger, ex, GroupId, "PartitionsAssigned");
-        }
-    }
+    private Task InvokeAssignedAsync(GroupGeneration generation) =>
+        _callbacks.InvokeAssignedAsync(generation, CallbackFailed, _callbackLifetime.Token);
+
+    private void CallbackFailed(Exception exception, string callback) => Log.CallbackFailed(_logger, exception, GroupId, callback);
 
     private async Task FailAsync(KafkaException error)
     {
         _failure = error;
         Log.Failed(_logger, error, GroupId, MemberId);
         await RevokeAsync(lost: true).ConfigureAwait(false);
-        if (_callbacks.Failed is { } failed)
-        {
-            // Off the loop, so that the handler may await StopAsync (which waits for the loop to end).
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await failed(error, _callbackLifetime.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    Log.CallbackFailed(_logger, ex, GroupId, "Failed");
-                }
-            }, CancellationToken.None);
-        }
+        _callbacks.InvokeFailedInBackground(error, CallbackFailed, _callbackLifetime.Token);
     }
 
     // ---- signals ----
