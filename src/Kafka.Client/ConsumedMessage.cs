@@ -1,3 +1,4 @@
+using Kafka.Client.Internal;
 using Kafka.Client.Internal.Consuming;
 using Kafka.Client.Protocol.Records;
 
@@ -103,9 +104,10 @@ public sealed class ConsumedMessage
 
     /// <summary>
     /// The message's timestamp (its create time, or the broker's append time when the topic is configured so);
-    /// <see langword="null"/> for messages in the oldest format (magic 0), which have none.
+    /// <see langword="null"/> for messages in the oldest format (magic 0), which have none, and for a timestamp past
+    /// what <see cref="DateTimeOffset"/> holds (<see cref="TimestampMilliseconds"/> has it as it came).
     /// </summary>
-    public DateTimeOffset? Timestamp => _timestamp < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(_timestamp);
+    public DateTimeOffset? Timestamp => UnixTime.IsTime(_timestamp) ? DateTimeOffset.FromUnixTimeMilliseconds(_timestamp) : null;
 
     /// <summary>The timestamp in milliseconds since the Unix epoch, or -1 when the message has none.</summary>
     public long TimestampMilliseconds => _timestamp;

@@ -34,7 +34,10 @@ public sealed class ConsumedMessage<TKey, TValue>
     /// <summary>The deserialized value.</summary>
     public TValue Value { get; }
 
-    /// <summary>The message's timestamp; <see langword="null"/> for messages in the oldest format.</summary>
+    /// <summary>
+    /// The message's timestamp; <see langword="null"/> for messages in the oldest format, and for a timestamp past what
+    /// <see cref="DateTimeOffset"/> holds (see <see cref="ConsumedMessage.Timestamp"/>).
+    /// </summary>
     public DateTimeOffset? Timestamp { get; }
 
     /// <summary>The message's headers (copied: they own their values).</summary>

@@ -314,6 +314,29 @@ public sealed class ConnectionTests
         Assert.That(connection.IsAlive, Is.False);
     }
 
+    // A Metadata answer can advertise any int32 port and any string host: one no socket can reach is a connection
+    // error naming the address, like any broker that cannot be reached, not an ArgumentOutOfRangeException.
+    [TestCase("127.0.0.1", 70000)]
+    [TestCase("127.0.0.1", -1)]
+    [TestCase("127.0.0.1", 0)]
+    [TestCase("", 9092)]
+    [TestCase("a-host-name-longer-than-dns-allows", 9092)]
+    public void A_broker_address_no_socket_can_reach_is_a_connection_error(string host, int port)
+    {
+        if (host.StartsWith("a-host", StringComparison.Ordinal))
+        {
+            host = string.Concat(Enumerable.Repeat("a", 300));
+        }
+        var settings = ConnectionSettings.From(new KafkaClientOptions(), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, resilience: null);
+
+        var error = Assert.ThrowsAsync<KafkaConnectionException>(() =>
+            BrokerConnection.ConnectAsync(new HostAddress(host, port), 3, "general", settings, Timeout()));
+
+        Assert.That(error!.Message, Does.Contain("broker 3").And.Contain("not a valid broker address"));
+        Assert.That(error.IsRetriable, Is.True);
+    }
+
     [Test]
     public async Task A_silent_broker_times_out_instead_of_hanging()
     {

@@ -70,6 +70,11 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     public static async Task<BrokerConnection> ConnectAsync(
         HostAddress address, int brokerId, string kind, ConnectionSettings settings, CancellationToken cancellationToken)
     {
+        if (InvalidAddress(address) is { } problem)
+        {
+            throw new KafkaConnectionException(address.Host, address.Port,
+                $"Could not connect to broker {DescribeBroker(brokerId)} at {address}: not a valid broker address ({problem}).");
+        }
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout, settings.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         Socket? socket = null;
@@ -120,6 +125,16 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             socket?.Dispose();
         }
     }
+
+    /// <summary>
+    /// Why no socket can reach <paramref name="address"/>, or <see langword="null"/>. Broker addresses come from Metadata
+    /// answers, which can carry any int32 port and any string host; sockets and DNS would throw argument errors.
+    /// </summary>
+    private static string? InvalidAddress(HostAddress address) =>
+        address.Port is < 1 or > IPEndPoint.MaxPort ? $"port {address.Port} is not a TCP port"
+        : address.Host.Length == 0 ? "the host is empty"
+        : address.Host.Length > 255 ? $"a host name of {address.Host.Length} characters, where DNS allows 255"
+        : null;
 
     private static string DescribeBroker(int brokerId) => brokerId >= 0 ? brokerId.ToString(System.Globalization.CultureInfo.InvariantCulture) : "(seed)";
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Kafka.Client.Internal.Consuming;
 using Kafka.Client.Protocol;
 using Kafka.Client.Protocol.Records;
+using Kafka.Client.Tests.Protocol;
 
 namespace Kafka.Client.Tests.Consuming;
 
@@ -74,6 +75,28 @@ public sealed class RecordDecoderTests
             messages.Add((m.Offset, System.Text.Encoding.UTF8.GetString(m.Value.Span)));
         }
         return (messages, result);
+    }
+
+    [TestCase("7fffffffffffffff", long.MaxValue)]
+    [TestCase("0000e677d21fdc00", 253402300800000L)] // 10000-01-01: one millisecond past DateTimeOffset.MaxValue
+    public void A_timestamp_past_what_DateTimeOffset_holds_reads_as_none_with_its_milliseconds_kept(string timestamp, long milliseconds)
+    {
+        // One record batch v2, base and max timestamp as given (Kafka carries any int64): offset 0, length 57, epoch -1,
+        // magic 2, crc (sealed below), attributes 0, last offset delta 0, the two timestamps, no producer, one record:
+        // length 7, attributes 0, timestamp delta 0, offset delta 0, null key, value "v", no headers.
+        var batch = Hex.Parse("0000000000000000 00000039 ffffffff 02 00000000 0000 00000000 " + timestamp + timestamp +
+            "ffffffffffffffff ffff ffffffff 00000001 0e 00 00 00 01 02 76 00");
+        Records.RecordReading.FixCrc(batch);
+        using var reader = new RecordSetReader();
+        var chunk = new FetchChunk();
+
+        var result = RecordDecoder.Decode(reader, batch, "t", 0, 0, null, readCommitted: false, chunk);
+
+        var message = chunk.Take()!;
+        Assert.That(result.Error, Is.Null);
+        Assert.That(message.TimestampMilliseconds, Is.EqualTo(milliseconds));
+        Assert.That(message.Timestamp, Is.Null, "DateTimeOffset ends with year 9999");
+        Assert.That(new ConsumedMessage<string, string>(message, "k", "v", []).Timestamp, Is.Null, "the typed message copies it");
     }
 
     [Test]

@@ -35,6 +35,9 @@ internal sealed class LegacyBroker : IAsyncDisposable
 
     public string Address => $"127.0.0.1:{Port}";
 
+    /// <summary>The log-append time Produce v2 answers carry: -1 (create time in use) unless a test sets another.</summary>
+    public long LogAppendTime { get; init; } = -1;
+
     /// <summary>Each produce request's version and, per partition, the records bytes it carried.</summary>
     public ConcurrentQueue<(short Version, short Acks, int Partition, byte[] Records)> Produced { get; } = new();
 
@@ -172,7 +175,7 @@ internal sealed class LegacyBroker : IAsyncDisposable
                     w.WriteInt64(baseOffset);
                     if (version >= 2)
                     {
-                        w.WriteInt64(-1); // log append time: create time in use
+                        w.WriteInt64(LogAppendTime);
                     }
                 }
                 if (version >= 1)

@@ -467,6 +467,22 @@ public sealed class ProducerBehaviourTests
         Assert.That(report.Offset, Is.EqualTo(-1), "the broker does not say where the earlier copy is");
     }
 
+    [Test]
+    public async Task A_log_append_time_beyond_what_DateTimeOffset_holds_reports_the_create_time()
+    {
+        // Produce v2 answer: partition 0, no error, base offset 0, log_append_time 7fffffffffffffff.
+        await using var broker = new LegacyBroker("legacy", partitions: 1) { LogAppendTime = long.MaxValue };
+        await using var client = NewClient(broker.Address, o => o.BrokerVersion = "0.10.2");
+        var topic = await client.Topics.GetAsync("legacy", Timeout());
+        var created = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+        await using var producer = topic.GetProducer();
+
+        var report = await producer.ProduceAsync(Bytes("v"), timestamp: created, cancellationToken: Timeout());
+
+        Assert.That(report.IsDelivered, Is.True);
+        Assert.That(report.Timestamp, Is.EqualTo(created));
+    }
+
     // ---- record formats for older brokers ----
 
     [TestCase("0.10.2", (short)2, RecordBatchFormat.MagicV1, CompressionType.None)]

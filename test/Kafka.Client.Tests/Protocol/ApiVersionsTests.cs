@@ -78,7 +78,7 @@ public sealed class ApiVersionsTests
 
     // ---- response ----
 
-    private static byte[] ResponseBody(short version, KafkaErrorCode error, (short Key, short Min, short Max)[] keys, int throttle)
+    internal static byte[] ResponseBody(short version, KafkaErrorCode error, (short Key, short Min, short Max)[] keys, int throttle)
     {
         var flexible = version >= 3;
         using var w = new KafkaWriter();
@@ -116,7 +116,7 @@ public sealed class ApiVersionsTests
         return w.WrittenSpan.ToArray();
     }
 
-    private static readonly (short, short, short)[] SampleKeys = [(0, 3, 12), (3, 0, 13), (18, 0, 4), (1000, 1, 2)];
+    internal static readonly (short, short, short)[] SampleKeys = [(0, 3, 12), (3, 0, 13), (18, 0, 4), (1000, 1, 2)];
 
     [TestCase((short)0)]
     [TestCase((short)1)]

@@ -115,7 +115,7 @@ public sealed class FetchTests
     private static readonly byte[] Records = [0xAA, 0xBB, 0xCC];
 
     /// <summary>A response with one topic and two partitions: one with records and an aborted transaction, one with an error and null records.</summary>
-    private static byte[] ResponseBytes(short version)
+    internal static byte[] ResponseBytes(short version)
     {
         var flexible = version >= 12;
         var w = new Wire().I32(3); // throttle

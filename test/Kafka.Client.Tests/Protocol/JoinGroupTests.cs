@@ -95,7 +95,7 @@ public sealed class JoinGroupTests
 
     // ---- response ----
 
-    private static byte[] ResponseBody(short version)
+    internal static byte[] ResponseBody(short version)
     {
         var flexible = version >= 6;
         var w = new Wire().I32(12).I16(0).I32(7);

@@ -91,7 +91,7 @@ public sealed class ListOffsetsTests
 
     // ---- response ----
 
-    private static byte[] ResponseBody(short version)
+    internal static byte[] ResponseBody(short version)
     {
         var flexible = version >= 6;
         using var w = new KafkaWriter();

@@ -89,7 +89,7 @@ public sealed class MetadataTests
     private static readonly Guid TopicId = Guid.Parse("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
 
     // Writes a response with every field set, the way a broker at `version` would.
-    private static byte[] ResponseBody(short version)
+    internal static byte[] ResponseBody(short version)
     {
         var flexible = version >= 9;
         using var w = new KafkaWriter();

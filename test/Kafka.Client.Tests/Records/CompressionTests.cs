@@ -6,6 +6,7 @@ using System.Text;
 using K4os.Compression.LZ4;
 using K4os.Compression.LZ4.Streams;
 using Kafka.Client.Protocol.Records;
+using Kafka.Client.Tests.Protocol;
 using Snappier;
 using ZstdSharp;
 using Compression = Kafka.Client.Protocol.Records.Compression;
@@ -287,6 +288,45 @@ public sealed class CompressionTests
         Assert.That(output.WrittenCount, Is.LessThanOrEqualTo(limit));
         Assert.That(output.LargestRequest, Is.LessThanOrEqualTo(4 * 1024 * 1024), "no request beyond one LZ4 block");
         Assert.That(allocated, Is.LessThan(16 * 1024 * 1024), "far less than the 32 MiB the data expands to");
+    }
+
+    [Test]
+    public void An_lz4_frame_of_4_MiB_blocks_takes_room_for_what_its_block_can_decode_to_not_for_4_MiB()
+    {
+        // Magic, FLG 60 (version 1, independent blocks), BD 70 (4 MiB blocks), header checksum 73; one compressed
+        // block of 5 bytes: token 40 (4 literals, no match), "abcd"; end mark.
+        var frame = Hex.Parse("04224d18 60 70 73 05000000 40 61626364 00000000");
+        var output = new TrackingBufferWriter();
+
+        Assert.That(Compression.Decompress(CompressionType.Lz4, frame, output, RecordSetReader.DefaultMaxBatchBytes), Is.EqualTo(4));
+
+        Assert.That(output.WrittenSpan.ToArray(), Is.EqualTo("abcd"u8.ToArray()));
+        Assert.That(output.LargestRequest, Is.LessThanOrEqualTo(255 * 5), "an LZ4 block yields at most 255 bytes per byte");
+    }
+
+    [Test]
+    public void An_lz4_block_is_given_no_more_room_than_the_limit_allows()
+    {
+        // The same 4-byte block, decoded under a 3-byte limit.
+        var frame = Hex.Parse("04224d18 60 70 73 05000000 40 61626364 00000000");
+        var output = new TrackingBufferWriter();
+
+        Assert.That(() => Compression.Decompress(CompressionType.Lz4, frame, output, 3),
+            Throws.TypeOf<KafkaProtocolException>().With.Message.Contains("decompressed size exceeds"));
+        Assert.That(output.LargestRequest, Is.LessThanOrEqualTo(4), "the limit and the one byte that shows it was crossed");
+    }
+
+    [TestCase("ffff3f 00 61", TestName = "A raw snappy block of 5 bytes claiming 1 MiB - 1 is refused before allocating")]
+    [TestCase("82534e4150505900 00000001 00000001 00000005 ffff3f 00 61", TestName = "A xerial snappy block of 5 bytes claiming 1 MiB - 1 is refused before allocating")]
+    public void A_snappy_block_claiming_more_than_it_can_decode_to_is_refused_before_allocating(string hex)
+    {
+        // Preamble ff ff 3f: 1,048,575 bytes, within the reader's limit; then a literal of one byte, "a". Snappy
+        // writes at most 64 bytes per 3 of input, so 5 bytes cannot be a megabyte.
+        var output = new TrackingBufferWriter();
+
+        Assert.That(() => Compression.Decompress(CompressionType.Snappy, Hex.Parse(hex), output, RecordSetReader.DefaultMaxBatchBytes),
+            Throws.TypeOf<KafkaProtocolException>().With.Message.Contains("claims to decode to 1048575"));
+        Assert.That(output.LargestRequest, Is.Zero);
     }
 
     [Test]

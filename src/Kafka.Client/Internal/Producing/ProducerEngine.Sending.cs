@@ -338,7 +338,8 @@ internal sealed partial class ProducerEngine
         var delivered = error is null;
         foreach (ref readonly var slot in batch.Slots)
         {
-            var timestamp = DateTimeOffset.FromUnixTimeMilliseconds(logAppendTime >= 0 ? logAppendTime : slot.Timestamp);
+            // A log-append time that is no time (-1: the topic keeps create times; or past year 9999) gives way to the create time.
+            var timestamp = DateTimeOffset.FromUnixTimeMilliseconds(UnixTime.IsTime(logAppendTime) ? logAppendTime : slot.Timestamp);
             var offset = delivered && baseOffset >= 0 ? baseOffset + slot.Index : -1;
             var report = new DeliveryReport(TopicName, queue.Id, offset, timestamp, error,
                 slot.Completion is null ? slot.Key : null, slot.Completion is null ? slot.Value : null);

@@ -37,6 +37,12 @@ internal static class Lz4FrameCodec
     private const uint UncompressedBit = 0x80000000;
 
     /// <summary>
+    /// The most an LZ4 block decodes to per byte of it: a match's length grows by 255 for each extra length byte, and
+    /// no other part of a sequence yields more output than it takes input.
+    /// </summary>
+    private const long MaxExpansion = 255;
+
+    /// <summary>
     /// Compresses into one frame. With <paramref name="brokenHeaderChecksum"/> the header checksum covers the
     /// magic number too, as Kafka before 0.10 computed it; brokers of that age require it in magic 0 message sets.
     /// </summary>
@@ -229,14 +235,21 @@ internal static class Lz4FrameCodec
             }
             else
             {
-                // A block never decodes to more than the frame's block size, so this span is bounded too.
-                var target = output.GetSpan(blockMax)[..blockMax];
+                // Room for what this block can decode to, not for what the frame header says blocks may be: a block
+                // decodes to at most its frame's block size, to at most 255 bytes per byte of it (LZ4's longest match
+                // run), and past the limit only by the one byte that shows it was crossed. A descriptor promising
+                // 4 MiB blocks must not make a few bytes of input take 4 MiB.
+                var capacity = (int)Math.Min(Math.Min(blockMax, MaxExpansion * length), room + 1L);
+                var target = output.GetSpan(capacity)[..capacity];
                 var written = independent || windowLength == 0
                     ? LZ4Codec.Decode(block, target)
                     : LZ4Codec.Decode(block, target, window.AsSpan(0, windowLength));
                 if (written < 0)
                 {
-                    throw Corrupt($"a malformed block at byte {position - length - 4}");
+                    // Too little room is how the decoder says a block runs past the limit.
+                    throw capacity == room + 1L
+                        ? Compression.LimitExceeded(CompressionType.Lz4, maxOutputBytes)
+                        : Corrupt($"a malformed block at byte {position - length - 4}");
                 }
                 if (written > room)
                 {

@@ -17,6 +17,12 @@ internal static class SnappyCodec
 
     public const int HeaderSize = 16;
 
+    /// <summary>
+    /// The most a snappy block decodes to per byte of it: its densest element, a copy with a two-byte offset, writes
+    /// 64 bytes from 3 (literals and the other copies yield less).
+    /// </summary>
+    private const long MaxExpansion = 22;
+
     private static ReadOnlySpan<byte> Magic => [0x82, (byte)'S', (byte)'N', (byte)'A', (byte)'P', (byte)'P', (byte)'Y', 0];
 
     public static int Compress(ReadOnlySpan<byte> input, IBufferWriter<byte> output)
@@ -95,10 +101,15 @@ internal static class SnappyCodec
         {
             throw Compression.Corrupt(CompressionType.Snappy, e.Message, e);
         }
-        // The block states its size up front: refuse before allocating anything for it.
+        // The block states its size up front: refuse before allocating anything for it, both a size past the limit and
+        // one the block is too short to decode to (so that a few bytes cannot make the reader allocate the limit).
         if (length < 0 || length > maxOutputBytes - alreadyWritten)
         {
             throw Compression.LimitExceeded(CompressionType.Snappy, maxOutputBytes);
+        }
+        if (length > MaxExpansion * block.Length)
+        {
+            throw Compression.Corrupt(CompressionType.Snappy, $"a block of {block.Length} bytes that claims to decode to {length}");
         }
         if (length == 0)
         {
