@@ -37,8 +37,11 @@ public readonly struct MessageView
     /// <summary>The message's offset in its partition.</summary>
     public long Offset { get; }
 
-    /// <summary>The message's timestamp; <see langword="null"/> for messages in the oldest format (magic 0), which have none.</summary>
-    public DateTimeOffset? Timestamp => _timestamp < 0 ? null : DateTimeOffset.FromUnixTimeMilliseconds(_timestamp);
+    /// <summary>
+    /// The message's timestamp; <see langword="null"/> for messages in the oldest format (magic 0), which have none, and
+    /// for a timestamp past what <see cref="DateTimeOffset"/> holds (<see cref="TimestampMilliseconds"/> has it as it came).
+    /// </summary>
+    public DateTimeOffset? Timestamp => Internal.UnixTime.IsTime(_timestamp) ? DateTimeOffset.FromUnixTimeMilliseconds(_timestamp) : null;
 
     /// <summary>The timestamp in milliseconds since the Unix epoch, or -1 when the message has none.</summary>
     public long TimestampMilliseconds => _timestamp;

@@ -92,7 +92,8 @@ public sealed class RecordDecoderTests
 
         var result = RecordDecoder.Decode(reader, batch, "t", 0, 0, null, readCommitted: false, chunk);
 
-        var message = chunk.Take()!;
+        Assert.That(chunk.TryTake(out var record));
+        var message = new ConsumedMessage("t", 0, in record, chunk);
         Assert.That(result.Error, Is.Null);
         Assert.That(message.TimestampMilliseconds, Is.EqualTo(milliseconds));
         Assert.That(message.Timestamp, Is.Null, "DateTimeOffset ends with year 9999");

@@ -166,8 +166,9 @@ internal static class FuzzTargets
         try
         {
             var result = RecordDecoder.Decode(reader, records, "fuzz", 0, 0, aborted, readCommitted: aborted is not null, chunk);
-            while (chunk.Take() is { } message)
+            while (chunk.TryTake(out var record))
             {
+                var message = new ConsumedMessage("fuzz", 0, in record, chunk);
                 _ = message.Value.Length + message.PartitionKey.Length + message.Offset;
                 _ = message.Timestamp;
                 foreach (var header in message.Headers)
