@@ -250,8 +250,8 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     public IAsyncEnumerator<ConsumedMessage> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new Enumerator(this, cancellationToken);
 
     /// <summary>
-    /// Commits <see cref="HeldOffsets"/> with the current generation and member id. Does nothing while the group
-    /// rebalances (the partitions given up were committed then).
+    /// Commits <see cref="HeldOffsets"/> (with a Kafka-managed group, with the current generation and member id; through
+    /// ZooKeeper, as a group without Kafka members, as pykafka does). Does nothing while the group rebalances (the partitions given up were committed then).
     /// </summary>
     /// <exception cref="KafkaOffsetCommitException">The offsets were not stored (a refusal because the group moved on also makes the member rejoin).</exception>
     public Task CommitOffsetsAsync(CancellationToken cancellationToken = default)
@@ -262,8 +262,8 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     }
 
     /// <summary>
-    /// Commits the given offsets (each the offset of the next message to consume) with the current generation and
-    /// member id. Partitions this member does not own in the current generation are left out (their owner commits
+    /// Commits the given offsets (each the offset of the next message to consume), as <see cref="CommitOffsetsAsync(CancellationToken)"/>
+    /// does. Partitions this member does not own in the current generation are left out (their owner commits
     /// them); nothing is committed while the group rebalances.
     /// </summary>
     /// <exception cref="KafkaOffsetCommitException">The offsets were not stored.</exception>
@@ -439,7 +439,14 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     private async Task OnAssignedAsync(GroupGeneration generation, CancellationToken cancellationToken)
     {
         var owned = await ResolveAsync(generation.Assignment, cancellationToken).ConfigureAwait(false);
-        BalancedConsumerLog.Assigned(_logger, ConsumerGroup, generation.GenerationId, owned.Count, string.Join(", ", owned.Keys.Order()));
+        if (_options.Managed)
+        {
+            BalancedConsumerLog.Assigned(_logger, ConsumerGroup, generation.GenerationId, owned.Count, string.Join(", ", owned.Keys.Order()));
+        }
+        else
+        {
+            BalancedConsumerLog.Claimed(_logger, ConsumerGroup, owned.Count, string.Join(", ", owned.Keys.Order()));
+        }
         lock (_lock)
         {
             _owned = owned;

@@ -26,6 +26,9 @@ internal static partial class BalancedConsumerLog
     [LoggerMessage(156, LogLevel.Warning, "Group {GroupId}: {Topic}/{Partition} is assigned to this member but not in the cluster metadata; skipped")]
     public static partial void UnknownPartition(ILogger logger, string groupId, string topic, int partition);
 
+    [LoggerMessage(158, LogLevel.Information, "Group {GroupId}: this member now holds {Count} partitions through ZooKeeper: {Partitions}")]
+    public static partial void Claimed(ILogger logger, string groupId, int count, string partitions);
+
     [LoggerMessage(157, LogLevel.Debug, "Group {GroupId}: not committing {Partitions}: this member does not own them in the current generation")]
     public static partial void CommitSkipped(ILogger logger, string groupId, string partitions);
 }
