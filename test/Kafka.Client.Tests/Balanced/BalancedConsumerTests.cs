@@ -328,12 +328,23 @@ internal sealed class TestBalancedMember : IAsyncDisposable
         _loop = Task.Run(async () =>
         {
             var count = 0;
-            while (!_stop.IsCancellationRequested)
+            // Only a consume call ends the loop (cancelled by the stop): each call marks the message before it as
+            // handled, so the member's last recorded message counts as handled when it stops, as it would in an app
+            // that handles a message before asking for the next one.
+            while (true)
             {
                 try
                 {
                     var before = Generation;
-                    var message = await Consumer.ConsumeAsync(_stop.Token);
+                    ConsumedMessage? message;
+                    try
+                    {
+                        message = await Consumer.ConsumeAsync(_stop.Token);
+                    }
+                    catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                    {
+                        return;
+                    }
                     if (message is null)
                     {
                         continue;
@@ -350,7 +361,7 @@ internal sealed class TestBalancedMember : IAsyncDisposable
                 }
                 catch (OperationCanceledException) when (_stop.IsCancellationRequested)
                 {
-                    return;
+                    // A commit cut short by the stop: the next consume call ends the loop.
                 }
                 catch (ObjectDisposedException)
                 {
