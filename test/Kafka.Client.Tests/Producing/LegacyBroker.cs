@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
 using Kafka.Client.Protocol;
 
@@ -11,12 +10,8 @@ namespace Kafka.Client.Tests.Producing;
 /// leads, and keeps the records of every produce request as received. The mock cluster accepts only record batch v2,
 /// so this is how the legacy message-set path is checked on the wire.
 /// </summary>
-internal sealed class LegacyBroker : IAsyncDisposable
+internal sealed class LegacyBroker : Fixtures.LoopbackServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentBag<TcpClient> _clients = [];
-    private readonly Task _accept;
     private readonly string _topic;
     private readonly int _partitions;
     private readonly long[] _nextOffset;
@@ -26,14 +21,8 @@ internal sealed class LegacyBroker : IAsyncDisposable
         _topic = topic;
         _partitions = partitions;
         _nextOffset = new long[partitions];
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _accept = Task.Run(AcceptAsync);
+        Start();
     }
-
-    public int Port { get; }
-
-    public string Address => $"127.0.0.1:{Port}";
 
     /// <summary>The log-append time Produce v2 answers carry: -1 (create time in use) unless a test sets another.</summary>
     public long LogAppendTime { get; init; } = -1;
@@ -41,45 +30,15 @@ internal sealed class LegacyBroker : IAsyncDisposable
     /// <summary>Each produce request's version and, per partition, the records bytes it carried.</summary>
     public ConcurrentQueue<(short Version, short Acks, int Partition, byte[] Records)> Produced { get; } = new();
 
-    private async Task AcceptAsync()
+    protected override async Task ServeAsync(TcpClient client)
     {
-        while (!_stop.IsCancellationRequested)
+        var stream = client.GetStream();
+        while (await ReadFrameAsync(stream) is { } frame)
         {
-            TcpClient client;
-            try
+            if (Handle(frame) is { } reply)
             {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                await stream.WriteAsync(reply, Stopping);
             }
-            catch (Exception)
-            {
-                return;
-            }
-            _clients.Add(client);
-            _ = Task.Run(() => ServeAsync(client));
-        }
-    }
-
-    private async Task ServeAsync(TcpClient client)
-    {
-        try
-        {
-            var stream = client.GetStream();
-            var size = new byte[4];
-            while (true)
-            {
-                await stream.ReadExactlyAsync(size, _stop.Token);
-                var frame = new byte[BinaryPrimitives.ReadInt32BigEndian(size)];
-                await stream.ReadExactlyAsync(frame, _stop.Token);
-                var reply = Handle(frame);
-                if (reply is not null)
-                {
-                    await stream.WriteAsync(reply, _stop.Token);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException or EndOfStreamException)
-        {
-            // The client went away or the fixture stopped.
         }
     }
 
@@ -204,17 +163,5 @@ internal sealed class LegacyBroker : IAsyncDisposable
             }
         }
         return count;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _listener.Stop();
-        foreach (var client in _clients)
-        {
-            client.Dispose();
-        }
-        await _accept;
-        _stop.Dispose();
     }
 }
