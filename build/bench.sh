@@ -6,6 +6,8 @@
 #   bash build/bench.sh produce [args]  the producer benchmark: --rounds n (default 3), --scale x, --only "1000 B, lz4"
 #   bash build/bench.sh consume [args]  the consumer benchmark: --messages-mb n (values per case, default 64), --passes n
 #                                       (default 7), --only "1000 B, lz4", --verbose (every pass)
+#   bash build/bench.sh hosted [args]   hosted consumers against a Confluent.Kafka BackgroundService loop: --passes n
+#                                       (default 5), --only "100 B" (a case name's start), --verbose (every pass)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -24,9 +26,15 @@ consume() {
   dotnet test/Kafka.ConsumeBenchmarks/bin/Release/net10.0/Kafka.ConsumeBenchmarks.dll "$@"
 }
 
+hosted() {
+  dotnet build test/Kafka.HostedBenchmarks/Kafka.HostedBenchmarks.csproj -c Release -nologo -v:q
+  dotnet test/Kafka.HostedBenchmarks/bin/Release/net10.0/Kafka.HostedBenchmarks.dll "$@"
+}
+
 case "$which" in
   produce) produce "$@" ;;
   consume) consume "$@" ;;
+  hosted) hosted "$@" ;;
   all) produce; consume ;;
-  *) echo "usage: bash build/bench.sh [produce|consume|all] [args]" >&2; exit 2 ;;
+  *) echo "usage: bash build/bench.sh [produce|consume|hosted|all] [args]" >&2; exit 2 ;;
 esac

@@ -295,17 +295,18 @@ public static class KafkaConsumerBuilderExtensions
 
     private static HandlerInvoker MessageInvoker<THandler>(IServiceProvider services, HostedConsumerOptions options)
         where THandler : class, IKafkaMessageHandler =>
-        new MessageHandlerInvoker<THandler>(services.GetRequiredService<IServiceScopeFactory>(), HandlerInvoker.BuildPipeline(options, services.GetRequiredService<TimeProvider>()));
+        new MessageHandlerInvoker<THandler>(services.GetRequiredService<IServiceScopeFactory>(), options, services.GetRequiredService<TimeProvider>());
 
     private static HandlerInvoker BatchInvoker<THandler>(IServiceProvider services, HostedConsumerOptions options)
         where THandler : class, IKafkaBatchHandler =>
-        new BatchHandlerInvoker<THandler>(services.GetRequiredService<IServiceScopeFactory>(), HandlerInvoker.BuildPipeline(options, services.GetRequiredService<TimeProvider>()));
+        new BatchHandlerInvoker<THandler>(services.GetRequiredService<IServiceScopeFactory>(), options, services.GetRequiredService<TimeProvider>());
 
     private static HandlerInvoker TypedInvoker<THandler, TKey, TValue>(IServiceProvider services, HostedConsumerOptions<TKey, TValue> options)
         where THandler : class, IKafkaMessageHandler<TKey, TValue> =>
         new TypedMessageHandlerInvoker<THandler, TKey, TValue>(
             services.GetRequiredService<IServiceScopeFactory>(),
-            HandlerInvoker.BuildPipeline(options, services.GetRequiredService<TimeProvider>()),
+            options,
+            services.GetRequiredService<TimeProvider>(),
             Deserializer(services, options.KeyDeserializer)!,
             Deserializer(services, options.ValueDeserializer)!);
 

@@ -44,9 +44,9 @@ public sealed class HostedConsumerTests
             && recorder.Handled.Count(k => k.StartsWith("orders-p2", StringComparison.Ordinal)) == 5
             && recorder.Handled.Count(k => k.StartsWith("orders", StringComparison.Ordinal) && !k.StartsWith("orders-p2", StringComparison.Ordinal)) >= 30,
             "every message handled except partition 2 from offset 5", logs);
+        await WaitUntilAsync(() => logs.Entries.Any(e => e.EventId.Id == 406), "the partition stopped with an error", logs);
         Assert.That(recorder.Attempts["orders-p1-3"], Is.EqualTo(3), "failed twice, handled on the third attempt");
         Assert.That(recorder.Attempts["orders-p2-5"], Is.EqualTo(4), "one try and three retries");
-        await WaitUntilAsync(() => logs.Entries.Any(e => e.EventId.Id == 406), "the partition stopped with an error", logs);
         Assert.That(recorder.Handled.Any(k => k.StartsWith("orders-p2-6", StringComparison.Ordinal)), Is.False, "nothing after the failing message");
 
         await host.StopAsync();

@@ -1,12 +1,11 @@
 using System.Runtime.CompilerServices;
 using Kafka.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Polly;
 
 namespace Kafka.Hosting.Internal;
 
 /// <summary>Calls an <see cref="IKafkaBatchHandler"/> with a batch of one partition, one DI scope per batch.</summary>
-internal sealed class BatchHandlerInvoker<THandler>(IServiceScopeFactory scopes, ResiliencePipeline pipeline) : HandlerInvoker(pipeline)
+internal sealed class BatchHandlerInvoker<THandler>(IServiceScopeFactory scopes, HostedConsumerOptions options, TimeProvider time) : HandlerInvoker(options, time)
     where THandler : class, IKafkaBatchHandler
 {
     public override ValueTask<HandlerOutcome> HandleBatchAsync(MessageBatch batch, CancellationToken cancellationToken) =>

@@ -123,22 +123,23 @@ internal sealed class BatchLane : PartitionLane
                 return Unschedule();
             }
             Advance(last + 1);
-            var released = 0;
+            int released;
+            bool more;
             lock (Sync)
             {
                 released = Consume(count);
-                if (_available > 0 && IsActive)
+                more = _available > 0 && IsActive && IsReady();
+                if (!more)
                 {
-                    if (IsReady())
+                    if (_available > 0 && IsActive)
                     {
-                        return true; // stays scheduled; queued behind the other lanes
+                        ArmTimer();
                     }
-                    ArmTimer();
+                    _scheduled = false;
                 }
-                _scheduled = false;
             }
             Done(released);
-            return false;
+            return more; // when more: it stays scheduled, queued behind the other lanes
         }
         finally
         {

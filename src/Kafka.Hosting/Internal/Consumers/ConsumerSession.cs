@@ -141,8 +141,8 @@ internal sealed partial class ConsumerSession
             MessageBatch batch;
             try
             {
-                // At most one lane's share per call: a partition whose handler is stuck can then hold no more than about two
-                // shares before it is paused, and never all the room the other partitions need.
+                // At most one lane's share per call: a partition whose handler is stuck then holds at most about three
+                // shares before it is paused, and not the room the other partitions need.
                 batch = await consumer.ConsumeBatchAsync(Math.Min(room, Math.Min(TakeLimit, _share)), stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -234,21 +234,35 @@ internal sealed partial class ConsumerSession
         }
     }
 
-    /// <summary>A lane holding more than its share of <see cref="HostedConsumerOptions.MaxInFlightMessages"/> has its partition paused.</summary>
+    /// <summary>
+    /// A lane holding twice its share of <see cref="HostedConsumerOptions.MaxInFlightMessages"/> (its partition's handler is
+    /// slower than the others') has its partition paused, so that it cannot take the room the other partitions need.
+    /// Not at once at its share: while handlers keep up a lane's share comes in one consume call, and pausing drops what
+    /// the consumer has already fetched for the partition, to be fetched again on resume.
+    /// </summary>
     private void PauseIfBusy(PartitionLane lane)
     {
-        if (lane.Paused || lane.Pending < _share)
+        var limit = 2 * _share;
+        if (lane.Paused || lane.Pending < limit)
         {
             return;
         }
         lock (lane.PauseSync)
         {
-            if (lane.Paused || !lane.IsActive || lane.Pending < _share)
+            if (lane.Paused || !lane.IsActive || lane.Pending < limit)
             {
                 return;
             }
             lane.Paused = true;
+            Interlocked.MemoryBarrier(); // Paused is written before Pending is read again, as OnDone does the opposite
             Consumer?.Pause(lane.AsList);
+            if (lane.Pending <= _share / 2)
+            {
+                // The lane worked through its messages while it was being paused, and its worker did not see the pause.
+                lane.Paused = false;
+                Consumer?.Resume(lane.AsList);
+                return;
+            }
         }
         HostedConsumerLog.Paused(_context.Logger, lane.Partition.ToString(), _context.Group, lane.Pending);
     }

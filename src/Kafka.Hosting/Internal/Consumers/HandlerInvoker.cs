@@ -15,14 +15,46 @@ internal readonly record struct HandlerOutcome(Exception? Failure, bool Deserial
 
 /// <summary>
 /// Calls a registration's handler for a message or a batch: a DI scope per call, the handler resolved in it, the call
-/// run through the handler pipeline (retries). Nothing is allocated per call beyond the scope, the handler and what
-/// the handler's own signature needs.
+/// run through the handler pipeline. With the default pipeline (retries) the first attempt is a plain call, and Polly
+/// runs only the retries once it failed: a handler that succeeds costs no pipeline. A pipeline of the application's
+/// own (<see cref="HostedConsumerOptions.ConfigureHandlerPipeline"/>) wraps every call. Nothing is allocated per call
+/// beyond the scope, the handler and what the handler's own signature needs.
 /// </summary>
 internal abstract class HandlerInvoker
 {
-    protected HandlerInvoker(ResiliencePipeline pipeline) => Pipeline = pipeline;
+    private readonly ResiliencePipeline? _pipeline; // the application's: every call
+    private readonly ResiliencePipeline? _retries;  // the default's retries after the first one: failures only
+    private readonly TimeSpan _firstRetryDelay;
+    private readonly TimeProvider _time;
 
-    protected ResiliencePipeline Pipeline { get; }
+    protected HandlerInvoker(HostedConsumerOptions options, TimeProvider time)
+    {
+        _time = time;
+        if (options.ConfigureHandlerPipeline is { } configure)
+        {
+            var builder = new ResiliencePipelineBuilder { TimeProvider = time };
+            configure(builder);
+            _pipeline = builder.Build();
+        }
+        else if (options.HandlerMaxRetryAttempts > 0)
+        {
+            _firstRetryDelay = options.HandlerRetryDelay;
+            var builder = new ResiliencePipelineBuilder { TimeProvider = time };
+            if (options.HandlerMaxRetryAttempts > 1)
+            {
+                // Retries 2 to n: exponential from twice the first delay, with jitter, as Polly's single strategy would.
+                builder.AddRetry(new RetryStrategyOptions
+                {
+                    MaxRetryAttempts = options.HandlerMaxRetryAttempts - 1,
+                    Delay = options.HandlerRetryDelay * 2,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
+                });
+            }
+            _retries = builder.Build();
+        }
+    }
 
     /// <summary>Handles one message (message and typed handlers).</summary>
     public virtual ValueTask<HandlerOutcome> HandleAsync(MessageView message, CancellationToken cancellationToken) =>
@@ -32,35 +64,70 @@ internal abstract class HandlerInvoker
     public virtual ValueTask<HandlerOutcome> HandleBatchAsync(MessageBatch batch, CancellationToken cancellationToken) =>
         throw new NotSupportedException("This consumer handles one message at a time.");
 
-    /// <summary>The handler pipeline: <see cref="HostedConsumerOptions.ConfigureHandlerPipeline"/>, or the default retries.</summary>
-    public static ResiliencePipeline BuildPipeline(HostedConsumerOptions options, TimeProvider time)
+    /// <summary>Runs <paramref name="call"/>, retried as configured, turning its last exception into an outcome.</summary>
+    protected ValueTask<HandlerOutcome> RunAsync<TState>(Func<TState, CancellationToken, ValueTask> call, TState state, CancellationToken cancellationToken)
     {
-        var builder = new ResiliencePipelineBuilder { TimeProvider = time };
-        if (options.ConfigureHandlerPipeline is { } configure)
+        if (_pipeline is not null)
         {
-            configure(builder);
+            return ThroughPipelineAsync(_pipeline, call, state, cancellationToken);
         }
-        else if (options.HandlerMaxRetryAttempts > 0)
+        ValueTask pending;
+        try
         {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = options.HandlerMaxRetryAttempts,
-                Delay = options.HandlerRetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException),
-            });
+            pending = call(state, cancellationToken);
         }
-        return builder.Build();
+        catch (Exception ex)
+        {
+            return RetryAsync(call, state, ex, cancellationToken);
+        }
+        if (pending.IsCompletedSuccessfully)
+        {
+            pending.GetAwaiter().GetResult(); // gives a pooled box back
+            return new ValueTask<HandlerOutcome>(HandlerOutcome.Success);
+        }
+        return AwaitAsync(pending, call, state, cancellationToken);
     }
 
-    /// <summary>Runs <paramref name="call"/> through the pipeline, turning its last exception into an outcome.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    protected async ValueTask<HandlerOutcome> RunAsync<TState>(Func<TState, CancellationToken, ValueTask> call, TState state, CancellationToken cancellationToken)
+    private async ValueTask<HandlerOutcome> AwaitAsync<TState>(ValueTask pending, Func<TState, CancellationToken, ValueTask> call, TState state, CancellationToken cancellationToken)
     {
         try
         {
-            await Pipeline.ExecuteAsync(call, state, cancellationToken).ConfigureAwait(false);
+            await pending.ConfigureAwait(false);
+            return HandlerOutcome.Success;
+        }
+        catch (Exception ex)
+        {
+            return await RetryAsync(call, state, ex, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The first attempt failed: the default pipeline's retries, after the first retry delay.</summary>
+    private async ValueTask<HandlerOutcome> RetryAsync<TState>(Func<TState, CancellationToken, ValueTask> call, TState state, Exception first, CancellationToken cancellationToken)
+    {
+        if (_retries is null || first is OperationCanceledException)
+        {
+            return new HandlerOutcome(first);
+        }
+        try
+        {
+            var jitter = 0.75 + (Random.Shared.NextDouble() / 2); // ±25%
+            await Task.Delay(_firstRetryDelay * jitter, _time, cancellationToken).ConfigureAwait(false);
+            await _retries.ExecuteAsync(call, state, cancellationToken).ConfigureAwait(false);
+            return HandlerOutcome.Success;
+        }
+        catch (Exception ex)
+        {
+            return new HandlerOutcome(ex);
+        }
+    }
+
+    private static async ValueTask<HandlerOutcome> ThroughPipelineAsync<TState>(
+        ResiliencePipeline pipeline, Func<TState, CancellationToken, ValueTask> call, TState state, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await pipeline.ExecuteAsync(call, state, cancellationToken).ConfigureAwait(false);
             return HandlerOutcome.Success;
         }
         catch (Exception ex)

@@ -1,4 +1,5 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
+using System.Threading.Tasks.Sources;
 using Microsoft.Extensions.Logging;
 
 namespace Kafka.Hosting.Internal;
@@ -16,37 +17,56 @@ internal abstract class LaneWork
 
 /// <summary>
 /// The workers of one consumer session: <see cref="HostedConsumerOptions.MaxConcurrency"/> tasks taking ready lanes in
-/// turn, so at most that many handlers run at once and every lane keeps its own order.
+/// turn, so at most that many handlers run at once and every lane keeps its own order. A worker with nothing to do
+/// parks; posting work wakes one parked worker, not all of them, and allocates nothing.
 /// </summary>
 internal sealed class LaneScheduler
 {
-    private readonly Channel<LaneWork> _ready = Channel.CreateUnbounded<LaneWork>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
-    private readonly Task[] _workers;
+    private readonly ConcurrentQueue<LaneWork> _ready = new();
+    private readonly Lock _lock = new();
+    private readonly Worker[] _parked;
+    private readonly Task[] _tasks;
     private readonly ILogger _logger;
     private readonly string _topics;
     private readonly string _group;
+    private int _parkedCount;
+    private bool _stopping;
 
     public LaneScheduler(int workers, ILogger logger, string topics, string group)
     {
         _logger = logger;
         _topics = topics;
         _group = group;
-        _workers = new Task[workers];
+        _parked = new Worker[workers];
+        _tasks = new Task[workers];
         for (var i = 0; i < workers; i++)
         {
-            _workers[i] = Task.Run(WorkAsync, CancellationToken.None);
+            var worker = new Worker();
+            _tasks[i] = Task.Run(() => WorkAsync(worker), CancellationToken.None);
         }
     }
 
-    /// <summary>Queues work that has just been marked scheduled.</summary>
-    public void Post(LaneWork work) => _ready.Writer.TryWrite(work);
-
-    private async Task WorkAsync()
+    /// <summary>Queues work that has just been marked scheduled, and wakes a parked worker if there is one.</summary>
+    public void Post(LaneWork work)
     {
-        var reader = _ready.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        _ready.Enqueue(work);
+        Worker? parked = null;
+        lock (_lock)
         {
-            while (reader.TryRead(out var work))
+            if (_parkedCount > 0)
+            {
+                parked = _parked[--_parkedCount];
+                _parked[_parkedCount] = null!;
+            }
+        }
+        parked?.Wake();
+    }
+
+    private async Task WorkAsync(Worker worker)
+    {
+        while (true)
+        {
+            if (_ready.TryDequeue(out var work))
             {
                 bool more;
                 try
@@ -63,14 +83,60 @@ internal sealed class LaneScheduler
                 {
                     Post(work);
                 }
+                continue;
             }
+            lock (_lock)
+            {
+                // Work posted after the dequeue above is seen here: Post enqueues before it looks for a parked worker.
+                if (!_ready.IsEmpty)
+                {
+                    continue;
+                }
+                if (_stopping)
+                {
+                    return;
+                }
+                worker.Reset();
+                _parked[_parkedCount++] = worker;
+            }
+            await worker.WaitAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>Lets the workers finish what they run and ends them (lanes are closed first, so they return at once).</summary>
+    /// <summary>Ends the workers once the queue is empty (lanes are closed first, so what is left returns at once).</summary>
     public async Task StopAsync()
     {
-        _ready.Writer.TryComplete();
-        await Task.WhenAll(_workers).ConfigureAwait(false);
+        Worker[] parked;
+        lock (_lock)
+        {
+            _stopping = true;
+            parked = _parked[.._parkedCount];
+            Array.Clear(_parked);
+            _parkedCount = 0;
+        }
+        foreach (var worker in parked)
+        {
+            worker.Wake();
+        }
+        await Task.WhenAll(_tasks).ConfigureAwait(false);
+    }
+
+    /// <summary>A parked worker's wake-up: a reusable awaitable, so that parking allocates nothing.</summary>
+    private sealed class Worker : IValueTaskSource
+    {
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+
+        public void Reset() => _core.Reset();
+
+        public void Wake() => _core.SetResult(true);
+
+        public ValueTask WaitAsync() => new(this, _core.Version);
+
+        void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+
+        ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+
+        void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
     }
 }

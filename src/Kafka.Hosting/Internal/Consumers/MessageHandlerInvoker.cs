@@ -1,12 +1,11 @@
 using System.Runtime.CompilerServices;
 using Kafka.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Polly;
 
 namespace Kafka.Hosting.Internal;
 
 /// <summary>Calls an <see cref="IKafkaMessageHandler"/> with a <see cref="ConsumedMessage"/> over the fetched bytes (no copy).</summary>
-internal sealed class MessageHandlerInvoker<THandler>(IServiceScopeFactory scopes, ResiliencePipeline pipeline) : HandlerInvoker(pipeline)
+internal sealed class MessageHandlerInvoker<THandler>(IServiceScopeFactory scopes, HostedConsumerOptions options, TimeProvider time) : HandlerInvoker(options, time)
     where THandler : class, IKafkaMessageHandler
 {
     public override ValueTask<HandlerOutcome> HandleAsync(MessageView message, CancellationToken cancellationToken) =>

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Kafka.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Polly;
 
 namespace Kafka.Hosting.Internal;
 
@@ -10,7 +9,7 @@ namespace Kafka.Hosting.Internal;
 /// does not deserialize is not retried: its outcome says so and goes to the failure policy.
 /// </summary>
 internal sealed class TypedMessageHandlerInvoker<THandler, TKey, TValue>(
-    IServiceScopeFactory scopes, ResiliencePipeline pipeline, IDeserializer<TKey> keys, IDeserializer<TValue> values) : HandlerInvoker(pipeline)
+    IServiceScopeFactory scopes, HostedConsumerOptions options, TimeProvider time, IDeserializer<TKey> keys, IDeserializer<TValue> values) : HandlerInvoker(options, time)
     where THandler : class, IKafkaMessageHandler<TKey, TValue>
 {
     public override ValueTask<HandlerOutcome> HandleAsync(MessageView message, CancellationToken cancellationToken)
