@@ -63,7 +63,7 @@ public sealed partial class KafkaAdmin
             })).ConfigureAwait(false);
             foreach (var (group, coordinatorId, answer, failure) in answers)
             {
-                var code = failure is KafkaBrokerException broker ? broker.ErrorCode : answer?.ErrorCode ?? KafkaErrorCode.CoordinatorNotAvailable;
+                var code = failure is KafkaBrokerException broker ? broker.ErrorCode : answer?.ErrorCode ?? KafkaErrorCode.UnknownServerError;
                 var error = failure is not null
                     ? new KafkaBrokerException(code, $"Describing group '{group}' failed: {failure.Message}", failure)
                     : ErrorOf(code, answer?.ErrorMessage, $"Describing group '{group}'");
