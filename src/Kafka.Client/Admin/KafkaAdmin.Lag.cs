@@ -12,16 +12,42 @@ public sealed partial class KafkaAdmin
     /// <param name="groupId">The group.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <exception cref="KafkaBrokerException">The coordinator refused the group.</exception>
-    public async Task<ConsumerGroupLag> GetConsumerLagAsync(string groupId, CancellationToken cancellationToken = default)
+    public Task<ConsumerGroupLag> GetConsumerLagAsync(string groupId, CancellationToken cancellationToken = default) =>
+        GetConsumerLagAsync(groupId, null, cancellationToken);
+
+    /// <summary>
+    /// How far a group is behind on the partitions of <paramref name="topics"/> (pykafka's <c>print_consumer_lag</c>):
+    /// every partition of each topic, with -1 and no lag where the group has committed nothing. With
+    /// <paramref name="topics"/> null, every partition the group has committed offsets for.
+    /// </summary>
+    /// <param name="groupId">The group.</param>
+    /// <param name="topics">The topics, or null for every topic the group committed offsets of.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <exception cref="KafkaBrokerException">The coordinator refused the group, or a topic does not exist.</exception>
+    public async Task<ConsumerGroupLag> GetConsumerLagAsync(string groupId, IEnumerable<string>? topics, CancellationToken cancellationToken = default)
     {
-        var committed = (await ListGroupOffsetsAsync(groupId, null, cancellationToken).ConfigureAwait(false))
-            .Where(r => r.Succeeded && r.Offset >= 0)
+        List<TopicAndPartition>? partitions = null;
+        if (topics is not null)
+        {
+            await _cluster.UpdateAsync(cancellationToken).ConfigureAwait(false);
+            partitions = [];
+            foreach (var name in topics.Distinct())
+            {
+                if (!_cluster.Snapshot.Topics.TryGetValue(name, out var metadata) || metadata.ErrorCode != KafkaErrorCode.None)
+                {
+                    throw new KafkaBrokerException(KafkaErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
+                }
+                partitions.AddRange(metadata.Partitions.Select(p => new TopicAndPartition(name, p.PartitionIndex)));
+            }
+        }
+        var committed = (await ListGroupOffsetsAsync(groupId, partitions, cancellationToken).ConfigureAwait(false))
+            .Where(r => r.Succeeded && (partitions is not null || r.Offset >= 0))
             .ToList();
         var ends = await EndOffsetsAsync(committed.Select(r => r.Partition), cancellationToken).ConfigureAwait(false);
         return new ConsumerGroupLag(groupId, [.. committed.Select(r =>
         {
             var end = ends.GetValueOrDefault(r.Partition, -1);
-            return new PartitionLag(r.Partition, r.Offset, end, end < 0 ? null : Math.Max(0, end - r.Offset));
+            return new PartitionLag(r.Partition, r.Offset, end, end < 0 || r.Offset < 0 ? null : Math.Max(0, end - r.Offset));
         })]);
     }
 
