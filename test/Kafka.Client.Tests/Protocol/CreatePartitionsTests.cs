@@ -24,15 +24,20 @@ public sealed class CreatePartitionsTests
         Assert.That(Hex.Format(Encode(request, version)), Is.EqualTo(Hex.Format(w.ToArray())));
     }
 
-    [TestCaseSource(nameof(AllVersions))]
-    public void Response_every_version(short version)
+    internal static byte[] ResponseBody(short version)
     {
         var f = version >= 2;
         var w = new Wire().I32(0).Len(2, f)
             .S("a", f).I16(0).S(null, f).Tags(f)
             .S("b", f).I16(37).S("Topic already has 3 partitions.", f).Tags(f)
             .Tags(f);
-        var response = Decode(new CreatePartitionsRequest(), version, w.ToArray());
+        return w.ToArray();
+    }
+
+    [TestCaseSource(nameof(AllVersions))]
+    public void Response_every_version(short version)
+    {
+        var response = Decode(new CreatePartitionsRequest(), version, ResponseBody(version));
         Assert.That(response.Results, Is.EqualTo(new[]
         {
             new CreatePartitionsTopicResult("a", KafkaErrorCode.None, null),

@@ -47,8 +47,7 @@ public sealed class CreateTopicsTests
     public void Versions_outside_2_to_7_are_not_spoken(short version) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => Encode(Sample(), version));
 
-    [TestCaseSource(nameof(AllVersions))]
-    public void Response_every_version(short version)
+    internal static byte[] ResponseBody(short version)
     {
         var f = version >= 5;
         var w = new Wire().I32(7).Len(2, f);
@@ -77,8 +76,13 @@ public sealed class CreateTopicsTests
             w.UVarInt(1).UVarInt(0).UVarInt(2).I16(29); // one tagged field: tag 0, 2 bytes, TOPIC_AUTHORIZATION_FAILED
         }
         w.Tags(f);
+        return w.ToArray();
+    }
 
-        var response = Decode(new CreateTopicsRequest(), version, w.ToArray());
+    [TestCaseSource(nameof(AllVersions))]
+    public void Response_every_version(short version)
+    {
+        var response = Decode(new CreateTopicsRequest(), version, ResponseBody(version));
 
         Assert.That(response.ThrottleTimeMs, Is.EqualTo(7));
         var a = response.Topics[0];

@@ -18,12 +18,25 @@ public sealed class DeleteGroupsAndRecordsTests
         Assert.That(Hex.Format(Encode(new DeleteGroupsRequest { GroupsNames = ["g1", "g2"] }, version)), Is.EqualTo(Hex.Format(expected)));
     }
 
+    internal static byte[] DeleteGroupsBody(short version)
+    {
+        var f = version >= 2;
+        return new Wire().I32(0).Len(2, f).S("g1", f).I16(0).Tags(f).S("g2", f).I16(68).Tags(f).Tags(f).ToArray();
+    }
+
+    internal static byte[] DeleteRecordsBody(short version)
+    {
+        var f = version >= 2;
+        return new Wire().I32(0).Len(1, f).S("t", f).Len(2, f)
+            .I32(0).I64(10).I16(0).Tags(f)
+            .I32(3).I64(-1).I16(1).Tags(f)
+            .Tags(f).Tags(f).ToArray();
+    }
+
     [TestCaseSource(nameof(GroupVersions))]
     public void DeleteGroups_response_every_version(short version)
     {
-        var f = version >= 2;
-        var body = new Wire().I32(0).Len(2, f).S("g1", f).I16(0).Tags(f).S("g2", f).I16(68).Tags(f).Tags(f).ToArray();
-        Assert.That(Decode(new DeleteGroupsRequest(), version, body).Results, Is.EqualTo(new[]
+        Assert.That(Decode(new DeleteGroupsRequest(), version, DeleteGroupsBody(version)).Results, Is.EqualTo(new[]
         {
             new DeletableGroupResult("g1", KafkaErrorCode.None),
             new DeletableGroupResult("g2", KafkaErrorCode.NonEmptyGroup),
@@ -45,12 +58,7 @@ public sealed class DeleteGroupsAndRecordsTests
     [TestCaseSource(nameof(RecordVersions))]
     public void DeleteRecords_response_every_version(short version)
     {
-        var f = version >= 2;
-        var body = new Wire().I32(0).Len(1, f).S("t", f).Len(2, f)
-            .I32(0).I64(10).I16(0).Tags(f)
-            .I32(3).I64(-1).I16(1).Tags(f)
-            .Tags(f).Tags(f).ToArray();
-        var topic = Decode(new DeleteRecordsRequest(), version, body).Topics.Single();
+        var topic = Decode(new DeleteRecordsRequest(), version, DeleteRecordsBody(version)).Topics.Single();
         Assert.That(topic.Name, Is.EqualTo("t"));
         Assert.That(topic.Partitions, Is.EqualTo(new[]
         {

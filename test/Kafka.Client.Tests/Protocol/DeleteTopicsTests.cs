@@ -31,8 +31,7 @@ public sealed class DeleteTopicsTests
     public void Versions_outside_1_to_6_are_not_spoken(short version) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => Encode(new DeleteTopicsRequest(), version));
 
-    [TestCaseSource(nameof(AllVersions))]
-    public void Response_every_version(short version)
+    internal static byte[] ResponseBody(short version)
     {
         var f = version >= 4;
         var w = new Wire().I32(3).Len(2, f);
@@ -58,8 +57,13 @@ public sealed class DeleteTopicsTests
             w.S("no such topic", f);
         }
         w.Tags(f).Tags(f);
+        return w.ToArray();
+    }
 
-        var response = Decode(new DeleteTopicsRequest(), version, w.ToArray());
+    [TestCaseSource(nameof(AllVersions))]
+    public void Response_every_version(short version)
+    {
+        var response = Decode(new DeleteTopicsRequest(), version, ResponseBody(version));
 
         Assert.That(response.ThrottleTimeMs, Is.EqualTo(3));
         Assert.That(response.Results, Is.EqualTo(new[]

@@ -17,8 +17,7 @@ public sealed class DescribeClusterTests
         Assert.That(Hex.Format(Encode(request, version)), Is.EqualTo(Hex.Format(Hex.Parse(hex))));
     }
 
-    [TestCaseSource(nameof(AllVersions))]
-    public void Response_every_version(short version)
+    internal static byte[] ResponseBody(short version)
     {
         var w = new Wire().I32(0).I16(0).CStr(null);
         if (version >= 1)
@@ -38,8 +37,13 @@ public sealed class DescribeClusterTests
             w.Bool(true);
         }
         w.Tags(true).I32(int.MinValue).Tags(true);
+        return w.ToArray();
+    }
 
-        var response = Decode(new DescribeClusterRequest(), version, w.ToArray());
+    [TestCaseSource(nameof(AllVersions))]
+    public void Response_every_version(short version)
+    {
+        var response = Decode(new DescribeClusterRequest(), version, ResponseBody(version));
 
         Assert.That((response.ErrorCode, response.ClusterId, response.ControllerId), Is.EqualTo((KafkaErrorCode.None, "cluster-1", 2)));
         Assert.That(response.Brokers, Is.EqualTo(new[]

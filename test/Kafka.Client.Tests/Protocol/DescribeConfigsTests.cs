@@ -34,8 +34,7 @@ public sealed class DescribeConfigsTests
     public void Versions_outside_1_to_4_are_not_spoken(short version) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => Encode(new DescribeConfigsRequest(), version));
 
-    [TestCaseSource(nameof(AllVersions))]
-    public void Response_every_version(short version)
+    internal static byte[] ResponseBody(short version)
     {
         var f = version >= 4;
         var w = new Wire().I32(0).Len(2, f);
@@ -49,8 +48,13 @@ public sealed class DescribeConfigsTests
         w.Tags(f).Tags(f);
         w.I16(29).S("Not authorized.", f).I8(2).S("secret", f).Len(0, f).Tags(f);
         w.Tags(f);
+        return w.ToArray();
+    }
 
-        var response = Decode(new DescribeConfigsRequest(), version, w.ToArray());
+    [TestCaseSource(nameof(AllVersions))]
+    public void Response_every_version(short version)
+    {
+        var response = Decode(new DescribeConfigsRequest(), version, ResponseBody(version));
 
         var orders = response.Results[0];
         Assert.That((orders.ErrorCode, orders.ResourceType, orders.ResourceName), Is.EqualTo((KafkaErrorCode.None, (sbyte)2, "orders")));

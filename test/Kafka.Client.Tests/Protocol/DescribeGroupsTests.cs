@@ -23,8 +23,7 @@ public sealed class DescribeGroupsTests
 
     private static Wire Bytes(Wire w, byte[] value, bool compact) => (compact ? w.UVarInt((uint)value.Length + 1) : w.I32(value.Length)).Raw(value);
 
-    [TestCaseSource(nameof(AllVersions))]
-    public void Response_every_version(short version)
+    internal static byte[] ResponseBody(short version)
     {
         var f = version >= 5;
         var w = new Wire();
@@ -64,8 +63,13 @@ public sealed class DescribeGroupsTests
             w.I32(int.MinValue);
         }
         w.Tags(f).Tags(f);
+        return w.ToArray();
+    }
 
-        var response = Decode(new DescribeGroupsRequest(), version, w.ToArray());
+    [TestCaseSource(nameof(AllVersions))]
+    public void Response_every_version(short version)
+    {
+        var response = Decode(new DescribeGroupsRequest(), version, ResponseBody(version));
 
         var g1 = response.Groups[0];
         Assert.That((g1.ErrorCode, g1.GroupId, g1.GroupState, g1.ProtocolType, g1.ProtocolData), Is.EqualTo((KafkaErrorCode.None, "g1", "Stable", "consumer", "range")));

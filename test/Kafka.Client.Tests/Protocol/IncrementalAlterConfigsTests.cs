@@ -24,15 +24,20 @@ public sealed class IncrementalAlterConfigsTests
         Assert.That(Hex.Format(Encode(request, version)), Is.EqualTo(Hex.Format(w.ToArray())));
     }
 
-    [TestCaseSource(nameof(AllVersions))]
-    public void Response_every_version(short version)
+    internal static byte[] ResponseBody(short version)
     {
         var f = version >= 1;
         var w = new Wire().I32(0).Len(2, f)
             .I16(0).S(null, f).I8(2).S("orders", f).Tags(f)
             .I16(40).S("Invalid value", f).I8(4).S("1", f).Tags(f)
             .Tags(f);
-        var response = Decode(new IncrementalAlterConfigsRequest(), version, w.ToArray());
+        return w.ToArray();
+    }
+
+    [TestCaseSource(nameof(AllVersions))]
+    public void Response_every_version(short version)
+    {
+        var response = Decode(new IncrementalAlterConfigsRequest(), version, ResponseBody(version));
         Assert.That(response.Responses, Is.EqualTo(new[]
         {
             new AlterConfigsResourceResult(KafkaErrorCode.None, null, 2, "orders"),

@@ -26,8 +26,7 @@ public sealed class ListGroupsTests
         Assert.Throws<KafkaVersionException>(() => Encode(new ListGroupsRequest { TypesFilter = ["consumer"] }, 4));
     }
 
-    [TestCaseSource(nameof(AllVersions))]
-    public void Response_every_version(short version)
+    internal static byte[] ResponseBody(short version)
     {
         var f = version >= 3;
         var w = new Wire();
@@ -50,7 +49,13 @@ public sealed class ListGroupsTests
             w.Tags(f);
         }
         w.Tags(f);
-        var response = Decode(new ListGroupsRequest(), version, w.ToArray());
+        return w.ToArray();
+    }
+
+    [TestCaseSource(nameof(AllVersions))]
+    public void Response_every_version(short version)
+    {
+        var response = Decode(new ListGroupsRequest(), version, ResponseBody(version));
         Assert.That(response.Groups, Is.EqualTo(new[]
         {
             new ListedGroup("g1", "consumer", version >= 4 ? "Stable" : null, version >= 5 ? "classic" : null),
