@@ -6,4 +6,6 @@ namespace Kafka.Client.Admin;
 /// <param name="ClientId">The client id it connected with.</param>
 /// <param name="ClientHost">The address it connected from.</param>
 /// <param name="Assignment">The partitions it was assigned (consumer groups, while stable).</param>
-public sealed record GroupMemberDescription(string MemberId, string? GroupInstanceId, string ClientId, string ClientHost, IReadOnlyList<TopicAndPartition> Assignment);
+/// <param name="SubscribedTopics">The topics it subscribed to (consumer groups, while stable).</param>
+public sealed record GroupMemberDescription(
+    string MemberId, string? GroupInstanceId, string ClientId, string ClientHost, IReadOnlyList<TopicAndPartition> Assignment, IReadOnlyList<string> SubscribedTopics);

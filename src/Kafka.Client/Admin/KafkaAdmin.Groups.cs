@@ -69,7 +69,7 @@ public sealed partial class KafkaAdmin
                     : ErrorOf(code, answer?.ErrorMessage, $"Describing group '{group}'");
                 results[group] = error is null
                     ? new GroupDescription(group, answer!.GroupState, answer.ProtocolType, answer.ProtocolData,
-                        [.. answer.Members.Select(m => new GroupMemberDescription(m.MemberId, m.GroupInstanceId, m.ClientId, m.ClientHost, Assignment(answer.ProtocolType, m.MemberAssignment)))],
+                        [.. answer.Members.Select(m => new GroupMemberDescription(m.MemberId, m.GroupInstanceId, m.ClientId, m.ClientHost, Assignment(answer.ProtocolType, m.MemberAssignment), Subscription(answer.ProtocolType, m.MemberMetadata)))],
                         coordinatorId, null)
                     : new GroupDescription(group, answer?.GroupState ?? "", answer?.ProtocolType ?? "", answer?.ProtocolData ?? "", [], coordinatorId, error);
                 if (failure is not null || IsRetriableAdminError(code))
@@ -95,6 +95,22 @@ public sealed partial class KafkaAdmin
         catch (KafkaProtocolException)
         {
             return []; // a member of another client whose assignment is not the consumer protocol's
+        }
+    }
+
+    private static string[] Subscription(string protocolType, byte[] bytes)
+    {
+        if (protocolType != "consumer" || bytes.Length == 0)
+        {
+            return [];
+        }
+        try
+        {
+            return [.. ConsumerProtocol.ReadSubscription(bytes).Topics.Order(StringComparer.Ordinal)];
+        }
+        catch (KafkaProtocolException)
+        {
+            return [];
         }
     }
 
