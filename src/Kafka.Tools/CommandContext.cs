@@ -9,7 +9,11 @@ namespace Kafka.Tools;
 /// <summary>One command's run: its parsed arguments, where it writes, and the cluster connection.</summary>
 internal sealed class CommandContext(ParseResult parse, ToolConsole console, ConnectionOptions connection, CancellationToken cancellationToken)
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Plain text for people and scripts alike: quotes and apostrophes in messages are not \u-escaped.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>One JSON object per line (consume_topic and tail).</summary>
+    internal static readonly JsonSerializerOptions Lines = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public ParseResult Parse { get; } = parse;
 

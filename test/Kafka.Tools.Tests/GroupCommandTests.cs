@@ -49,9 +49,11 @@ public sealed class GroupCommandTests
         var all = await ToolRun.RunAsync("lag", "-b", fixture.Address, "--json");
         Assert.That(all.ExitCode, Is.EqualTo(0), all.ToString());
         Assert.That(all.Output, Does.Contain("\"group\": \"audit\"").And.Contain("\"group\": \"billing\""));
-        var one = await ToolRun.RunAsync("lag", "--group", "billing", "-b", fixture.Address);
+        var onTopic = await ToolRun.RunAsync("lag", "--topic", "orders", "-b", fixture.Address, "--json");
+        Snapshot.AssertMatches("LagOnTopicJson", onTopic.Output);
+        var one = await ToolRun.RunAsync("lag", "--group", "billing", "--topic", "orders", "-b", fixture.Address);
         Assert.That(one.ExitCode, Is.EqualTo(0), one.ToString());
-        Assert.That(one.Output, Does.Contain("Total lag of billing: 0 messages."));
+        Snapshot.AssertMatches("LagOneGroup", one.Output);
     }
 
     [Test]

@@ -90,7 +90,7 @@ internal sealed partial class ToolCommands
                     ["key"] = message.IsPartitionKeyNull ? null : Encoding.UTF8.GetString(message.PartitionKey.Span),
                     ["value"] = value,
                 };
-                await output.WriteLineAsync(line.ToJsonString()).ConfigureAwait(false);
+                await output.WriteLineAsync(line.ToJsonString(CommandContext.Lines)).ConfigureAwait(false);
             }
             else
             {

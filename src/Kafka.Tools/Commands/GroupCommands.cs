@@ -90,13 +90,16 @@ internal sealed partial class ToolCommands
     private Command Lag()
     {
         var groups = new Option<string[]>("--group", "-g") { Description = "Only these groups (repeatable) [default: every consumer group]", AllowMultipleArgumentsPerToken = true };
+        var topics = new Option<string[]>("--topic") { Description = "Only these topics, every partition of them (repeatable) [default: every partition each group committed]", AllowMultipleArgumentsPerToken = true };
         return Define("lag", "Print the lag of every consumer group (or of --group), per partition.", async context =>
         {
             await using var client = await context.ConnectAsync().ConfigureAwait(false);
             var asked = context.Get(groups) ?? [];
-            IReadOnlyList<ConsumerGroupLag> lags = asked.Length == 0
+            var onTopics = context.Get(topics) is { Length: > 0 } t ? t : null;
+            IReadOnlyList<ConsumerGroupLag> lags = asked.Length == 0 && onTopics is null
                 ? await client.Admin.GetConsumerLagAsync(context.CancellationToken).ConfigureAwait(false)
-                : [.. await Task.WhenAll(asked.Select(g => client.Admin.GetConsumerLagAsync(g, context.CancellationToken))).ConfigureAwait(false)];
+                : [.. await Task.WhenAll((asked.Length > 0 ? asked : await ConsumerGroupsAsync(client, context).ConfigureAwait(false))
+                    .Select(g => client.Admin.GetConsumerLagAsync(g, onTopics, context.CancellationToken))).ConfigureAwait(false)];
             if (context.Json)
             {
                 context.WriteJson(new JsonArray([.. lags.Select(g => new JsonObject
@@ -124,8 +127,12 @@ internal sealed partial class ToolCommands
                 context.Line($"Total lag of {g.GroupId}: {Number(g.TotalLag)} messages.");
             }
             return ExitCodes.Ok;
-        }, groups);
+        }, groups, topics);
     }
+
+    private static async Task<string[]> ConsumerGroupsAsync(KafkaClient client, CommandContext context) =>
+        [.. (await client.Admin.ListGroupsAsync(cancellationToken: context.CancellationToken).ConfigureAwait(false))
+            .Where(g => g.ProtocolType is "consumer" or "").Select(g => g.GroupId)];
 
     private Command DescribeGroup()
     {
