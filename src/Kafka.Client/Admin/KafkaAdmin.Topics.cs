@@ -42,19 +42,8 @@ public sealed partial class KafkaAdmin
                 ValidateOnly = options.ValidateOnly,
             };
             var response = await Controller().SendAsync(ConnectionKind.General, request, token).ConfigureAwait(false);
-            var retry = new List<NewTopic>();
-            foreach (var topic in pending)
-            {
-                var answer = response.Topics.FirstOrDefault(r => r.Name == topic.Name);
-                var code = answer?.ErrorCode ?? KafkaErrorCode.UnknownServerError;
-                results[topic.Name] = new TopicResult(topic.Name, answer?.TopicId ?? Guid.Empty,
-                    ErrorOf(code, answer is null ? "the broker did not answer for it" : answer.ErrorMessage, $"Creating topic '{topic.Name}'"));
-                if (IsRetriableAdminError(code))
-                {
-                    retry.Add(topic);
-                }
-            }
-            return retry;
+            return TopicResults(pending, t => t.Name, name => response.Topics.FirstOrDefault(r => r.Name == name) is { } a ? (a.ErrorCode, a.ErrorMessage, a.TopicId) : null,
+                "Creating", results);
         }, options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         if (!options.ValidateOnly && results.Values.Any(r => r.Succeeded))
         {
@@ -82,19 +71,8 @@ public sealed partial class KafkaAdmin
         {
             var request = new DeleteTopicsRequest { TopicNames = pending, TimeoutMs = TimeoutMs(options) };
             var response = await Controller().SendAsync(ConnectionKind.General, request, token).ConfigureAwait(false);
-            var retry = new List<string>();
-            foreach (var name in pending)
-            {
-                var answer = response.Results.FirstOrDefault(r => r.Name == name);
-                var code = answer?.ErrorCode ?? KafkaErrorCode.UnknownServerError;
-                results[name] = new TopicResult(name, answer?.TopicId ?? Guid.Empty,
-                    ErrorOf(code, answer is null ? "the broker did not answer for it" : answer.ErrorMessage, $"Deleting topic '{name}'"));
-                if (IsRetriableAdminError(code))
-                {
-                    retry.Add(name);
-                }
-            }
-            return retry;
+            return TopicResults(pending, t => t, name => response.Results.FirstOrDefault(r => r.Name == name) is { } a ? (a.ErrorCode, a.ErrorMessage, a.TopicId) : null,
+                "Deleting", results);
         }, options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         if (results.Values.Any(r => r.Succeeded))
         {
@@ -131,19 +109,8 @@ public sealed partial class KafkaAdmin
                 ValidateOnly = options.ValidateOnly,
             };
             var response = await Controller().SendAsync(ConnectionKind.General, request, token).ConfigureAwait(false);
-            var retry = new List<KeyValuePair<string, int>>();
-            foreach (var item in pending)
-            {
-                var answer = response.Results.FirstOrDefault(r => r.Name == item.Key);
-                var code = answer?.ErrorCode ?? KafkaErrorCode.UnknownServerError;
-                results[item.Key] = new TopicResult(item.Key, Guid.Empty,
-                    ErrorOf(code, answer is null ? "the broker did not answer for it" : answer.ErrorMessage, $"Adding partitions to topic '{item.Key}'"));
-                if (IsRetriableAdminError(code))
-                {
-                    retry.Add(item);
-                }
-            }
-            return retry;
+            return TopicResults(pending, kv => kv.Key, name => response.Results.FirstOrDefault(r => r.Name == name) is { } a ? (a.ErrorCode, a.ErrorMessage, Guid.Empty) : null,
+                "Adding partitions to", results);
         }, options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         if (!options.ValidateOnly && results.Values.Any(r => r.Succeeded))
         {
@@ -209,6 +176,30 @@ public sealed partial class KafkaAdmin
             return retry;
         }, options.OperationTimeout, cancellationToken).ConfigureAwait(false);
         return [.. list.Select(kv => results[kv.Key])];
+    }
+
+    /// <summary>
+    /// Records each pending topic's answer (a topic left out of the answer is UNKNOWN_SERVER_ERROR) and returns the
+    /// topics to send again: those with a retriable admin error.
+    /// </summary>
+    private static List<T> TopicResults<T>(
+        IReadOnlyList<T> pending, Func<T, string> nameOf, Func<string, (KafkaErrorCode Code, string? Message, Guid Id)?> answerFor,
+        string verb, Dictionary<string, TopicResult> results)
+    {
+        var retry = new List<T>();
+        foreach (var item in pending)
+        {
+            var name = nameOf(item);
+            var answer = answerFor(name);
+            var code = answer?.Code ?? KafkaErrorCode.UnknownServerError;
+            results[name] = new TopicResult(name, answer?.Id ?? Guid.Empty,
+                ErrorOf(code, answer is null ? "the broker did not answer for it" : answer.Value.Message, $"{verb} topic '{name}'"));
+            if (IsRetriableAdminError(code))
+            {
+                retry.Add(item);
+            }
+        }
+        return retry;
     }
 
     private Broker? LeaderOf(TopicAndPartition partition)
