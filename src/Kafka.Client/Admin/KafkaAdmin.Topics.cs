@@ -15,7 +15,8 @@ public sealed partial class KafkaAdmin
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>One result per topic, in the order given.</returns>
     /// <exception cref="ArgumentException">No topics, a topic named twice, or an assignment together with a partition count or replication factor.</exception>
-    /// <exception cref="KafkaVersionException">The brokers lack CreateTopics, or are older than 2.4 and a topic asks for their defaults.</exception>
+    /// <exception cref="KafkaVersionException">The brokers lack CreateTopics (a topic asking for the broker's defaults from brokers before
+    /// Kafka 2.4 fails alone, with UNSUPPORTED_VERSION).</exception>
     public async Task<IReadOnlyList<TopicResult>> CreateTopicsAsync(
         IEnumerable<NewTopic> topics, AdminRequestOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -32,6 +33,24 @@ public sealed partial class KafkaAdmin
         var results = new Dictionary<string, TopicResult>(StringComparer.Ordinal);
         await RetryItemsAsync(list, async (pending, token) =>
         {
+            var controller = Controller();
+            var connection = await controller.GetConnectionAsync(ConnectionKind.General, token).ConfigureAwait(false);
+            var version = connection.Versions.Negotiate(KnownApis.CreateTopics);
+            if (version < 4)
+            {
+                // Before v4 (Kafka 2.4) a topic cannot ask for the broker's defaults: that topic fails alone.
+                var needDefaults = pending.Where(t => t.ReplicaAssignment.Count == 0 && (t.Partitions < 0 || t.ReplicationFactor < 0)).ToList();
+                foreach (var topic in needDefaults)
+                {
+                    results[topic.Name] = new TopicResult(topic.Name, Guid.Empty, new KafkaBrokerException(KafkaErrorCode.UnsupportedVersion,
+                        $"Creating topic '{topic.Name}' failed: the broker's default partition count or replication factor needs CreateTopics v4 (Kafka 2.4); {controller} speaks v{version}. Give both."));
+                }
+                pending = [.. pending.Except(needDefaults)];
+                if (pending.Count == 0)
+                {
+                    return [];
+                }
+            }
             var request = new CreateTopicsRequest
             {
                 Topics = [.. pending.Select(t => new CreatableTopic(
@@ -41,7 +60,7 @@ public sealed partial class KafkaAdmin
                 TimeoutMs = TimeoutMs(options),
                 ValidateOnly = options.ValidateOnly,
             };
-            var response = await Controller().SendAsync(ConnectionKind.General, request, token).ConfigureAwait(false);
+            var response = await connection.SendAsync(request, version, controller.TimeoutFor(ConnectionKind.General), token).ConfigureAwait(false);
             return TopicResults(pending, t => t.Name, name => response.Topics.FirstOrDefault(r => r.Name == name) is { } a ? (a.ErrorCode, a.ErrorMessage, a.TopicId) : null,
                 "Creating", results);
         }, options.OperationTimeout, cancellationToken).ConfigureAwait(false);

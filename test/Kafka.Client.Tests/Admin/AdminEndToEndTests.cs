@@ -62,6 +62,22 @@ public sealed class AdminEndToEndTests
     }
 
     [Test]
+    public async Task Before_Kafka_2_4_a_topic_asking_for_broker_defaults_fails_alone()
+    {
+        await using var cluster = MockKafkaCluster.Start(brokerCount: 1, serveTopicAdmin: true, recordApiVersions: true);
+        await using var client = NewClient(cluster, o => o.BrokerVersion = "2.1"); // CreateTopics v3
+        cluster.StartRequestTracking();
+
+        var results = await client.Admin.CreateTopicsAsync([new NewTopic("defaults"), new NewTopic("explicit") { Partitions = 2, ReplicationFactor = 1 }], cancellationToken: Timeout());
+
+        Assert.That(results[0].Error?.ErrorCode, Is.EqualTo(KafkaErrorCode.UnsupportedVersion));
+        Assert.That(results[0].Error!.Message, Does.Contain("'defaults'").And.Contain("Kafka 2.4"));
+        Assert.That(results[1].Succeeded, Is.True, results[1].Error?.Message);
+        Assert.That(client.Topics.ContainsKey("explicit"), Is.True);
+        Assert.That(cluster.GetRequests().Where(r => r.ApiKey == 19).Select(r => r.ApiVersion), Is.EqualTo(new short?[] { 3 }));
+    }
+
+    [Test]
     public async Task Deleting_topics_reports_each_topic()
     {
         await using var cluster = MockKafkaCluster.Start(brokerCount: 2, serveTopicAdmin: true);
