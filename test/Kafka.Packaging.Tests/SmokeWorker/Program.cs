@@ -35,8 +35,8 @@ builder.Services.AddHostedService<Driver>();
 
 using (var host = builder.Build())
 {
-    await host.RunAsync();
     var ledger = host.Services.GetRequiredService<Ledger>();
+    await host.RunAsync(); // returns once the host has stopped, and disposes it
     Console.WriteLine($"smoke: stopped cleanly after handling {ledger.Count} messages");
     if (!ledger.Complete)
     {
@@ -96,8 +96,12 @@ public sealed class LedgerHandler(Ledger ledger) : IKafkaMessageHandler
 }
 
 /// <summary>Produces the messages once the host runs, waits until all are handled, then stops the host.</summary>
+/// <remarks>
+/// The producer is resolved here, not injected: the host builds every hosted service before starting any, and a
+/// registered producer exists only once the client's hosted services have started (docs/hosting.md, "Producers").
+/// </remarks>
 public sealed class Driver(
-    [FromKeyedServices("smoke")] Producer producer,
+    IServiceProvider services,
     Ledger ledger,
     IOptions<SmokeOptions> options,
     IHostApplicationLifetime lifetime) : BackgroundService
@@ -105,6 +109,7 @@ public sealed class Driver(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var smoke = options.Value;
+        var producer = services.GetRequiredKeyedService<Producer>("smoke");
         for (var i = 0; i < smoke.Count; i++)
         {
             var report = await producer.ProduceAsync(

@@ -48,10 +48,15 @@ public sealed class PackedFeed
         }
         foreach (var id in System.IO.Directory.Exists(Directory) ? PackageIds : [])
         {
-            var cached = Path.Combine(GlobalPackagesFolder(), id.ToLowerInvariant(), Version.ToLowerInvariant());
+            var idFolder = Path.Combine(GlobalPackagesFolder(), id.ToLowerInvariant());
+            var cached = Path.Combine(idFolder, Version.ToLowerInvariant());
             if (System.IO.Directory.Exists(cached))
             {
                 System.IO.Directory.Delete(cached, recursive: true);
+            }
+            if (System.IO.Directory.Exists(idFolder) && !System.IO.Directory.EnumerateFileSystemEntries(idFolder).Any())
+            {
+                System.IO.Directory.Delete(idFolder);
             }
         }
         if (System.IO.Directory.Exists(Directory))

@@ -53,6 +53,7 @@ internal sealed class WorkerProject : IDisposable
         }
 
         // Warnings are errors, and configuration is bound by the source generator (as native AOT requires).
+        // Trimming and native AOT analyse every library assembly whole, not only the code this worker calls.
         var csproj = Path.Combine(project.ProjectDirectory, $"{Name}.csproj");
         var text = await File.ReadAllTextAsync(csproj);
         var at = text.IndexOf("</PropertyGroup>", StringComparison.Ordinal);
@@ -62,6 +63,15 @@ internal sealed class WorkerProject : IDisposable
               <EnableConfigurationBindingGenerator>true</EnableConfigurationBindingGenerator>
 
             """);
+        text = text.Replace("</Project>", """
+              <ItemGroup>
+                <TrimmerRootAssembly Include="Kafka.Client" />
+                <TrimmerRootAssembly Include="Kafka.Hosting" />
+                <TrimmerRootAssembly Include="Kafka.ZooKeeper" />
+                <TrimmerRootAssembly Include="Kafka.Testing" />
+              </ItemGroup>
+            </Project>
+            """, StringComparison.Ordinal);
         await File.WriteAllTextAsync(csproj, text);
         return project;
     }
