@@ -112,6 +112,10 @@ for name in "${projects[@]}"; do
   mapfile -t other < <(grep -F "[$proj" "$log" | grep -E ' (warning|error) RS00[0-9][0-9]' \
     | grep -v -E 'RS001[67]' | sed 's/ \[[^]]*\]$//' | LC_ALL=C sort -u)
 
+  if [ "$mode" = add ]; then
+    # Sorted and without duplicates (a union merge can bring the same line from two branches).
+    append_sorted "$dir/PublicAPI.Unshipped.txt"
+  fi
   if [ ${#missing[@]} -eq 0 ] && [ ${#stale[@]} -eq 0 ] && [ ${#other[@]} -eq 0 ]; then
     echo "public-api: $name: up to date"
     continue

@@ -11,12 +11,17 @@ public sealed partial class PackageContentsTests
 {
     private static readonly Guid SourceLinkKind = new("CC110556-A091-4D38-9FEC-25AB9A351A6A");
 
-    private static IEnumerable<string> LibraryPackages() => ["Kafka.Hosting", "Kafka.Hosting.Client", "Kafka.Hosting.Testing", "Kafka.Hosting.ZooKeeper"];
+    /// <summary>Every library under src/ (one with public API files), by package id: new ones are checked too.</summary>
+    private static IEnumerable<string> LibraryPackages() => Directory.GetDirectories(Path.Combine(Repository.Root, "src"))
+        .Where(d => File.Exists(Path.Combine(d, "PublicAPI.Shipped.txt")))
+        .Select(d => PackageId(Path.GetFileName(d)))
+        .Order(StringComparer.Ordinal);
 
     [Test]
     public void Every_package_id_starts_with_Kafka_Hosting_and_every_library_is_packed()
     {
         var ids = PackedFeed.Current.PackageIds;
+        Assert.That(LibraryPackages(), Is.SupersetOf(new[] { "Kafka.Hosting", "Kafka.Hosting.Client", "Kafka.Hosting.Testing", "Kafka.Hosting.ZooKeeper" }));
         Assert.That(ids, Is.SupersetOf(LibraryPackages()));
         Assert.That(ids, Has.All.Matches<string>(id => id == "Kafka.Hosting" || id.StartsWith("Kafka.Hosting.", StringComparison.Ordinal)));
         Assert.That(ids.Select(id => File.Exists(PackedFeed.Current.PathOf(id, symbols: true))), Has.All.True, "a .snupkg beside each .nupkg");
@@ -105,8 +110,13 @@ public sealed partial class PackageContentsTests
         return document.Root!.Elements().Single(e => e.Name.LocalName == "metadata");
     }
 
-    /// <summary>Package ids are Kafka.Hosting.X; assemblies keep their names, Kafka.X (Kafka.Hosting stays).</summary>
-    private static string AssemblyName(string id) => id == "Kafka.Hosting" ? id : "Kafka." + id["Kafka.Hosting.".Length..];
+    /// <summary>Project Kafka.X is package Kafka.Hosting.X; Kafka.Hosting and Kafka.Hosting.* keep their names.</summary>
+    private static string PackageId(string project) =>
+        project.StartsWith("Kafka.Hosting", StringComparison.Ordinal) ? project : "Kafka.Hosting." + project["Kafka.".Length..];
+
+    /// <summary>Assemblies keep their project's name.</summary>
+    private static string AssemblyName(string id) => Directory.GetDirectories(Path.Combine(Repository.Root, "src"))
+        .Select(Path.GetFileName).Single(project => PackageId(project!) == id)!;
 
     private static async Task<string> HeadCommitAsync()
     {
