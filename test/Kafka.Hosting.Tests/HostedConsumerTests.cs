@@ -113,7 +113,7 @@ public sealed class HostedConsumerTests
             services.AddSingleton(recorder);
             services.AddKafkaClient().AddConsumer<RecordingHandler>("orders", "billing", o =>
             {
-                Configure(o);
+                ConfigureSingleMember(o);
                 o.HandlerMaxRetryAttempts = 1;
                 o.FailurePolicy = HandlerFailurePolicy.SkipMessage;
             });
@@ -122,6 +122,7 @@ public sealed class HostedConsumerTests
         await ProduceAsync(cluster, "orders", 1, 5);
 
         await WaitUntilAsync(() => recorder.Handled.Count == 4, "every message but the failing one handled");
+        await WaitUntilCommittedAsync(host, "orders", 0, 5);
         await host.StopAsync();
 
         Assert.That(recorder.Handled, Is.EqualTo(new[] { "orders-p0-0", "orders-p0-1", "orders-p0-3", "orders-p0-4" }));
@@ -143,7 +144,7 @@ public sealed class HostedConsumerTests
             services.AddSingleton(recorder);
             services.AddKafkaClient().AddConsumer<RecordingHandler>("orders", "billing", o =>
             {
-                Configure(o);
+                ConfigureSingleMember(o);
                 o.HandlerMaxRetryAttempts = 1;
                 o.FailurePolicy = HandlerFailurePolicy.DeadLetter;
                 o.DeadLetterTopic = "orders-failed";
@@ -168,6 +169,7 @@ public sealed class HostedConsumerTests
 
         await WaitUntilAsync(() => recorder.Handled.Count == 4, "every message but the failing one handled", logs);
         await WaitUntilAsync(() => logs.Entries.Any(e => e.EventId.Id == 409), "the message forwarded with an error logged", logs);
+        await WaitUntilCommittedAsync(host, "orders", 0, 5, logs);
         await host.StopAsync();
 
         Assert.That(recorder.Handled, Is.EqualTo(new[] { "orders-p0-0", "orders-p0-1", "orders-p0-3", "orders-p0-4" }));
@@ -217,7 +219,8 @@ public sealed class HostedConsumerTests
         await host.StartAsync();
 
         await WaitUntilAsync(() => logs.Entries.Any(e => e.EventId.Id == 410), "the failed forward logged as an error", logs);
-        await Task.Delay(300);
+        // Once its lane is stopped at the message, nothing of the partition starts any more.
+        await WaitUntilAsync(() => Service(host).Session?.Lanes.SingleOrDefault()?.StoppedAt == 2, "the partition stopped at the message", logs);
         await host.StopAsync();
         cluster.ClearRequestErrors(0);
 
@@ -338,6 +341,28 @@ public sealed class HostedConsumerTests
         options.Consumer.OffsetsChannelBackoff = TimeSpan.FromMilliseconds(100);
         options.HandlerRetryDelay = TimeSpan.FromMilliseconds(10);
     }
+
+    /// <summary>
+    /// <see cref="Configure"/> for a test whose single member must keep its partitions throughout (it counts attempts
+    /// and forwards exactly): a session timeout that a loaded machine's stalls cannot run out, so that no rebalance
+    /// hands a message to the handler again. Stopping still leaves the group at once.
+    /// </summary>
+    private static void ConfigureSingleMember(HostedConsumerOptions options)
+    {
+        Configure(options);
+        options.Consumer.SessionTimeout = TimeSpan.FromSeconds(45);
+        options.Consumer.RebalanceTimeout = TimeSpan.FromSeconds(45);
+    }
+
+    /// <summary>
+    /// Waits until the running consumer has committed <paramref name="offset"/> for the partition: commits are made in
+    /// the background every commit interval, and one refused (the group rebalancing) is made again at the next.
+    /// </summary>
+    private static Task WaitUntilCommittedAsync(IHost host, string topic, int partition, long offset, LogCapture? logs = null) =>
+        WaitUntilAsync(
+            () => Service(host).Consumer?.CommittedOffsets.GetValueOrDefault(new TopicAndPartition(topic, partition), -1) == offset,
+            $"offset {offset} of {topic}/{partition} committed",
+            logs);
 
     private static IHost BuildHost(MockKafkaCluster cluster, Recorder recorder, LogCapture? logs = null) =>
         TestHosts.Build(TestHosts.FastSettings(cluster.BootstrapServers), services =>

@@ -47,9 +47,12 @@ internal sealed class BatchLane : PartitionLane
         }
     }
 
-    /// <summary>Under <see cref="PartitionLane.Sync"/>: whether a batch should be handed over now.</summary>
+    /// <summary>
+    /// Under <see cref="PartitionLane.Sync"/>: whether a batch should be handed over now. A paused partition brings no
+    /// more messages until the lane has worked through its backlog, so waiting for a fuller batch would only stall it.
+    /// </summary>
     private bool IsReady() =>
-        _available >= _maxBatchSize || _maxWait <= TimeSpan.Zero || Session.Time.GetElapsedTime(OldestWaiting()) >= _maxWait;
+        _available >= _maxBatchSize || _maxWait <= TimeSpan.Zero || Paused || Session.Time.GetElapsedTime(OldestWaiting()) >= _maxWait;
 
     /// <summary>When the oldest message not handed out arrived (its run's arrival).</summary>
     private long OldestWaiting()

@@ -256,7 +256,7 @@ internal sealed partial class ConsumerSession
             lane.Paused = true;
             Interlocked.MemoryBarrier(); // Paused is written before Pending is read again, as OnDone does the opposite
             Consumer?.Pause(lane.AsList);
-            if (lane.Pending <= _share / 2)
+            if (lane.Pending <= ResumeAt(lane))
             {
                 // The lane worked through its messages while it was being paused, and its worker did not see the pause.
                 lane.Paused = false;
@@ -271,11 +271,11 @@ internal sealed partial class ConsumerSession
     public void OnDone(PartitionLane lane, int count)
     {
         var inFlight = Interlocked.Add(ref _inFlight, -count);
-        if (lane.Paused && lane.IsActive && lane.Pending <= _share / 2)
+        if (lane.Paused && lane.IsActive && lane.Pending <= ResumeAt(lane))
         {
             lock (lane.PauseSync)
             {
-                if (lane.Paused && lane.IsActive && lane.Pending <= _share / 2)
+                if (lane.Paused && lane.IsActive && lane.Pending <= ResumeAt(lane))
                 {
                     lane.Paused = false;
                     Consumer?.Resume(lane.AsList);
@@ -286,6 +286,17 @@ internal sealed partial class ConsumerSession
         {
             _capacity.Release();
         }
+    }
+
+    /// <summary>
+    /// How few messages a paused lane holds when its partition resumes: half its share; for a batch lane at least a
+    /// batch (up to its share), so that the fetch after the resume overlaps the last batches instead of the lane
+    /// running dry, or waiting for <see cref="HostedConsumerOptions.MaxBatchWait"/> with a partial batch.
+    /// </summary>
+    private int ResumeAt(PartitionLane lane)
+    {
+        var share = _share;
+        return lane is BatchLane ? Math.Min(Math.Max(share / 2, _options.MaxBatchSize), share) : share / 2;
     }
 
     /// <summary>The failure policy stopped a lane: its partition is paused for good (until it is given up).</summary>
