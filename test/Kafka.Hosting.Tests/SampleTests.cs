@@ -71,6 +71,30 @@ public sealed class SampleTests
     }
 
     [Test]
+    public async Task The_worker_on_its_embedded_cluster_produces_a_few_orders_and_logs_receiving_each()
+    {
+        var logs = new LogCapture();
+        var builder = WorkerSample.CreateBuilder([]);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        using var host = builder.Build();
+
+        await host.StartAsync();
+        var keys = Enumerable.Range(1, SampleOrders.Count).Select(i => $"o-{i}").ToList();
+        await WaitUntilAsync(() => keys.All(k => logs.Entries.Any(e => Received(e.Message, k))), "the worker to receive every order it produced");
+
+        foreach (var key in keys)
+        {
+            var produced = logs.Entries.Single(e => e.Message.StartsWith($"Produced order {key} to orders/", StringComparison.Ordinal)).Message;
+            var at = produced[$"Produced order {key} to ".Length..];
+            Assert.That(logs.Entries.Where(e => Received(e.Message, key)).Select(e => e.Message), Has.One.StartWith($"Received {at}: key {key}, value {{\"id\":"));
+        }
+        await host.StopAsync();
+
+        static bool Received(string message, string key) => message.StartsWith("Received orders/", StringComparison.Ordinal) && message.Contains($": key {key}, ", StringComparison.Ordinal);
+    }
+
+    [Test]
     public async Task The_worker_logs_changes_a_refresh_finds()
     {
         await using var cluster = MockKafkaCluster.Start(3);
@@ -115,6 +139,9 @@ public sealed class SampleTests
 
         await WaitUntilAsync(() => logs.Entries.Any(e => e.Message == "Received orders/1@0: key o-1, value two pencils"), "the worker to log the order");
         await host.StopAsync();
+        // On a configured cluster the worker only consumes: the sample orders are for its embedded cluster.
+        Assert.That(logs.Entries.Select(e => e.Message), Has.None.StartWith("Produced order"));
+        Assert.That(host.Services.GetKeyedService<Producer>(SampleOrders.ProducerName), Is.Null);
     }
 
     private static async Task<ClusterView> PollAsync(HttpClient http, Func<ClusterView, bool> until)
