@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Kafka.Testing.Internal;
 using Kafka.Testing.Native;
 using Microsoft.Extensions.Logging;
 
@@ -33,10 +34,11 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     private readonly Dictionary<int, (string Host, int Port)> _listeners;
     private readonly List<int> _brokerIds;
     private readonly Dictionary<int, TcpProxy>? _versionProxies;
+    private readonly GroupProtocolGuard? _groupGuard;
     private volatile bool _proxyTracking;
     private int[] _brokerIdsSnapshot;
 
-    private MockKafkaCluster(MockClusterHandle handle, string bootstrapServers, bool recordApiVersions)
+    private MockKafkaCluster(MockClusterHandle handle, string bootstrapServers, bool useProxies, GroupProtocolGuard? groupGuard)
     {
         _handle = handle;
         BootstrapServers = bootstrapServers;
@@ -44,12 +46,13 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
         _brokerIds = [.. _listeners.Keys.Order()];
         _brokerIdsSnapshot = [.. _brokerIds];
         _handle.Nudger.SetPorts(_listeners.Values.Select(l => l.Port));
-        if (recordApiVersions)
+        _groupGuard = groupGuard;
+        if (useProxies)
         {
             _versionProxies = [];
             foreach (var (id, listener) in _listeners)
             {
-                _versionProxies[id] = new TcpProxy(listener.Host, listener.Port, recordKafkaRequests: true) { BrokerId = id };
+                _versionProxies[id] = new TcpProxy(listener.Host, listener.Port, recordKafkaRequests: true) { BrokerId = id, Guard = groupGuard };
             }
             BootstrapServers = string.Join(',', _brokerIds.Select(id => _versionProxies[id].Address));
         }
@@ -103,15 +106,24 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// also records each request's API version (<see cref="MockRequest.ApiVersion"/>), which librdkafka's own
     /// tracking does not. <see cref="BootstrapServers"/> and <see cref="GetBrokerAddress"/> then name the proxies.
     /// </param>
+    /// <param name="guardGroupProtocols">
+    /// Put the same proxies in front of the brokers and keep librdkafka's mock from aborting the test process over a
+    /// consumer group: the mock asserts that every member of a group lists the same assignment protocol first (Kafka
+    /// only needs one protocol in common), and a member that does not kills the process. With the guard, such a
+    /// member's JoinGroup is answered INCONSISTENT_GROUP_PROTOCOL in the broker's place, the refusal is logged as an
+    /// error and listed in <see cref="GroupProtocolRefusals"/>, and the process lives on. Use it in tests whose group
+    /// members may be configured with different assignors.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="brokerCount"/> is less than 1.</exception>
     /// <exception cref="DllNotFoundException">No librdkafka build loads; the message lists every file tried and why.</exception>
     /// <exception cref="MockKafkaClusterException">librdkafka could not create the cluster.</exception>
-    public static MockKafkaCluster Start(int brokerCount = 3, ILogger? logger = null, bool recordApiVersions = false)
+    public static MockKafkaCluster Start(int brokerCount = 3, ILogger? logger = null, bool recordApiVersions = false, bool guardGroupProtocols = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokerCount, 1);
         LibrdkafkaLoader.EnsureLoaded();
 
-        MockClusterHandle handle = MockClusterHandle.Create(brokerCount, new NativeLogSink(logger));
+        var sink = new NativeLogSink(logger);
+        MockClusterHandle handle = MockClusterHandle.Create(brokerCount, sink);
         try
         {
             string bootstrapServers;
@@ -121,9 +133,12 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
                     ?? throw new MockKafkaClusterException("rd_kafka_mock_cluster_bootstraps returned no address list.");
             }
 
-            var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions);
+            var guard = guardGroupProtocols
+                ? new GroupProtocolGuard(TimeProvider.System) { Refused = sink.FixtureError }
+                : null;
+            var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions || guardGroupProtocols, guard);
             cluster.CapBrokenGroupVersions();
-            if (recordApiVersions)
+            if (cluster._versionProxies is not null)
             {
                 foreach (var (id, proxy) in cluster._versionProxies!)
                 {
@@ -469,6 +484,13 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
                 $"Pushing errors for API {apiKey} on broker {brokerId}");
         }
     }
+
+    /// <summary>
+    /// With <c>guardGroupProtocols</c>, every JoinGroup the cluster refused because librdkafka's mock would have aborted
+    /// the process over it: which group, the protocols the member offered and those of the member already in the group.
+    /// Empty without the guard.
+    /// </summary>
+    public IReadOnlyList<string> GroupProtocolRefusals => _groupGuard?.Refusals ?? [];
 
     /// <summary>Starts recording every request the brokers receive, clearing what was recorded before.</summary>
     public void StartRequestTracking()
