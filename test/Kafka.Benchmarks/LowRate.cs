@@ -23,7 +23,7 @@ internal static class LowRate
     public static async Task<int> RunAsync(List<string> args)
     {
         var messages = (int)Option(args, "--messages", 5000);
-        var rounds = (int)Option(args, "--rounds", 3);
+        var rounds = (int)Option(args, "--rounds", 5);
         var allocations = args.Contains("--allocations");
         using var server = Orchestrator.Start("--mock-server 3");
         var bootstrap = (await server.StandardOutput.ReadLineAsync())?.Split(' ')[1]
