@@ -9,9 +9,10 @@ using Kafka.Testing;
 // Per case, each client opens one consumer and reads the whole topic over and over (a pass starts from offset 0; this
 // client both one message per ConsumeAsync call and in ConsumeBatchAsync batches of up to 1000; Confluent.Kafka with
 // ConsumeResultFields "all", its default, which copies topic, timestamp and headers into every result, and "none"):
-// for 3 s to warm up, then --passes measured passes, the readers alternating. Every pass of every reader counts the
-// offsets that skip ahead (gaps) or come again (repeats) per partition. The pass with the median CPU time is
-// reported, as one Markdown table row per reader. --verbose prints every pass; --ours-only leaves Confluent.Kafka out.
+// at least 3 s to warm up (until the JIT has gone quiet), then --passes measured passes, the readers alternating.
+// Every pass of every reader counts the offsets that skip ahead (gaps) or come again (repeats) per partition. The pass
+// with the median CPU time is reported, as one Markdown table row per reader. --verbose prints every pass;
+// --ours-only leaves Confluent.Kafka out, --confluent-only this client (to profile one client at a time).
 
 if (args.Contains("--mock-server"))
 {
@@ -30,6 +31,7 @@ var megabytes = args.SkipWhile(a => a != "--messages-mb").Skip(1).Select(int.Par
 var passes = args.SkipWhile(a => a != "--passes").Skip(1).Select(int.Parse).FirstOrDefault(7);
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var oursOnly = args.Contains("--ours-only");
+var confluentOnly = args.Contains("--confluent-only"); // for profiling one client at a time
 var verbose = args.Contains("--verbose");
 if (megabytes > Benchmark.Partitions * Benchmark.MaxMegabytesPerPartition)
 {
@@ -66,16 +68,16 @@ foreach (var (size, codec) in cases)
     using var confluentNone = oursOnly ? null : new ConfluentReader(bootstrap, topic, count, size, "none");
 
     // Warm-up, not measured, so that the measured passes see steady state (for .NET: tiered JIT done, pools filled).
-    var warmUp = Stopwatch.StartNew();
-    while (warmUp.Elapsed < Benchmark.WarmUp)
+    var warmUp = new WarmUp();
+    while (!confluentOnly && !warmUp.Done())
     {
         await ours.PassAsync();
         await ours.PassAsync(batches: true);
     }
     foreach (var confluent in new[] { confluentAll, confluentNone })
     {
-        warmUp.Restart();
-        while (confluent is not null && warmUp.Elapsed < Benchmark.WarmUp)
+        warmUp = new WarmUp();
+        while (confluent is not null && !warmUp.Done())
         {
             confluent.Pass();
         }
@@ -87,8 +89,11 @@ foreach (var (size, codec) in cases)
     var noneResults = new List<Result>();
     for (var pass = 0; pass < passes; pass++)
     {
-        oursResults.Add(await ours.PassAsync());
-        batchResults.Add(await ours.PassAsync(batches: true));
+        if (!confluentOnly)
+        {
+            oursResults.Add(await ours.PassAsync());
+            batchResults.Add(await ours.PassAsync(batches: true));
+        }
         if (confluentAll is not null && confluentNone is not null)
         {
             allResults.Add(confluentAll.Pass());
@@ -103,6 +108,12 @@ foreach (var (size, codec) in cases)
         Console.WriteLine($"{name}: Confluent.Kafka `none` passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(noneResults)}");
     }
     flawed |= new[] { oursResults, batchResults, allResults, noneResults }.SelectMany(r => r).Any(r => r.Gaps + r.Repeats > 0);
+    if (confluentOnly)
+    {
+        Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka, `all`", allResults, Benchmark.Median(allResults), null, null));
+        Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka, `none`", noneResults, Benchmark.Median(noneResults), null, null));
+        continue;
+    }
     var oursMedian = Benchmark.Median(oursResults);
     var batchMedian = Benchmark.Median(batchResults);
     if (confluentAll is null)
@@ -348,6 +359,31 @@ internal sealed class OffsetOrder(int partitions)
             return;
         }
         _next[partition] = offset + 1;
+    }
+}
+
+/// <summary>
+/// When a reader has warmed up: after <see cref="Benchmark.WarmUp"/>, once the JIT has compiled no method for a second
+/// (tiered compilation goes on in the background for several seconds, and its CPU would count in the measured passes),
+/// and after 20 s at most.
+/// </summary>
+internal sealed class WarmUp
+{
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Longest = TimeSpan.FromSeconds(20);
+    private readonly Stopwatch _watch = Stopwatch.StartNew();
+    private long _compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+    private TimeSpan _lastCompile;
+
+    public bool Done()
+    {
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        if (compiled != _compiled)
+        {
+            _compiled = compiled;
+            _lastCompile = _watch.Elapsed;
+        }
+        return _watch.Elapsed >= Longest || (_watch.Elapsed >= Benchmark.WarmUp && _watch.Elapsed - _lastCompile >= Quiet);
     }
 }
 
