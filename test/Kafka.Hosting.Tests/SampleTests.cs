@@ -55,11 +55,7 @@ public sealed class SampleTests
     [Test]
     public async Task The_worker_says_first_that_it_started_an_embedded_cluster_then_logs_what_it_sees()
     {
-        var logs = new LogCapture();
-        var builder = WorkerSample.CreateBuilder([]);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logs);
-        using var host = builder.Build();
+        using var host = BuildWorker([], out var logs);
 
         await host.StartAsync();
         await WaitUntilAsync(() => logs.Entries.Any(e => e.Message.StartsWith("Cluster ", StringComparison.Ordinal)), "the worker to log the cluster");
@@ -73,11 +69,7 @@ public sealed class SampleTests
     [Test]
     public async Task The_worker_on_its_embedded_cluster_produces_a_few_orders_and_logs_receiving_each()
     {
-        var logs = new LogCapture();
-        var builder = WorkerSample.CreateBuilder([]);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logs);
-        using var host = builder.Build();
+        using var host = BuildWorker([], out var logs);
 
         await host.StartAsync();
         var keys = Enumerable.Range(1, SampleOrders.Count).Select(i => $"o-{i}").ToList();
@@ -99,11 +91,7 @@ public sealed class SampleTests
     {
         await using var cluster = MockKafkaCluster.Start(3);
         cluster.CreateTopic("orders", partitions: 2, replicationFactor: 3);
-        var logs = new LogCapture();
-        var builder = WorkerSample.CreateBuilder([$"--Kafka:Hosts={cluster.BootstrapServers}", "--Kafka:MetadataRefreshInterval=00:00:01", "--Kafka:MinRefreshGap=00:00:00.100"]);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logs);
-        using var host = builder.Build();
+        using var host = BuildWorker([$"--Kafka:Hosts={cluster.BootstrapServers}", "--Kafka:MetadataRefreshInterval=00:00:01", "--Kafka:MinRefreshGap=00:00:00.100"], out var logs);
         await host.StartAsync();
         await WaitUntilAsync(() => logs.Entries.Any(e => e.Message.StartsWith("Cluster ", StringComparison.Ordinal)), "the worker to log the cluster");
         Assert.That(logs.Entries.First().Message, Does.StartWith($"Using the Kafka cluster at {cluster.BootstrapServers}"));
@@ -125,11 +113,7 @@ public sealed class SampleTests
         await using var cluster = MockKafkaCluster.Start(1);
         cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
         cluster.CreateTopic("orders", partitions: 2, replicationFactor: 1);
-        var logs = new LogCapture();
-        var builder = WorkerSample.CreateBuilder([$"--Kafka:Hosts={cluster.BootstrapServers}"]);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logs);
-        using var host = builder.Build();
+        using var host = BuildWorker([$"--Kafka:Hosts={cluster.BootstrapServers}"], out var logs);
         await host.StartAsync();
         using (var producer = new Confluent.Kafka.ProducerBuilder<string, string>(new Confluent.Kafka.ProducerConfig { BootstrapServers = cluster.BootstrapServers })
                    .SetLogHandler((_, _) => { }).Build())
@@ -142,6 +126,16 @@ public sealed class SampleTests
         // On a configured cluster the worker only consumes: the sample orders are for its embedded cluster.
         Assert.That(logs.Entries.Select(e => e.Message), Has.None.StartWith("Produced order"));
         Assert.That(host.Services.GetKeyedService<Producer>(SampleOrders.ProducerName), Is.Null);
+    }
+
+    /// <summary>The worker sample's host, its log lines captured.</summary>
+    private static IHost BuildWorker(string[] args, out LogCapture logs)
+    {
+        logs = new LogCapture();
+        var builder = WorkerSample.CreateBuilder(args);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        return builder.Build();
     }
 
     private static async Task<ClusterView> PollAsync(HttpClient http, Func<ClusterView, bool> until)
