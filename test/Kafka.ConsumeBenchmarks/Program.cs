@@ -12,7 +12,7 @@ using Kafka.Testing;
 // at least 3 s to warm up (until the JIT has gone quiet), then --passes measured passes, the readers alternating.
 // Every pass of every reader counts the offsets that skip ahead (gaps) or come again (repeats) per partition. The pass
 // with the median CPU time is reported, as one Markdown table row per reader. --verbose prints every pass;
-// --ours-only leaves Confluent.Kafka out, --confluent-only this client (to profile one client at a time).
+// --readers picks some of them (to profile one at a time), --ours-only leaves Confluent.Kafka out.
 
 if (args.Contains("--mock-server"))
 {
@@ -30,8 +30,10 @@ if (args.Contains("--mock-server"))
 var megabytes = args.SkipWhile(a => a != "--messages-mb").Skip(1).Select(int.Parse).FirstOrDefault(64);
 var passes = args.SkipWhile(a => a != "--passes").Skip(1).Select(int.Parse).FirstOrDefault(7);
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
-var oursOnly = args.Contains("--ours-only");
-var confluentOnly = args.Contains("--confluent-only"); // for profiling one client at a time
+// Which readers run (all four by default): "ours" (one message per call), "batches", "all" and "none" (Confluent.Kafka's
+// ConsumeResultFields). --ours-only is "ours,batches". Running one alone is for profiling it.
+var readers = (args.Contains("--ours-only") ? "ours,batches" : args.SkipWhile(a => a != "--readers").Skip(1).FirstOrDefault() ?? "ours,batches,all,none")
+    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
 var verbose = args.Contains("--verbose");
 if (megabytes > Benchmark.Partitions * Benchmark.MaxMegabytesPerPartition)
 {
@@ -64,15 +66,23 @@ foreach (var (size, codec) in cases)
     var count = megabytes * 1024 * 1024 / size / Benchmark.Partitions * Benchmark.Partitions;
     Benchmark.Produce(bootstrap, topic, count, size, codec);
     await using var ours = await OursReader.StartAsync(bootstrap, topic, count);
-    using var confluentAll = oursOnly ? null : new ConfluentReader(bootstrap, topic, count, size, "all");
-    using var confluentNone = oursOnly ? null : new ConfluentReader(bootstrap, topic, count, size, "none");
+    using var confluentAll = readers.Contains("all") ? new ConfluentReader(bootstrap, topic, count, size, "all") : null;
+    using var confluentNone = readers.Contains("none") ? new ConfluentReader(bootstrap, topic, count, size, "none") : null;
+    var one = readers.Contains("ours");
+    var batches = readers.Contains("batches");
 
     // Warm-up, not measured, so that the measured passes see steady state (for .NET: tiered JIT done, pools filled).
     var warmUp = new WarmUp();
-    while (!confluentOnly && !warmUp.Done())
+    while ((one || batches) && !warmUp.Done())
     {
-        await ours.PassAsync();
-        await ours.PassAsync(batches: true);
+        if (one)
+        {
+            await ours.PassAsync();
+        }
+        if (batches)
+        {
+            await ours.PassAsync(batches: true);
+        }
     }
     foreach (var confluent in new[] { confluentAll, confluentNone })
     {
@@ -89,14 +99,20 @@ foreach (var (size, codec) in cases)
     var noneResults = new List<Result>();
     for (var pass = 0; pass < passes; pass++)
     {
-        if (!confluentOnly)
+        if (one)
         {
             oursResults.Add(await ours.PassAsync());
+        }
+        if (batches)
+        {
             batchResults.Add(await ours.PassAsync(batches: true));
         }
-        if (confluentAll is not null && confluentNone is not null)
+        if (confluentAll is not null)
         {
             allResults.Add(confluentAll.Pass());
+        }
+        if (confluentNone is not null)
+        {
             noneResults.Add(confluentNone.Pass());
         }
     }
@@ -108,26 +124,24 @@ foreach (var (size, codec) in cases)
         Console.WriteLine($"{name}: Confluent.Kafka `none` passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(noneResults)}");
     }
     flawed |= new[] { oursResults, batchResults, allResults, noneResults }.SelectMany(r => r).Any(r => r.Gaps + r.Repeats > 0);
-    if (confluentOnly)
+    Result? allMedian = allResults.Count > 0 ? Benchmark.Median(allResults) : null;
+    Result? noneMedian = noneResults.Count > 0 ? Benchmark.Median(noneResults) : null;
+    if (one)
     {
-        Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka, `all`", allResults, Benchmark.Median(allResults), null, null));
-        Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka, `none`", noneResults, Benchmark.Median(noneResults), null, null));
-        continue;
+        Console.WriteLine(Benchmark.Row(name, "Kafka.Client", oursResults, Benchmark.Median(oursResults), allMedian, noneMedian));
     }
-    var oursMedian = Benchmark.Median(oursResults);
-    var batchMedian = Benchmark.Median(batchResults);
-    if (confluentAll is null)
+    if (batches)
     {
-        Console.WriteLine(Benchmark.Row(name, "Kafka.Client", oursResults, oursMedian, null, null));
-        Console.WriteLine(Benchmark.Row(name, "Kafka.Client, batches", batchResults, batchMedian, null, null));
-        continue;
+        Console.WriteLine(Benchmark.Row(name, "Kafka.Client, batches", batchResults, Benchmark.Median(batchResults), allMedian, noneMedian));
     }
-    var allMedian = Benchmark.Median(allResults);
-    var noneMedian = Benchmark.Median(noneResults);
-    Console.WriteLine(Benchmark.Row(name, "Kafka.Client", oursResults, oursMedian, allMedian, noneMedian));
-    Console.WriteLine(Benchmark.Row(name, "Kafka.Client, batches", batchResults, batchMedian, allMedian, noneMedian));
-    Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka, `all`", allResults, allMedian, null, null));
-    Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka, `none`", noneResults, noneMedian, null, null));
+    if (allMedian is { } all)
+    {
+        Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka, `all`", allResults, all, null, null));
+    }
+    if (noneMedian is { } none)
+    {
+        Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka, `none`", noneResults, none, null, null));
+    }
 }
 if (flawed)
 {
