@@ -33,12 +33,12 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     private readonly Lock _brokersGate = new();
     private readonly Dictionary<int, (string Host, int Port)> _listeners;
     private readonly List<int> _brokerIds;
-    private readonly Dictionary<int, TcpProxy>? _versionProxies;
+    private readonly Dictionary<int, IBrokerProxy>? _versionProxies;
     private readonly GroupProtocolGuard? _groupGuard;
     private volatile bool _proxyTracking;
     private int[] _brokerIdsSnapshot;
 
-    private MockKafkaCluster(MockClusterHandle handle, string bootstrapServers, bool useProxies, GroupProtocolGuard? groupGuard)
+    private MockKafkaCluster(MockClusterHandle handle, string bootstrapServers, bool recordApiVersions, bool serveTopicAdmin, GroupProtocolGuard? groupGuard)
     {
         _handle = handle;
         BootstrapServers = bootstrapServers;
@@ -47,12 +47,20 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
         _brokerIdsSnapshot = [.. _brokerIds];
         _handle.Nudger.SetPorts(_listeners.Values.Select(l => l.Port));
         _groupGuard = groupGuard;
-        if (useProxies)
+        if (recordApiVersions || serveTopicAdmin || groupGuard is not null)
         {
             _versionProxies = [];
+            var topics = serveTopicAdmin
+                ? new TopicAdminResponder(
+                    (name, partitions, factor) => Control(h => LibrdkafkaNative.MockTopicCreate(h, name, partitions, factor)),
+                    name => Control(h => LibrdkafkaNative.MockTopicDelete(h, name)),
+                    () => BrokerIds.Count)
+                : null;
             foreach (var (id, listener) in _listeners)
             {
-                _versionProxies[id] = new TcpProxy(listener.Host, listener.Port, recordKafkaRequests: true) { BrokerId = id, Guard = groupGuard };
+                _versionProxies[id] = topics is null
+                    ? new TcpProxy(listener.Host, listener.Port, recordKafkaRequests: true) { BrokerId = id, Guard = groupGuard }
+                    : new AnsweringProxy(listener.Host, listener.Port, id, TopicAdminResponder.Apis, topics.Answer);
             }
             BootstrapServers = string.Join(',', _brokerIds.Select(id => _versionProxies[id].Address));
         }
@@ -106,20 +114,32 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// also records each request's API version (<see cref="MockRequest.ApiVersion"/>), which librdkafka's own
     /// tracking does not. <see cref="BootstrapServers"/> and <see cref="GetBrokerAddress"/> then name the proxies.
     /// </param>
+    /// <param name="serveTopicAdmin">
+    /// Put a proxy in front of each broker that answers CreateTopics (v2–v7) and DeleteTopics (v1–v6), which the mock
+    /// brokers do not serve, by calling the mock's own <see cref="CreateTopic"/> and <see cref="DeleteTopic"/>, and adds
+    /// both APIs to the brokers' ApiVersions answers; everything else passes through. It also records versions, as
+    /// <paramref name="recordApiVersions"/> does. The mock cannot place replicas or keep topic configs: an explicit
+    /// assignment sets only the partition count and replication factor, configs are dropped, and -1 means 4 partitions
+    /// and min(3, brokers) replicas (the mock's defaults). See docs/testing.md.
     /// <param name="guardGroupProtocols">
     /// Put the same proxies in front of the brokers and keep librdkafka's mock from aborting the test process over a
     /// consumer group: the mock asserts that every member of a group lists the same assignment protocol first (Kafka
     /// only needs one protocol in common), and a member that does not kills the process. With the guard, such a
     /// member's JoinGroup is answered INCONSISTENT_GROUP_PROTOCOL in the broker's place, the refusal is logged as an
     /// error and listed in <see cref="GroupProtocolRefusals"/>, and the process lives on. Use it in tests whose group
-    /// members may be configured with different assignors.
+    /// members may be configured with different assignors. It cannot be combined with <paramref name="serveTopicAdmin"/>.
     /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="brokerCount"/> is less than 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="serveTopicAdmin"/> and <paramref name="guardGroupProtocols"/> are both set.</exception>
     /// <exception cref="DllNotFoundException">No librdkafka build loads; the message lists every file tried and why.</exception>
     /// <exception cref="MockKafkaClusterException">librdkafka could not create the cluster.</exception>
-    public static MockKafkaCluster Start(int brokerCount = 3, ILogger? logger = null, bool recordApiVersions = false, bool guardGroupProtocols = false)
+    public static MockKafkaCluster Start(int brokerCount = 3, ILogger? logger = null, bool recordApiVersions = false, bool serveTopicAdmin = false, bool guardGroupProtocols = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokerCount, 1);
+        if (serveTopicAdmin && guardGroupProtocols)
+        {
+            throw new ArgumentException("guardGroupProtocols cannot be combined with serveTopicAdmin: each puts its own proxy in front of the brokers.", nameof(guardGroupProtocols));
+        }
         LibrdkafkaLoader.EnsureLoaded();
 
         var sink = new NativeLogSink(logger);
@@ -136,7 +156,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
             var guard = guardGroupProtocols
                 ? new GroupProtocolGuard(TimeProvider.System) { Refused = sink.FixtureError }
                 : null;
-            var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions || guardGroupProtocols, guard);
+            var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions, serveTopicAdmin, guard);
             cluster.CapBrokenGroupVersions();
             if (cluster._versionProxies is not null)
             {
