@@ -60,7 +60,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
     private volatile IReadOnlyDictionary<string, int>? _leaderTopicCounts;
     private volatile string _memberId = string.Empty;
     private volatile GroupMembershipState _state = GroupMembershipState.Created;
-    private TaskCompletionSource _wake = NewSignal();
+    private readonly AsyncSignal _wake = new();
     private TaskCompletionSource _changed = NewSignal();
     private int _lastGenerationId = -1;
     private long _lastHeartbeatAcknowledged;
@@ -698,16 +698,15 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         Wake();
     }
 
-    private void Wake() => Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
+    private void Wake() => _wake.Set();
 
     private async Task WaitForSignalAsync(CancellationToken token)
     {
-        var wake = Volatile.Read(ref _wake).Task;
         if (_rejoin is not null || _fatal is not null || (_invalidCoordinator is { } invalid && ReferenceEquals(invalid, _coordinator)))
         {
             return;
         }
-        await wake.WaitAsync(token).ConfigureAwait(false);
+        await _wake.WaitAsync(token).ConfigureAwait(false);
     }
 
     private void SetState(GroupMembershipState state)

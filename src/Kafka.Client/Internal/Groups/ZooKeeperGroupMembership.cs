@@ -65,7 +65,7 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
     private long _registeredSession;
     private volatile GroupGeneration? _current;
     private volatile KafkaException? _failure;
-    private TaskCompletionSource _wake = NewSignal();
+    private readonly AsyncSignal _wake = new();
     private int _blockedAttempts;
 
     /// <summary>Creates a member of <paramref name="groupId"/> for <paramref name="topic"/>; nothing happens until <see cref="StartAsync"/>.</summary>
@@ -166,15 +166,13 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         var outageLogged = false; // ZooKeeper or the brokers unreachable: logged once per outage, not every retry
         while (!token.IsCancellationRequested)
         {
-            // Taken before the pass, so that a change seen during it makes the loop run another.
-            var wake = Volatile.Read(ref _wake).Task;
             try
             {
                 var session = await GetSessionAsync(token).ConfigureAwait(false);
                 var blocked = await RebalanceAsync(session, token).ConfigureAwait(false);
                 failures = 0;
                 outageLogged = false;
-                await WaitAsync(wake, blocked ? BlockedBackoff() : null, token).ConfigureAwait(false);
+                await WaitAsync(blocked ? BlockedBackoff() : null, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -573,25 +571,13 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         }
     }
 
-    private void Wake() => Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Another pass is needed; a wake raised during a pass is kept, so the loop runs one more after it.</summary>
+    private void Wake() => _wake.Set();
 
     private TimeSpan BlockedBackoff() => _options.RebalanceBackoff * Math.Min(_blockedAttempts, MaxBlockedBackoffSteps);
 
-    private async Task WaitAsync(Task wake, TimeSpan? retryAfter, CancellationToken token)
-    {
-        if (retryAfter is not { } delay)
-        {
-            await wake.WaitAsync(token).ConfigureAwait(false);
-            return;
-        }
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(token);
-        var sleep = Task.Delay(delay, _time, timer.Token);
-        await Task.WhenAny(wake, sleep).ConfigureAwait(false);
-        await timer.CancelAsync().ConfigureAwait(false);
-        token.ThrowIfCancellationRequested();
-    }
+    private async Task WaitAsync(TimeSpan? retryAfter, CancellationToken token) =>
+        await _wake.WaitAsync(retryAfter ?? Timeout.InfiniteTimeSpan, _time, token).ConfigureAwait(false);
 
     private async Task DelaySafelyAsync(TimeSpan delay, CancellationToken token)
     {
