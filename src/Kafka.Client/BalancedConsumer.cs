@@ -671,14 +671,8 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
             if (partition is null && !refreshed)
             {
                 refreshed = true;
-                try
-                {
-                    await _cluster.UpdateAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (KafkaException)
-                {
-                    // Reported below as an unknown partition.
-                }
+                await _cluster.Metadata.WaitForRefreshAsync($"group '{ConsumerGroup}' assigned {tp}, which the metadata does not have", cancellationToken)
+                    .ConfigureAwait(false);
                 partition = Find(tp);
             }
             if (partition is null)

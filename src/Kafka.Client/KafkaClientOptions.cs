@@ -92,6 +92,24 @@ public sealed class KafkaClientOptions
     public int MaxResponseSize { get; set; } = 100 * 1024 * 1024;
 
     /// <summary>
+    /// How often the client refreshes its metadata (brokers, topics, leaders) in the background once it has any, so
+    /// that moved leaders and added partitions are used even when nothing fails. Early refreshes happen whenever the
+    /// client meets stale metadata. pykafka refreshed only on errors; Kafka's own clients refresh every 5 minutes
+    /// (<c>metadata.max.age.ms</c>).
+    /// </summary>
+    /// <value>The default value is 5 minutes; at least 1 second and at most 1 day.</value>
+    public TimeSpan MetadataRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The shortest time between the starts of two metadata refreshes: early refreshes asked for within it (a stale
+    /// leader met by a producer, a consumer or an offset lookup, <see cref="KafkaClient.RequestRefresh"/>) are served by
+    /// one refresh when it has passed. After a failed refresh the next attempt comes after this gap, doubling with each
+    /// further failure up to 30 seconds, with ±20% jitter.
+    /// </summary>
+    /// <value>The default value is 1 second (Kafka's Java client backs off its metadata requests from 100 ms to 1 s).</value>
+    public TimeSpan MinRefreshGap { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// TLS for every connection to the brokers; <see langword="null"/> for plaintext. When set, every host in
     /// <see cref="Hosts"/> must be a TLS port, as in pykafka. See <see cref="SslConfig"/>. pykafka: <c>ssl_config</c>.
     /// </summary>

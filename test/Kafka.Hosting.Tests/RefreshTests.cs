@@ -25,14 +25,17 @@ public sealed class RefreshTests
         await host.StartAsync();
         var client = host.Services.GetRequiredService<KafkaClient>();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
-        await WaitUntilAsync(() => status.LastSuccessfulRefresh is not null, "the refresh at start");
+        var started = time.GetUtcNow();
+        await WaitUntilAsync(() => client.Status.NextRefresh is not null, "the refresh at start, then the next one planned");
+        Assert.That(client.Status.NextRefresh, Is.EqualTo(started + TimeSpan.FromMinutes(5)), "planned an interval after the first");
         var partition = client.Topics["moves"].Partitions[0];
         var newLeader = cluster.BrokerIds.First(id => id != partition.Leader!.Id);
 
         cluster.SetPartitionLeader("moves", 0, newLeader);
+        // The fake clock runs due timers inside Advance: a refresh due before 5 minutes would have been started here.
         time.Advance(TimeSpan.FromMinutes(4));
-        await Task.Delay(100);
-        Assert.That(status.RefreshCount, Is.EqualTo(1), "no refresh before the interval has passed");
+        Assert.That(client.Status.NextRefresh, Is.EqualTo(started + TimeSpan.FromMinutes(5)), "no refresh before the interval has passed");
+        Assert.That(status.RefreshCount, Is.EqualTo(1));
         time.Advance(TimeSpan.FromMinutes(1));
 
         await WaitUntilAsync(() => partition.Leader?.Id == newLeader, "the moved leader after the interval");
@@ -45,20 +48,24 @@ public sealed class RefreshTests
     {
         await using var cluster = MockKafkaCluster.Start(1);
         var time = new FakeTimeProvider();
-        using var host = Build(FastSettings(cluster.BootstrapServers), s => s.AddKafkaClient(), time);
+        var settings = FastSettings(cluster.BootstrapServers);
+        settings["Kafka:MinRefreshGap"] = "00:00:05";
+        using var host = Build(settings, s => s.AddKafkaClient(), time);
         await host.StartAsync();
+        var client = host.Services.GetRequiredService<KafkaClient>();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
-        await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
+        var started = time.GetUtcNow();
+        await WaitUntilAsync(() => client.Status.NextRefresh is not null, "the refresh at start, then the next one planned");
 
         status.RequestRefresh("test");
         status.RequestRefresh("test again");
         status.RequestRefresh();
-        await Task.Delay(100);
+        await WaitUntilAsync(() => client.Status.NextRefresh == started + TimeSpan.FromSeconds(5), "the early refresh planned after the minimum gap");
         Assert.That(status.RefreshCount, Is.EqualTo(1), "not before the minimum gap (5 s)");
         time.Advance(TimeSpan.FromSeconds(5));
 
-        await WaitUntilAsync(() => status.RefreshCount == 2, "one early refresh");
-        await Task.Delay(100);
+        await WaitUntilAsync(() => client.Status.NextRefresh == started + TimeSpan.FromSeconds(5) + TimeSpan.FromMinutes(5),
+            "one early refresh, then the next one planned an interval later");
         Assert.That(status.RefreshCount, Is.EqualTo(2), "three requests, one refresh");
         await host.StopAsync();
     }
@@ -73,7 +80,7 @@ public sealed class RefreshTests
         await host.StartAsync();
         var client = host.Services.GetRequiredService<KafkaClient>();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
-        await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
+        await WaitForFirstRefreshAsync(host.Services.GetRequiredService<KafkaClient>());
         var topic = client.Topics["stale"];
 
         cluster.PushRequestErrors(2, 6); // ListOffsets: NOT_LEADER_OR_FOLLOWER once
@@ -97,11 +104,12 @@ public sealed class RefreshTests
         settings["Kafka:Resilience:MaxRetryAttempts"] = "2";
         settings["Kafka:MinRefreshGap"] = "00:00:01";
         using var host = Build(settings, s => s.AddKafkaClient().AddHealthCheck(), time, logs);
+        var client = host.Services.GetRequiredService<KafkaClient>();
         await host.StartAsync();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
         var health = host.Services.GetRequiredService<HealthCheckService>();
-        await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
-        await WaitUntilAsync(() => proxies.All(p => p.OpenCount == 1), "the reachability probe to connect to each broker");
+        await WaitUntilAsync(() => client.Status.NextRefresh is not null, "the refresh at start and its reachability probe");
+        Assert.That(proxies.Select(p => p.OpenCount), Is.All.EqualTo(1), "the probe connected to each broker");
         Assert.That((await health.CheckHealthAsync()).Status, Is.EqualTo(HealthStatus.Healthy));
         var before = proxies.Select(p => p.AcceptedCount).ToArray();
 
@@ -180,7 +188,7 @@ public sealed class RefreshTests
         await host.StartAsync();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
         var health = host.Services.GetRequiredService<HealthCheckService>();
-        await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
+        await WaitForFirstRefreshAsync(host.Services.GetRequiredService<KafkaClient>());
 
         cluster.SetBrokerDown(2);
         time.Advance(TimeSpan.FromMinutes(5));
@@ -209,7 +217,7 @@ public sealed class RefreshTests
 
         await host.StartAsync();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
-        await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
+        await WaitForFirstRefreshAsync(host.Services.GetRequiredService<KafkaClient>());
         var accepted = proxies[0].AcceptedCount;
         for (var i = 0; i < 20; i++)
         {
@@ -238,7 +246,7 @@ public sealed class RefreshTests
         using var host = Build(settings, s => s.AddKafkaClient());
         await host.StartAsync();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
-        await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
+        await WaitForFirstRefreshAsync(host.Services.GetRequiredService<KafkaClient>());
 
         cluster.SetBrokerRtt(-1, TimeSpan.FromSeconds(30)); // every answer now waits 30 s: a refresh hangs on its socket
         cluster.StartRequestTracking();

@@ -12,7 +12,6 @@ namespace Kafka.Hosting.Internal;
 /// </summary>
 internal sealed class KafkaOptionsValidator : IValidateOptions<KafkaClientOptions>
 {
-    private static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan MinAttemptTimeout = TimeSpan.FromMilliseconds(10); // Polly's lower bound
 
@@ -45,17 +44,6 @@ internal sealed class KafkaOptionsValidator : IValidateOptions<KafkaClientOption
     internal static List<string> ValidateHosting(KafkaHostingOptions options)
     {
         var errors = new List<string>();
-        var interval = options.MetadataRefreshInterval;
-        var intervalValid = interval >= KafkaHostingOptions.MinimumRefreshInterval && interval <= MaxInterval;
-        if (!intervalValid)
-        {
-            errors.Add($"{nameof(options.MetadataRefreshInterval)}: {interval} is outside {KafkaHostingOptions.MinimumRefreshInterval} to {MaxInterval}.");
-        }
-        // Compared with a valid interval only, so that one bad value is reported once.
-        if (options.MinRefreshGap <= TimeSpan.Zero || (intervalValid && options.MinRefreshGap > interval))
-        {
-            errors.Add($"{nameof(options.MinRefreshGap)}: must be positive and at most {nameof(options.MetadataRefreshInterval)} ({interval}); was {options.MinRefreshGap}.");
-        }
         Positive(errors, nameof(options.WaitForClusterTimeout), options.WaitForClusterTimeout, KafkaClientOptionsValidator.MaxTimeout);
 
         var resilience = options.Resilience;

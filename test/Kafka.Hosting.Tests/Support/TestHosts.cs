@@ -63,6 +63,13 @@ internal static class TestHosts
     }
 
     /// <summary>
+    /// Waits until the client's first metadata refresh (the one the host's start asks for) has ended and the client
+    /// has planned its next one: the reachability probe that follows a background refresh is done by then.
+    /// </summary>
+    public static Task WaitForFirstRefreshAsync(Kafka.Client.KafkaClient client) =>
+        WaitUntilAsync(() => client.Status.RefreshCount >= 1 && client.Status.NextRefresh is not null, "the refresh at start, then the next one planned");
+
+    /// <summary>
     /// Drives a fake clock in small steps until <paramref name="condition"/> holds: backoffs and retry delays then
     /// pass without real waiting, while socket I/O gets real time between steps.
     /// </summary>

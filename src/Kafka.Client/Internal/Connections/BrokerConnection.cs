@@ -43,7 +43,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         _settings = settings;
         _logger = settings.LoggerFactory.CreateLogger("Kafka.Client.Connection");
         LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
-        settings.Instrumentation?.ConnectionOpened(kind);
+        ClientTelemetry.ConnectionCountChanged(1, kind, settings.ClientTag);
     }
 
     public HostAddress Address { get; }
@@ -243,9 +243,10 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     /// </summary>
     public async Task<TResponse> SendAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var instrumentation = _settings.Instrumentation;
-        var started = instrumentation is null ? 0 : _settings.TimeProvider.GetTimestamp();
-        var activity = instrumentation?.RequestStarting(request.Api.Key, version, BrokerId, Address);
+        // With nobody listening, telemetry costs this one check.
+        var observed = ClientTelemetry.IsRequestObserved;
+        var started = observed ? _settings.TimeProvider.GetTimestamp() : 0;
+        var activity = observed ? ClientTelemetry.StartRequest(request.Api.Key, version, BrokerId, Address, _settings.ClientTag) : null;
         Exception? error = null;
         try
         {
@@ -351,14 +352,17 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 }
             }
         }
-        catch (Exception ex) when (instrumentation is not null)
+        catch (Exception ex) when (observed)
         {
             error = ex;
             throw;
         }
         finally
         {
-            instrumentation?.RequestCompleted(activity, request.Api.Key, _settings.TimeProvider.GetElapsedTime(started), error);
+            if (observed)
+            {
+                ClientTelemetry.RequestCompleted(activity, request.Api.Key, _settings.TimeProvider.GetElapsedTime(started), error, _settings.ClientTag);
+            }
         }
     }
 
@@ -515,7 +519,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         }
         _lifetime.Cancel();
         _socket.Dispose();
-        _settings.Instrumentation?.ConnectionClosed(Kind);
+        ClientTelemetry.ConnectionCountChanged(-1, Kind, _settings.ClientTag);
         DrainInFlight();
     }
 

@@ -42,7 +42,8 @@ internal sealed class FetchEngine : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Action<RecordSetReader> _returnReader;
     private Task _maintenanceLoop = Task.CompletedTask;
-    private bool _metadataWanted;
+    private string? _metadataWanted; // why newer metadata is needed, until the maintenance loop asks the client for it
+    private int _metadataChanged;
     private bool _disposed;
     private int _consuming;
 
@@ -52,6 +53,7 @@ internal sealed class FetchEngine : IAsyncDisposable
         Settings = settings;
         Logger = logger;
         _returnReader = ReturnReader;
+        cluster.MetadataChanged += OnMetadataChanged;
     }
 
     public Cluster Cluster { get; }
@@ -82,7 +84,7 @@ internal sealed class FetchEngine : IAsyncDisposable
                     Rehome(cursor);
                 }
             }
-            if (_metadataWanted)
+            if (_metadataWanted is not null)
             {
                 _maintenance.Set(); // a partition without a known leader
             }
@@ -168,7 +170,7 @@ internal sealed class FetchEngine : IAsyncDisposable
                     wake.Add(source);
                 }
             }
-            if (_metadataWanted)
+            if (_metadataWanted is not null)
             {
                 _maintenance.Set();
             }
@@ -220,7 +222,7 @@ internal sealed class FetchEngine : IAsyncDisposable
         if (leader is null)
         {
             cursor.Source = null;
-            _metadataWanted = true;
+            _metadataWanted ??= $"partition {cursor.Partition} has no known leader";
             return;
         }
         var key = (leader, cursor.Id % Settings.FetchersPerBroker);
@@ -618,7 +620,7 @@ internal sealed class FetchEngine : IAsyncDisposable
                     cursor.RetryAt = retryAt;
                 }
             }
-            _metadataWanted = true;
+            _metadataWanted ??= $"a fetch from broker {source.Broker.Id} failed: {error.Message}";
         }
         _maintenance.Set();
     }
@@ -758,7 +760,7 @@ internal sealed class FetchEngine : IAsyncDisposable
                 or KafkaErrorCode.OffsetNotAvailable or KafkaErrorCode.NotCoordinator:
                 ConsumerLog.PartitionRetry(Logger, cursor.Topic.Name, cursor.Id, entry.FetchOffset, source.Broker.Id, KafkaErrors.GetName(error));
                 cursor.RetryAt = RetryTimestamp();
-                _metadataWanted = true;
+                _metadataWanted ??= $"broker {source.Broker.Id} answered {KafkaErrors.GetName(error)} for {cursor.Partition}";
                 return (false, true);
             default:
                 if (KafkaErrors.IsRetriable(error))
@@ -808,61 +810,48 @@ internal sealed class FetchEngine : IAsyncDisposable
 
     // ---------------------------------------------------------------- maintenance
 
+    /// <summary>The cluster has a new snapshot: cursors follow their partitions' leaders on the maintenance loop.</summary>
+    private void OnMetadataChanged()
+    {
+        Volatile.Write(ref _metadataChanged, 1);
+        _maintenance.Set();
+    }
+
+    /// <summary>
+    /// Asks the client's metadata loop for newer metadata when a cursor met a stale leader (the loop spaces refreshes
+    /// out and serves every consumer at once), moves cursors to their leaders after each new snapshot, and resets
+    /// partitions whose offset fell out of range.
+    /// </summary>
     private async Task MaintainAsync(CancellationToken cancellationToken)
     {
         var time = TimeProvider;
         var wait = Timeout.InfiniteTimeSpan;
-        long lastRefresh = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
                 await _maintenance.WaitAsync(wait, time, cancellationToken).ConfigureAwait(false);
                 wait = Timeout.InfiniteTimeSpan;
-                bool refresh;
+                string? wanted;
                 lock (_lock)
                 {
-                    refresh = _metadataWanted;
-                    _metadataWanted = false;
-                }
-                if (refresh)
-                {
-                    // At most one refresh per backoff period, however many partitions ask.
-                    var since = lastRefresh == 0 ? TimeSpan.MaxValue : time.GetElapsedTime(lastRefresh);
-                    if (since < Settings.ErrorBackoff)
-                    {
-                        await Task.Delay(Settings.ErrorBackoff - since, time, cancellationToken).ConfigureAwait(false);
-                    }
-                    lastRefresh = time.GetTimestamp();
-                    try
-                    {
-                        await Cluster.UpdateAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    catch (KafkaException ex)
-                    {
-                        ConsumerLog.MetadataRefreshFailed(Logger, ex.Message);
-                        lock (_lock)
-                        {
-                            _metadataWanted = true;
-                        }
-                        wait = Settings.ErrorBackoff;
-                        continue;
-                    }
-                    lock (_lock)
+                    if (Interlocked.Exchange(ref _metadataChanged, 0) != 0)
                     {
                         foreach (var cursor in _cursors.Values)
                         {
-                            Rehome(cursor);
-                        }
-                        if (_metadataWanted)
-                        {
-                            wait = Settings.ErrorBackoff; // some partition still has no leader
+                            Rehome(cursor); // a partition still without a leader asks again
                         }
                         foreach (var source in _sources.Values)
                         {
                             source.Wake();
                         }
                     }
+                    wanted = _metadataWanted;
+                    _metadataWanted = null;
+                }
+                if (wanted is not null)
+                {
+                    Cluster.Metadata.Request(wanted);
                 }
                 if (!await ResetOutOfRangeAsync(cancellationToken).ConfigureAwait(false))
                 {
@@ -969,6 +958,7 @@ internal sealed class FetchEngine : IAsyncDisposable
             _disposed = true;
             loops = [_maintenanceLoop, .. _sources.Values.Select(s => s.Loop)];
         }
+        Cluster.MetadataChanged -= OnMetadataChanged;
         await _stop.CancelAsync().ConfigureAwait(false);
         _dataArrived.Set();
         try

@@ -406,7 +406,11 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
     /// <summary>The topic's partitions and their leaders, from fresh metadata so that the members compute from the same.</summary>
     private async Task<IReadOnlyCollection<ZooKeeperPartition>> ReadPartitionsAsync(CancellationToken token)
     {
-        await _cluster.UpdateAsync(token).ConfigureAwait(false);
+        // Metadata newer than this pass: the members compute their shares from the same partitions and leaders.
+        if (await _cluster.Metadata.WaitForRefreshAsync($"group '{GroupId}' rebalances {_topic} through ZooKeeper", token).ConfigureAwait(false) is { } error)
+        {
+            throw error as KafkaException ?? new KafkaException($"The metadata of topic '{_topic}' could not be refreshed: {error.Message}", isRetriable: true, error);
+        }
         if (!_cluster.Topics.TryGetValue(_topic, out var topic))
         {
             Log.UnknownTopic(_logger, GroupId, _topic);
