@@ -116,6 +116,16 @@ public sealed class KafkaClientOptions
     /// <value>The default value is <see langword="null"/> (plaintext).</value>
     public SslConfig? Ssl { get; set; }
 
+    /// <summary>
+    /// Checks every option, as the <see cref="KafkaClient"/> constructor does, without connecting anywhere (the only
+    /// I/O is reading and checking the <see cref="Ssl"/> files), and returns every problem found, each starting with
+    /// the option's name as a configuration key (<c>Hosts: 'broker:abc' has port 'abc'...</c>,
+    /// <c>Ssl:KeyFile: ...</c>), so that a host can report them all at start prefixed with its configuration section.
+    /// No problem's text holds a password.
+    /// </summary>
+    /// <returns>The problems; empty when the options are valid.</returns>
+    public IReadOnlyList<string> Validate() => Internal.KafkaClientOptionsValidator.Validate(this);
+
     /// <summary>Creates a copy, so that a client is not affected by later changes to these options.</summary>
     public KafkaClientOptions Clone()
     {

@@ -61,7 +61,7 @@ public sealed class OptionsTests
             Ssl = new SslConfig { CaFile = "/no/such/ca.pem" },
         };
 
-        var errors = KafkaClientOptionsValidator.Validate(options);
+        var errors = options.Validate();
 
         Assert.That(errors, Has.Some.StartsWith("Hosts:").And.Contains("broker:abc"));
         Assert.That(errors, Has.Some.StartsWith("SocketTimeout:"));
@@ -82,7 +82,7 @@ public sealed class OptionsTests
     [Test]
     public void A_refresh_gap_longer_than_the_interval_is_one_problem()
     {
-        var errors = KafkaClientOptionsValidator.Validate(new KafkaClientOptions { MetadataRefreshInterval = TimeSpan.FromSeconds(10), MinRefreshGap = TimeSpan.FromSeconds(11) });
+        var errors = new KafkaClientOptions { MetadataRefreshInterval = TimeSpan.FromSeconds(10), MinRefreshGap = TimeSpan.FromSeconds(11) }.Validate();
 
         Assert.That(errors, Is.EqualTo(new[] { "MinRefreshGap: must be positive and at most MetadataRefreshInterval (00:00:10); was 00:00:11." }));
     }
@@ -92,7 +92,7 @@ public sealed class OptionsTests
     {
         var options = new KafkaClientOptions();
 
-        Assert.That(KafkaClientOptionsValidator.Validate(options), Is.Empty);
+        Assert.That(options.Validate(), Is.Empty);
         Assert.That(options.MetadataRefreshInterval, Is.EqualTo(TimeSpan.FromMinutes(5)));
         Assert.That(options.MinRefreshGap, Is.EqualTo(TimeSpan.FromSeconds(1)));
         Assert.That(options.Hosts, Is.EqualTo("127.0.0.1:9092"));
