@@ -53,7 +53,7 @@ internal sealed class ConnectionSettings
             var errors = new List<string>();
             tls = ClientTls.Load(options.Ssl, errors) ?? throw new ArgumentException(string.Join(" ", errors), nameof(options));
         }
-        tls?.UseLogger(loggerFactory);
+        tls?.UseLogger(loggerFactory, timeProvider);
         return new ConnectionSettings
         {
             ClientId = options.ClientId,
