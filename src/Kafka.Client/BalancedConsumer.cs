@@ -91,7 +91,7 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
         Topics = names;
         ConsumerGroup = consumerGroup;
         _logger = cluster.Settings.LoggerFactory.CreateLogger("Kafka.Client.BalancedConsumer");
-        _engine = new FetchEngine(cluster, FetchSettings.From(copy, cluster.Settings), _logger);
+        _engine = new FetchEngine(cluster, FetchSettings.From(copy, cluster.Settings), _logger, GetType());
         _offsets = new OffsetsChannel(cluster, consumerGroup, copy.OffsetsChannelBackoff, copy.OffsetsCommitMaxRetries, _logger);
         var callbacks = new GroupMembershipCallbacks
         {

@@ -82,7 +82,7 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
 
         var cluster = topic.Cluster;
         _logger = cluster.Settings.LoggerFactory.CreateLogger("Kafka.Client.Consumer");
-        _engine = new FetchEngine(cluster, FetchSettings.From(_options, cluster.Settings), _logger);
+        _engine = new FetchEngine(cluster, FetchSettings.From(_options, cluster.Settings), _logger, typeof(SimpleConsumer));
         _engine.Assign(partitions.Values);
         _engine.Start();
         if (_options.ConsumerGroup is { } group)
