@@ -14,7 +14,7 @@ namespace Kafka.Client;
 /// <remarks>
 /// <para>
 /// The consumer joins the group at once in the background. Whenever its share changes it reads the group's
-/// committed offsets of its partitions (<see cref="SimpleConsumerOptions.AutoOffsetReset"/> where there are none),
+/// committed offsets of its partitions (<see cref="ConsumerOptions.AutoOffsetReset"/> where there are none),
 /// then fetches them. Before partitions are given up it stops fetching them and commits their offsets (unless the
 /// membership was already lost): the offset of the message last returned by <see cref="ConsumeAsync"/> is not
 /// counted as consumed until the next call, so a message in hand during a rebalance is delivered again to the
@@ -200,7 +200,7 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
 
     /// <summary>
     /// Stores the offset of the next message to consume from <paramref name="partition"/> — every message before it is
-    /// handled — as what the consumer commits by itself (automatically every <see cref="SimpleConsumerOptions.AutoCommitInterval"/>,
+    /// handled — as what the consumer commits by itself (automatically every <see cref="ConsumerOptions.AutoCommitInterval"/>,
     /// before giving the partition up, when disposed) and what <see cref="CommitOffsetsAsync(CancellationToken)"/>
     /// commits. For consumers whose <see cref="BalancedConsumerOptions.StoreOffsetsOnConsume"/> is off; takes a lock,
     /// allocates nothing.
@@ -228,7 +228,7 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
 
     /// <summary>
     /// The next message of the partitions this member owns; <see langword="null"/> when none arrives within
-    /// <see cref="SimpleConsumerOptions.ConsumerTimeout"/>. Its bytes are valid until the next call (see
+    /// <see cref="ConsumerOptions.ConsumerTimeout"/>. Its bytes are valid until the next call (see
     /// <see cref="ConsumedMessage"/>). Calling again also tells the consumer that the previous message was handled:
     /// until then, a rebalance commits its partition's offset before it.
     /// </summary>
@@ -252,7 +252,7 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     /// <summary>
     /// Up to <paramref name="maxMessages"/> messages of the partitions this member owns, at once and without allocating
     /// (see <see cref="SimpleConsumer.ConsumeBatchAsync"/>); empty when none arrives within
-    /// <see cref="SimpleConsumerOptions.ConsumerTimeout"/>. The batch is valid until the next consume call, and the whole
+    /// <see cref="ConsumerOptions.ConsumerTimeout"/>. The batch is valid until the next consume call, and the whole
     /// batch counts as handled only then: until that call, a rebalance commits each of its partitions' offsets before
     /// the batch's first message of that partition.
     /// </summary>

@@ -13,8 +13,8 @@ namespace Kafka.Client;
 /// <remarks>
 /// <para>
 /// The consumer starts at once in the background: it reads the group's committed offsets (or looks up
-/// <see cref="SimpleConsumerOptions.AutoOffsetReset"/>), then fetches every partition from its leader, one fetch loop
-/// per leader broker, keeping up to <see cref="SimpleConsumerOptions.QueuedMaxMessages"/> messages per partition ready.
+/// <see cref="ConsumerOptions.AutoOffsetReset"/>), then fetches every partition from its leader, one fetch loop
+/// per leader broker, keeping up to <see cref="ConsumerOptions.QueuedMaxMessages"/> messages per partition ready.
 /// A failure to start is raised by the next call, which tries again.
 /// </para>
 /// <para>
@@ -114,7 +114,7 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
 
     /// <summary>
     /// The next message, taking partitions round-robin; <see langword="null"/> when none arrives within
-    /// <see cref="SimpleConsumerOptions.ConsumerTimeout"/> (by default it waits until one does). Its bytes are valid
+    /// <see cref="ConsumerOptions.ConsumerTimeout"/> (by default it waits until one does). Its bytes are valid
     /// until the next call (see <see cref="ConsumedMessage"/>).
     /// </summary>
     /// <exception cref="KafkaConsumeException">A partition cannot be consumed further (corrupt data, a refusal); the others go on.</exception>
@@ -138,7 +138,7 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
 
     /// <summary>
     /// Up to <paramref name="maxMessages"/> messages at once, for consumers that handle messages in batches or want to
-    /// read without allocating: waits until at least one message is there (or <see cref="SimpleConsumerOptions.ConsumerTimeout"/>
+    /// read without allocating: waits until at least one message is there (or <see cref="ConsumerOptions.ConsumerTimeout"/>
     /// passes: then the batch is empty), then takes what is already fetched, a run of each partition's messages in
     /// turn. The batch is the consumer's own object, filled again by every call: it and its messages are valid until
     /// the next consume call (see <see cref="MessageBatch"/>). <see cref="HeldOffsets"/> moves past the whole batch.
@@ -166,12 +166,12 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
         return await _engine.ConsumeBatchAsync(maxMessages, _options.ConsumerTimeout, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Enumerates messages as <see cref="ConsumeAsync"/> returns them, ending when it returns <see langword="null"/> (a <see cref="SimpleConsumerOptions.ConsumerTimeout"/>).</summary>
+    /// <summary>Enumerates messages as <see cref="ConsumeAsync"/> returns them, ending when it returns <see langword="null"/> (a <see cref="ConsumerOptions.ConsumerTimeout"/>).</summary>
     public IAsyncEnumerator<ConsumedMessage> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new Enumerator(this, cancellationToken);
 
     /// <summary>
     /// Commits <see cref="HeldOffsets"/> (the next offset to consume of every partition) for the consumer group,
-    /// retrying (and finding the group's coordinator again) up to <see cref="SimpleConsumerOptions.OffsetsCommitMaxRetries"/> times.
+    /// retrying (and finding the group's coordinator again) up to <see cref="ConsumerOptions.OffsetsCommitMaxRetries"/> times.
     /// </summary>
     /// <exception cref="KafkaOffsetCommitException">The offsets were not stored.</exception>
     /// <exception cref="InvalidOperationException">The consumer has no <see cref="ConsumerGroup"/>.</exception>
@@ -307,7 +307,7 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
     }
 
     /// <summary>
-    /// Stops fetching and, with <see cref="SimpleConsumerOptions.AutoCommitEnable"/>, commits <see cref="HeldOffsets"/>
+    /// Stops fetching and, with <see cref="ConsumerOptions.AutoCommitEnable"/>, commits <see cref="HeldOffsets"/>
     /// (a failure is logged, not thrown: call <see cref="CommitOffsetsAsync(CancellationToken)"/> first to be told).
     /// Messages already returned become unreadable.
     /// </summary>
