@@ -95,8 +95,9 @@ public sealed class MetadataLoopTests
         var backoffs = new List<TimeSpan>();
         for (var failures = 1; failures <= 4; failures++)
         {
-            await PumpUntilAsync(time, () => client.Status.ConsecutiveFailures == failures && client.Status.NextRefresh is not null,
-                $"failure {failures} and the retry planned");
+            var expected = failures;
+            await DriveAsync(time, client, () => client.Status.ConsecutiveFailures >= expected, $"failure {failures} and the retry planned");
+            Assert.That(client.Status.ConsecutiveFailures, Is.EqualTo(failures));
             backoffs.Add(client.Status.NextRefresh!.Value - client.Status.LastFailedRefresh!.Value);
         }
 
@@ -110,7 +111,7 @@ public sealed class MetadataLoopTests
         Assert.That(logs.Entries.Count(e => e.StartsWith("Debug Kafka.Client.MetadataRefresh[102]", StringComparison.Ordinal)), Is.EqualTo(3));
 
         cluster.SetBrokerUp(1);
-        await PumpUntilAsync(time, () => client.Status.ConsecutiveFailures == 0, "a refresh to succeed again");
+        await DriveAsync(time, client, () => client.Status.ConsecutiveFailures == 0, "a refresh to succeed again");
         Assert.That(logs.Entries.Count(e => e.StartsWith("Information Kafka.Client.MetadataRefresh[103]", StringComparison.Ordinal)), Is.EqualTo(1));
         Assert.That(client.Status.LastError, Is.Null);
     }
@@ -153,18 +154,34 @@ public sealed class MetadataLoopTests
     private static Task WaitForPlanAsync(KafkaClient client, DateTimeOffset due) =>
         WaitUntilAsync(() => Task.FromResult(client.Status.NextRefresh == due), $"the next refresh planned at {due:O} (planned: {client.Status.NextRefresh:O})");
 
-    /// <summary>Moves the fake clock in small steps until the condition holds (connection backoffs run on it too).</summary>
-    private static async Task PumpUntilAsync(FakeTimeProvider time, Func<bool> condition, string what)
+    /// <summary>
+    /// Drives the fake clock until <paramref name="reached"/> holds with the loop idle (its next refresh planned): while
+    /// a refresh runs, in small steps (its connection backoffs are on this clock too); while the loop waits, straight
+    /// to its planned refresh; never while a refresh has ended and the loop is about to plan, so no retry is skipped.
+    /// </summary>
+    private static async Task DriveAsync(FakeTimeProvider time, KafkaClient client, Func<bool> reached, string what)
     {
         await WaitUntilAsync(async () =>
         {
-            if (condition())
+            var next = client.Status.NextRefresh;
+            if (next is not null && reached())
             {
                 return true;
             }
-            time.Advance(TimeSpan.FromMilliseconds(100));
+            if (next is { } due)
+            {
+                time.Advance(due - time.GetUtcNow());
+            }
+            else if (!reached() && !client.Cluster.Metadata.IsRefreshing)
+            {
+                // Between a refresh and its plan: wait for the loop, the clock stays.
+            }
+            else if (!reached())
+            {
+                time.Advance(TimeSpan.FromMilliseconds(20));
+            }
             await Task.Delay(5);
-            return condition();
+            return false;
         }, what);
     }
 }
