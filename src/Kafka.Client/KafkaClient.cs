@@ -1,3 +1,4 @@
+using Kafka.Client.Admin;
 using Kafka.Client.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -62,8 +63,15 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         }
         Cluster = new Cluster(seeds, discovery, Options, settings, _lifetime.Token);
         Status = new KafkaClientStatus(Cluster);
+        Admin = new KafkaAdmin(Cluster);
         ClientTelemetry.Track(Cluster);
     }
+
+    /// <summary>
+    /// Administers the cluster: topics, partitions, configurations, groups, committed offsets, records and consumer
+    /// lag (see docs/admin.md). It shares this client's connections and metadata.
+    /// </summary>
+    public KafkaAdmin Admin { get; }
 
     /// <summary>The options this client was created with (a copy).</summary>
     public KafkaClientOptions Options { get; }
