@@ -10,7 +10,7 @@ public sealed class KafkaClientOptions
     public const string DefaultHosts = "127.0.0.1:9092";
 
     /// <summary>The value of <see cref="BrokerVersion"/> that negotiates versions with each broker.</summary>
-    public const string AutoBrokerVersion = "auto";
+    public const string AutoBrokerVersion = Protocol.BrokerRelease.Auto;
 
     /// <summary>
     /// Comma-separated seed brokers, <c>host:port</c> (the port defaults to 9092; IPv6 literals in brackets,

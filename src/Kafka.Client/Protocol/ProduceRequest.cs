@@ -2,7 +2,7 @@ namespace Kafka.Client.Protocol;
 
 /// <summary>
 /// Produce (key 0): record batches for partitions of topics. v0–v10; flexible from v9. v0–v2 carry legacy message
-/// sets (magic 0 and 1) and are only negotiated when <see cref="KafkaClientOptions.BrokerVersion"/> names a release
+/// sets (magic 0 and 1) and are only negotiated when the client's <c>BrokerVersion</c> names a release
 /// before 0.11; v3 and later carry record batches v2 and add the transactional id. With <see cref="Acks"/> = 0 the
 /// broker sends no response at all.
 /// </summary>
@@ -47,24 +47,14 @@ internal sealed class ProduceRequest : KafkaRequest<ProduceResponse>
         }
         writer.WriteInt16(Acks);
         writer.WriteInt32(TimeoutMs);
-        var topics = Topics;
-        writer.WriteArrayLength(topics.Count, flexible);
-        for (var t = 0; t < topics.Count; t++)
-        {
-            var topic = topics[t];
-            writer.WriteString(topic.Name, flexible);
-            var partitions = topic.Partitions;
-            writer.WriteArrayLength(partitions.Count, flexible);
-            for (var p = 0; p < partitions.Count; p++)
-            {
-                var partition = partitions[p];
-                writer.WriteInt32(partition.Index);
-                writer.WriteNullableBytes(partition.Records, flexible);
-                writer.WriteEmptyTaggedFieldsIf(flexible);
-            }
-            writer.WriteEmptyTaggedFieldsIf(flexible);
-        }
+        TopicArrays.Write<ProduceTopicData, ProducePartitionData>(writer, Topics, version, flexible, WritePartition);
         writer.WriteEmptyTaggedFieldsIf(flexible);
+    }
+
+    private static void WritePartition(KafkaWriter writer, string topic, ProducePartitionData partition, short version, bool flexible)
+    {
+        writer.WriteInt32(partition.Index);
+        writer.WriteNullableBytes(partition.Records, flexible);
     }
 
     /// <inheritdoc/>
@@ -73,23 +63,11 @@ internal sealed class ProduceRequest : KafkaRequest<ProduceResponse>
         Api.ThrowIfUnsupported(version);
         var flexible = Api.IsFlexible(version);
 
-        // Smallest topic entry: an empty name and an empty partition array.
-        var topicCount = reader.ReadCount(flexible, flexible ? 2 : 6);
-        var topics = new ProduceTopicResponse[topicCount];
-        for (var t = 0; t < topics.Length; t++)
-        {
-            var name = reader.ReadString(flexible);
-            // Each partition: index, error code, base offset (+ append time, + log start offset, + errors...).
-            var minPartitionSize = 4 + 2 + 8 + (version >= 2 ? 8 : 0) + (version >= 5 ? 8 : 0) + (version >= 8 ? (flexible ? 2 : 6) : 0) + (flexible ? 1 : 0);
-            var partitionCount = reader.ReadCount(flexible, minPartitionSize);
-            var partitions = new ProducePartitionResponse[partitionCount];
-            for (var p = 0; p < partitions.Length; p++)
-            {
-                partitions[p] = ReadPartition(ref reader, version, flexible);
-            }
-            reader.SkipTaggedFieldsIf(flexible);
-            topics[t] = new ProduceTopicResponse(name, partitions);
-        }
+        // Smallest topic entry: an empty name and an empty partition array. Each partition: index, error code, base
+        // offset (+ append time, + log start offset, + errors...).
+        var minPartitionSize = 4 + 2 + 8 + (version >= 2 ? 8 : 0) + (version >= 5 ? 8 : 0) + (version >= 8 ? (flexible ? 2 : 6) : 0) + (flexible ? 1 : 0);
+        var topics = TopicArrays.Read(ref reader, version, flexible, flexible ? 2 : 6, minPartitionSize,
+            ReadPartition, static (name, partitions) => new ProduceTopicResponse(name, partitions));
         var throttleTimeMs = version >= 1 ? reader.ReadInt32() : 0;
         IReadOnlyList<ProduceNodeEndpoint> endpoints = [];
         if (flexible)
@@ -202,7 +180,7 @@ internal sealed class ProduceRequest : KafkaRequest<ProduceResponse>
 /// <summary>The partitions of one topic to produce to.</summary>
 /// <param name="Name">The topic name.</param>
 /// <param name="Partitions">The records of each partition.</param>
-internal readonly record struct ProduceTopicData(string Name, IReadOnlyList<ProducePartitionData> Partitions);
+internal readonly record struct ProduceTopicData(string Name, IReadOnlyList<ProducePartitionData> Partitions) : ITopicPartitions<ProducePartitionData>;
 
 /// <summary>The records of one partition: one record batch v2 (or, before v3, one message set).</summary>
 /// <param name="Index">The partition number.</param>
