@@ -98,6 +98,9 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
     /// </summary>
     public IReadOnlyDictionary<int, long> HeldOffsets => _core.Engine.GetPositions(Topic);
 
+    /// <summary>How many fetched messages wait to be handed out, per partition (what tests and diagnostics look at).</summary>
+    internal IReadOnlyDictionary<int, int> BufferedMessages => _core.Engine.GetBuffered(Topic);
+
     /// <summary>
     /// The next message, taking partitions round-robin; <see langword="null"/> when none arrives within
     /// <see cref="ConsumerOptions.ConsumerTimeout"/> (by default it waits until one does). Its bytes are valid

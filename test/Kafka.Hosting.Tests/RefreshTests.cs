@@ -166,11 +166,7 @@ public sealed class RefreshTests
 
         await zooKeeper.KillAsync();
         HealthReport report = healthy;
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while ((report = await health.CheckHealthAsync()).Status != HealthStatus.Degraded && watch.Elapsed < Deadline)
-        {
-            await Task.Delay(50);
-        }
+        await WaitUntilAsync(async () => (report = await health.CheckHealthAsync()).Status == HealthStatus.Degraded, "Degraded once ZooKeeper is gone", Deadline);
 
         Assert.That(report.Status, Is.EqualTo(HealthStatus.Degraded));
         Assert.That(report.Entries["kafka"].Description, Does.Contain("ZooKeeper").And.Contain(zooKeeper.ConnectString));

@@ -461,7 +461,7 @@ internal sealed class BalancedScenario : IAsyncDisposable
     {
         try
         {
-            await Support.TestSupport.WaitUntilAsync(condition, what, Deadline);
+            await Kafka.Tests.Eventually.WaitUntilAsync(condition, what, Deadline);
         }
         catch
         {

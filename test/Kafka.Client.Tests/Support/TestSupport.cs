@@ -29,21 +29,6 @@ internal static class TestSupport
 
     public static CancellationToken Timeout(TimeSpan? after = null) => new CancellationTokenSource(after ?? Deadline).Token;
 
-    /// <summary>Waits until <paramref name="condition"/> holds, polling, failing the test at the deadline.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
-    {
-        var watch = Stopwatch.StartNew();
-        var limit = deadline ?? Deadline;
-        while (!await condition())
-        {
-            if (watch.Elapsed > limit)
-            {
-                Assert.Fail($"Timed out after {limit.TotalSeconds:0} s waiting for {what}.");
-            }
-            await Task.Delay(25);
-        }
-    }
-
     public static IAdminClient PeerAdmin(MockKafkaCluster cluster) =>
         new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers })
             .SetLogHandler((_, _) => { })

@@ -129,6 +129,23 @@ internal sealed partial class FetchEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>How many fetched messages wait to be handed out, per assigned partition of <paramref name="topic"/>.</summary>
+    public Dictionary<int, int> GetBuffered(Topic topic)
+    {
+        lock (_lock)
+        {
+            var buffered = new Dictionary<int, int>(_cursors.Count);
+            foreach (var cursor in _cursors.Values)
+            {
+                if (ReferenceEquals(cursor.Topic, topic))
+                {
+                    buffered[cursor.Id] = cursor.Buffered;
+                }
+            }
+            return buffered;
+        }
+    }
+
     /// <summary>
     /// Makes each partition's next delivered message the one at the given offset: buffered messages are dropped and
     /// fetches in flight are ignored when they answer. A failed partition is fetched again.

@@ -135,6 +135,9 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
 
     internal PartitionQueue[] Queues => _queues;
 
+    /// <summary>When each broker's sender is next woken by its timer (engine ticks).</summary>
+    internal long[] SenderWakeTimes => [.. _senders.Values.Select(s => s.WakeAt)];
+
     public long Now => _time.GetTimestamp();
 
     public long Ticks(TimeSpan span) =>
