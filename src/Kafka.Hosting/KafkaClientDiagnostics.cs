@@ -7,10 +7,10 @@ namespace Kafka.Hosting;
 /// </summary>
 public static class KafkaClientDiagnostics
 {
-    /// <summary>The <see cref="System.Diagnostics.Metrics.Meter"/> of what the hosting layer measures itself (hosted consumers' handling).</summary>
+    /// <summary>The <see cref="System.Diagnostics.Metrics.Meter"/> name kept for what the hosting layer would measure itself; nothing is emitted on it today.</summary>
     public const string MeterName = "Kafka.Hosting";
 
-    /// <summary>The <see cref="System.Diagnostics.ActivitySource"/> of the hosting layer's own spans (hosted consumers' handling).</summary>
+    /// <summary>The <see cref="System.Diagnostics.ActivitySource"/> name kept for spans of the hosting layer's own; none are started today.</summary>
     public const string ActivitySourceName = "Kafka.Hosting";
 
     /// <summary>
