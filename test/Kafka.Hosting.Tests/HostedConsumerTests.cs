@@ -408,7 +408,7 @@ public sealed class HostedConsumerTests
     {
         try
         {
-            await Kafka.Tests.Eventually.WaitUntilAsync(condition, what, Deadline);
+            await Eventually.WaitUntilAsync(condition, what, Deadline);
         }
         catch
         {

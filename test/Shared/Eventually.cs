@@ -1,5 +1,6 @@
 // One wait-for-a-condition helper for every test project: each links this file in (see its .csproj), and the global
-// using below lets tests call WaitUntilAsync / WaitUntil unqualified.
+// usings below let tests call WaitUntilAsync / WaitUntil unqualified or as Eventually.WaitUntil.
+global using Kafka.Tests;
 global using static Kafka.Tests.Eventually;
 
 using System.Diagnostics;

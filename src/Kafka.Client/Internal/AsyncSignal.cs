@@ -7,7 +7,8 @@ namespace Kafka.Client.Internal;
 /// An auto-reset event for one waiting loop: <see cref="Set"/> wakes the waiter, or is remembered until the next wait,
 /// so that a wake-up raised while the loop was busy is never lost. Waiting allocates nothing in the steady state (the
 /// timer is reused, the wait is a pooled value task), and continuations run on the thread pool, never on the thread
-/// that calls <see cref="Set"/> (a producing thread must not end up running a sender loop). The engines' fetch loops,
+/// that calls <see cref="Set"/> (a producing thread must not end up running a sender loop) — unless the signal is made
+/// to run them inline: then the thread that wakes the loop runs it until its next wait. The engines' fetch loops,
 /// senders, consumers and group memberships all wait on it.
 /// </summary>
 internal sealed class AsyncSignal : IValueTaskSource<bool>, IValueTaskSource
@@ -16,13 +17,20 @@ internal sealed class AsyncSignal : IValueTaskSource<bool>, IValueTaskSource
     private const int Signaled = 1;
     private const int Waiting = 2;
 
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private ManualResetValueTaskSourceCore<bool> _core;
     private int _state;
     // The wait's deadline on its clock's timestamps; a timer callback from an earlier wait checks it before acting.
     private long _deadline;
     private TimeProvider? _timerClock;
     private ITimer? _timer;
     private bool _canceled;
+
+    /// <param name="runContinuationsInline">
+    /// Whether <see cref="Set"/> runs the waiting loop on the calling thread (until the loop waits again) instead of
+    /// handing it to the thread pool: saves a thread hop where the loop's work is short and never blocks.
+    /// </param>
+    public AsyncSignal(bool runContinuationsInline = false) =>
+        _core = new ManualResetValueTaskSourceCore<bool> { RunContinuationsAsynchronously = !runContinuationsInline };
 
     /// <summary>Wakes the waiter, or makes the next wait return at once.</summary>
     public void Set()

@@ -10,7 +10,7 @@ namespace Kafka.Hosting.Internal;
 /// <see cref="KafkaHostingOptions.WaitForClusterOnStart"/> says so, and closes the client once every hosted service has
 /// stopped.
 /// </summary>
-internal sealed partial class KafkaClientHostedService : IHostedLifecycleService
+internal sealed partial class KafkaClientHostedService : IHostedLifecycleService, IAsyncDisposable
 {
     private readonly KafkaClientRuntime _runtime;
     private readonly ILogger _logger;
@@ -69,6 +69,13 @@ internal sealed partial class KafkaClientHostedService : IHostedLifecycleService
     /// need the client's metadata. The client's refresh ends with the client, in <see cref="StoppedAsync"/>.
     /// </summary>
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// A host disposed without being stopped (a test that failed half way, a host whose start threw) still ends the
+    /// client's refresh loop and the probes it started: otherwise their pending retries would hold up the disposal of
+    /// the resilience pipelines. Disposing the client twice is harmless.
+    /// </summary>
+    public ValueTask DisposeAsync() => _runtime.DisposeAsync();
 
     /// <summary>
     /// Every hosted service has stopped: nothing uses the client any more, so it is disposed (its background refresh

@@ -461,7 +461,7 @@ internal sealed class BalancedScenario : IAsyncDisposable
     {
         try
         {
-            await Kafka.Tests.Eventually.WaitUntilAsync(condition, what, Deadline);
+            await Eventually.WaitUntilAsync(condition, what, Deadline);
         }
         catch
         {
