@@ -38,17 +38,6 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null,
         ResiliencePipeline? resiliencePipeline = null)
-        : this(options, loggerFactory, timeProvider, resiliencePipeline, instrumentation: null)
-    {
-    }
-
-    /// <summary>The hosting layer's constructor: as the public one, plus metrics and traces of the connection layer.</summary>
-    internal KafkaClient(
-        KafkaClientOptions options,
-        ILoggerFactory? loggerFactory,
-        TimeProvider? timeProvider,
-        ResiliencePipeline? resiliencePipeline,
-        IClientInstrumentation? instrumentation)
     {
         ArgumentNullException.ThrowIfNull(options);
         // The validator reads and checks the Ssl files; the material it loads serves every connection of this client.
@@ -59,7 +48,7 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
                 $"Invalid Kafka client options:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", errors)}", nameof(options));
         }
         Options = options.Clone();
-        var settings = ConnectionSettings.From(Options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, resiliencePipeline, tls, instrumentation);
+        var settings = ConnectionSettings.From(Options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, resiliencePipeline, tls);
         // ZooKeeperHosts, when set, wins over Hosts: the seeds are read from the broker registrations instead.
         ZooKeeperBrokerDiscovery? discovery = null;
         IReadOnlyList<HostAddress> seeds;
@@ -72,8 +61,10 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         {
             seeds = HostAddress.ParseList(Options.Hosts, nameof(options));
         }
-        Cluster = new Cluster(seeds, discovery, Options.ExcludeInternalTopics, settings, _lifetime.Token);
+        Cluster = new Cluster(seeds, discovery, Options, settings, _lifetime.Token);
+        Status = new KafkaClientStatus(Cluster);
         Admin = new KafkaAdmin(Cluster);
+        ClientTelemetry.Track(Cluster);
     }
 
     /// <summary>
@@ -95,8 +86,15 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
     public TopicDictionary Topics => Cluster.Topics;
 
     /// <summary>
-    /// Reads the cluster's metadata and updates brokers and topics (pykafka's <c>update_cluster()</c>). Any known
-    /// broker may answer; when none does, the seed hosts are tried.
+    /// How the client's metadata refreshes went, the partitions without a reachable leader and the ZooKeeper session:
+    /// what a health check reads. It never opens a connection.
+    /// </summary>
+    public KafkaClientStatus Status { get; }
+
+    /// <summary>
+    /// Reads the cluster's metadata now and updates brokers and topics (pykafka's <c>update_cluster()</c>). Any known
+    /// broker may answer; when none does, the seed hosts are tried. A refresh already running is shared. Once the
+    /// client has metadata it also refreshes by itself, every <see cref="KafkaClientOptions.MetadataRefreshInterval"/>.
     /// </summary>
     /// <exception cref="NoBrokersAvailableException">No broker or seed answered; the exception names each host tried and why.</exception>
     public Task UpdateClusterAsync(CancellationToken cancellationToken = default)
@@ -105,13 +103,27 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         return Cluster.UpdateAsync(cancellationToken);
     }
 
-    /// <summary>Closes every connection. Operations in flight fail with <see cref="KafkaConnectionException"/>.</summary>
+    /// <summary>
+    /// Asks the client's background refresh for an early metadata refresh, for example after the application learned
+    /// that partitions were added. Requests are coalesced, and two refreshes start at least
+    /// <see cref="KafkaClientOptions.MinRefreshGap"/> apart; the client asks by itself when it meets a stale leader or an
+    /// unknown broker. Returns at once (see <see cref="KafkaClientStatus.WaitForNextRefreshAsync"/> to wait).
+    /// </summary>
+    /// <param name="reason">Why, for the logs.</param>
+    public void RequestRefresh(string? reason = null)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        Cluster.Metadata.Request(string.IsNullOrWhiteSpace(reason) ? "requested by the application" : reason);
+    }
+
+    /// <summary>Stops the background refresh and closes every connection. Operations in flight fail with <see cref="KafkaConnectionException"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
+        ClientTelemetry.Forget(Cluster);
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await Cluster.CloseAsync().ConfigureAwait(false);
         Cluster.Settings.Tls?.Dispose();

@@ -70,6 +70,8 @@ public sealed class Producer : IAsyncDisposable, IDisposable
     /// <summary>Messages accepted and not yet finished (or whose delivery report was not read yet).</summary>
     public int QueuedMessages => _engine.Gate.Count;
 
+    internal ProducerEngine Engine => _engine;
+
     /// <summary>Whether the producer sends as an idempotent producer (see <see cref="ProducerOptions.EnableIdempotence"/>).</summary>
     public bool IsIdempotent => _engine.IsIdempotent;
 

@@ -57,7 +57,7 @@ internal sealed partial class ProducerEngine
                 var brokers = _cluster.Snapshot.Brokers.Values.ToArray();
                 if (brokers.Length == 0)
                 {
-                    await _cluster.UpdateAsync(token).ConfigureAwait(false);
+                    await _cluster.EnsureMetadataAsync(token).ConfigureAwait(false);
                     brokers = _cluster.Snapshot.Brokers.Values.ToArray();
                     if (brokers.Length == 0)
                     {

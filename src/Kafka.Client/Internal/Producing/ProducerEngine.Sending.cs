@@ -291,9 +291,7 @@ internal sealed partial class ProducerEngine
         }
         if (refresh)
         {
-            RequestRefresh();
-            // The hosting layer (if any) refreshes early too; it coalesces with this producer's own refresh.
-            _cluster.ReportStaleMetadata($"producing to {TopicName}/{queue.Id}: {cause.Message}");
+            RequestMetadata($"producing to {TopicName}/{queue.Id}: {cause.Message}");
         }
         if (resetIdentity)
         {

@@ -11,10 +11,10 @@ namespace Kafka.Client.Internal.Producing;
 /// The machinery behind one <see cref="Producer"/>, shaped after franz-go's: a <see cref="PartitionQueue"/> per
 /// partition where producing threads build batches in place, and a <see cref="BrokerSender"/> per broker that drains
 /// the ready batches of the partitions that broker leads into one produce request at a time (more with idempotence).
-/// Around them: a metadata loop that refreshes the cluster when a leader is lost, the idempotent producer's identity
-/// (id, epoch, per-partition sequences), retries with backoff that keep each partition's order, and the bookkeeping
-/// that makes every accepted message end delivered or failed: completions, delivery reports, flushes and the queue
-/// limit.
+/// Around them: a loop that follows the client's metadata snapshots (asking for a new one when a leader is lost), the
+/// idempotent producer's identity (id, epoch, per-partition sequences), retries with backoff that keep each
+/// partition's order, and the bookkeeping that makes every accepted message end delivered or failed: completions,
+/// delivery reports, flushes and the queue limit.
 /// </summary>
 internal sealed partial class ProducerEngine : IAsyncDisposable
 {
@@ -82,8 +82,9 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         _identity = ProducerIdentity.None(0);
 
         RefreshQueues();
-        _refreshTimer = time.CreateTimer(static s => ((ProducerEngine)s!).RequestRefresh(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _refreshLoop = Task.Run(RefreshLoopAsync);
+        _onMetadataChanged = AdoptMetadata;
+        _cluster.MetadataChanged += _onMetadataChanged;
+        _metadataLoop = Task.Run(MetadataLoopAsync);
         if (_idempotent)
         {
             _identityTask = Task.Run(() => InitIdentityAsync(previous: null, reason: "start"));
@@ -136,6 +137,9 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     public bool SendsAtOnce => _lingerTicks == 0;
 
     internal PartitionQueue[] Queues => _queues;
+
+    /// <summary>When each broker's sender is next woken by its timer (engine ticks).</summary>
+    internal long[] SenderWakeTimes => [.. _senders.Values.Select(s => s.WakeAt)];
 
     public long Now => _time.GetTimestamp();
 
@@ -218,8 +222,8 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
                 signal = true;
                 if (_topic.Partitions.Count != queues.Length)
                 {
-                    // A metadata refresh (ours or anyone's) changed the partitions: adopt them.
-                    RequestRefresh();
+                    // A metadata refresh changed the partitions: adopt them.
+                    AdoptMetadata();
                 }
             }
             var recordIndex = batch.Append(timestampMs, key, !hasKey, value, !hasValue, headers);
@@ -299,13 +303,13 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     /// <summary>How long the pool must have had batches to spare before those beyond the reserve are freed.</summary>
     private static readonly TimeSpan PoolTrimDelay = TimeSpan.FromSeconds(30);
 
-    /// <summary>Tells whoever must act on a partition's new or ready batch: its leader's sender, or the metadata loop.</summary>
+    /// <summary>Tells whoever must act on a partition's new or ready batch: its leader's sender, or the client's metadata loop.</summary>
     public void Wake(PartitionQueue queue)
     {
         var leader = queue.Partition.Leader;
         if (leader is null)
         {
-            RequestRefresh();
+            RequestMetadata($"producing to {TopicName}/{queue.Id}, which has no known leader");
             return;
         }
         SenderFor(leader.Id).Signal();
