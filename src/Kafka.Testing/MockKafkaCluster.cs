@@ -121,6 +121,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// <paramref name="recordApiVersions"/> does. The mock cannot place replicas or keep topic configs: an explicit
     /// assignment sets only the partition count and replication factor, configs are dropped, and -1 means 4 partitions
     /// and min(3, brokers) replicas (the mock's defaults). See docs/testing.md.
+    /// </param>
     /// <param name="guardGroupProtocols">
     /// Put the same proxies in front of the brokers and keep librdkafka's mock from aborting the test process over a
     /// consumer group: the mock asserts that every member of a group lists the same assignment protocol first (Kafka
