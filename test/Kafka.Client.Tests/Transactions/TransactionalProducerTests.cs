@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Kafka.Client.Tests.Groups;
 using Kafka.Client.Tests.Producing;
 using Kafka.Testing;
 using static Kafka.Client.Tests.Support.TestSupport;
@@ -237,6 +238,46 @@ public sealed class TransactionalProducerTests
         var commits = cluster.GetRequests().Where(r => r.ApiKey == TxnOffsetCommitKey).ToList();
         Assert.That(commits, Has.Count.EqualTo(2));
         Assert.That(commits.All(r => r.BrokerId == 3), Is.True, "TxnOffsetCommit goes to the group's coordinator");
+    }
+
+    [Test]
+    public async Task A_balanced_consumer_gives_its_group_metadata_to_a_consume_transform_produce_transaction()
+    {
+        using var cluster = GroupTestSupport.StartCluster(1);
+        cluster.CreateTopic("ctp-in", 1, 1);
+        cluster.CreateTopic("ctp-out", 1, 1);
+        using (var peer = PeerProducer(cluster))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await peer.ProduceAsync("ctp-in", new Message<byte[], byte[]> { Key = [], Value = Bytes($"order-{i}") });
+            }
+        }
+        await using var client = NewClient(cluster);
+        var input = await client.Topics.GetAsync("ctp-in", Timeout());
+        await using var consumer = input.GetBalancedConsumer("ctp-group", new BalancedConsumerOptions { ConsumerTimeout = Deadline });
+        Assert.That(consumer.GroupMetadata, Is.EqualTo(new ConsumerGroupMetadata("ctp-group", -1, consumer.MemberId)), "before the first join");
+        await using var producer = client.GetTransactionalProducer(Options("ctp-1"));
+        await producer.InitTransactionsAsync(Timeout());
+
+        producer.BeginTransaction();
+        var offsets = new Dictionary<TopicAndPartition, long>();
+        for (var i = 0; i < 3; i++)
+        {
+            var message = await consumer.ConsumeAsync(Timeout());
+            var text = System.Text.Encoding.UTF8.GetString(message!.Value.Span);
+            await producer.ProduceAsync("ctp-out", Bytes(text.Replace("order", "invoice", StringComparison.Ordinal)), cancellationToken: Timeout());
+            offsets[new TopicAndPartition(message.Topic, message.PartitionId)] = message.Offset + 1;
+        }
+        var metadata = consumer.GroupMetadata;
+        await producer.SendOffsetsToTransactionAsync(offsets, metadata, Timeout());
+        await producer.CommitTransactionAsync(Timeout());
+
+        Assert.That(metadata.GroupId, Is.EqualTo("ctp-group"));
+        Assert.That(metadata.GenerationId, Is.GreaterThan(0));
+        Assert.That(metadata.MemberId, Is.EqualTo(consumer.MemberId).And.Not.Empty);
+        Assert.That(metadata.GroupInstanceId, Is.Null);
+        Assert.That(PeerRead(cluster, "ctp-out", 1, IsolationLevel.ReadCommitted), Is.EqualTo(new[] { "invoice-0", "invoice-1", "invoice-2" }));
     }
 
     [Test]
