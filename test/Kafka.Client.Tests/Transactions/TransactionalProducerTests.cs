@@ -187,6 +187,36 @@ public sealed class TransactionalProducerTests
     }
 
     [Test]
+    public async Task A_transaction_the_coordinator_ended_is_reported_and_aborted_and_a_refused_timeout_names_the_option()
+    {
+        await using var cluster = MockKafkaCluster.Start(brokerCount: 1);
+        cluster.CreateTopic("timed-out", partitions: 1);
+        await using var client = NewClient(cluster);
+
+        var refused = client.GetTransactionalProducer(Options("timeout-0"));
+        cluster.PushRequestErrors(InitProducerIdKey, (short)KafkaErrorCode.InvalidTransactionTimeout);
+        var init = Assert.ThrowsAsync<KafkaTransactionException>(() => refused.InitTransactionsAsync(Timeout()));
+        Assert.That(init!.RequiresAbort, Is.False);
+        Assert.That(init.Message, Does.Contain("TransactionTimeout"));
+        await refused.DisposeAsync();
+
+        await using var producer = client.GetTransactionalProducer(Options("timeout-1"));
+        await producer.InitTransactionsAsync(Timeout());
+        producer.BeginTransaction();
+        await producer.ProduceAsync("timed-out", Bytes("late"), cancellationToken: Timeout());
+        cluster.PushRequestErrors(EndTxnKey, (short)KafkaErrorCode.TransactionAbortable);
+        var commit = Assert.ThrowsAsync<KafkaTransactionException>(() => producer.CommitTransactionAsync(Timeout()));
+        Assert.That(commit!.RequiresAbort, Is.True);
+        Assert.That(commit.ErrorCode, Is.EqualTo(KafkaErrorCode.TransactionAbortable));
+        Assert.That(commit.Message, Does.Contain("TransactionTimeout"));
+
+        await producer.AbortTransactionAsync(Timeout());
+        producer.BeginTransaction();
+        await producer.ProduceAsync("timed-out", Bytes("next"), cancellationToken: Timeout());
+        await producer.CommitTransactionAsync(Timeout());
+    }
+
+    [Test]
     public async Task Retriable_coordinator_errors_are_retried_and_a_moved_coordinator_is_found_again()
     {
         await using var cluster = MockKafkaCluster.Start(brokerCount: 3);

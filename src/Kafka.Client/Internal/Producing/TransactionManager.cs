@@ -246,7 +246,19 @@ internal sealed partial class TransactionManager
         }
         if (_registered)
         {
-            await EndAsync(commit: true, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await EndAsync(commit: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (KafkaTransactionException ex) when (ex.RequiresAbort)
+            {
+                lock (_lock)
+                {
+                    _abortableError ??= ex;
+                    _state = TransactionState.AbortableError;
+                }
+                throw;
+            }
         }
         lock (_lock)
         {
