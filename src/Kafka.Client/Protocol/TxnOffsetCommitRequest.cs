@@ -78,21 +78,7 @@ internal sealed class TxnOffsetCommitRequest : KafkaRequest<TxnOffsetCommitRespo
         Api.ThrowIfUnsupported(version);
         var flexible = Api.IsFlexible(version);
         var throttle = reader.ReadInt32();
-        var results = new List<TxnPartitionResult>();
-        var topics = reader.ReadCount(flexible, flexible ? 3 : 6);
-        for (var t = 0; t < topics; t++)
-        {
-            var name = reader.ReadString(flexible);
-            var partitions = reader.ReadCount(flexible, flexible ? 7 : 6);
-            for (var p = 0; p < partitions; p++)
-            {
-                var index = reader.ReadInt32();
-                var error = (KafkaErrorCode)reader.ReadInt16();
-                reader.SkipTaggedFieldsIf(flexible);
-                results.Add(new TxnPartitionResult(name, index, error));
-            }
-            reader.SkipTaggedFieldsIf(flexible);
-        }
+        var results = TxnPartitionResult.ReadTopics(ref reader, flexible);
         reader.SkipTaggedFieldsIf(flexible);
         return new TxnOffsetCommitResponse(throttle, results);
     }
