@@ -85,6 +85,23 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     /// </summary>
     public string MemberId => _group.MemberId;
 
+    /// <summary>
+    /// The member as the group coordinator knows it now (group id, generation, member id, static instance id), for
+    /// <see cref="TransactionalProducer.SendOffsetsToTransactionAsync"/>: read it when sending the offsets, so that the
+    /// coordinator can refuse them if the member has since left the generation. Between generations (and with
+    /// ZooKeeper, which has no coordinator generations) the generation is -1.
+    /// </summary>
+    public ConsumerGroupMetadata GroupMetadata
+    {
+        get
+        {
+            var generation = _group.Generation;
+            return _options.Managed && generation is not null
+                ? new ConsumerGroupMetadata(ConsumerGroup, generation.GenerationId, generation.MemberId, _options.GroupInstanceId)
+                : new ConsumerGroupMetadata(ConsumerGroup, -1, _options.Managed ? _group.MemberId : string.Empty, _options.GroupInstanceId);
+        }
+    }
+
     /// <summary>Whether Kafka's group coordinator balances the group (<see cref="BalancedConsumerOptions.Managed"/>) rather than ZooKeeper.</summary>
     public bool IsManaged => _options.Managed;
 

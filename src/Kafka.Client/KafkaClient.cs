@@ -92,6 +92,16 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
     public KafkaClientStatus Status { get; }
 
     /// <summary>
+    /// Creates a transactional producer (<see cref="ProducerOptions.TransactionalId"/> must be set): one producer for
+    /// any topics, whose messages and consumer offsets commit or abort together. Call
+    /// <see cref="TransactionalProducer.InitTransactionsAsync"/> before the first transaction. See docs/transactions.md.
+    /// </summary>
+    /// <param name="options">The producer's options, with a <see cref="ProducerOptions.TransactionalId"/>.</param>
+    /// <returns>The producer; dispose it (an open transaction is then aborted).</returns>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem with its key.</exception>
+    public TransactionalProducer GetTransactionalProducer(ProducerOptions options) => new(Cluster, options);
+
+    /// <summary>
     /// Reads the cluster's metadata now and updates brokers and topics (pykafka's <c>update_cluster()</c>). Any known
     /// broker may answer; when none does, the seed hosts are tried. A refresh already running is shared. Once the
     /// client has metadata it also refreshes by itself, every <see cref="KafkaClientOptions.MetadataRefreshInterval"/>.

@@ -28,6 +28,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IPartitioner _partitioner;
+    private readonly TransactionManager? _transaction;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly CancellationTokenRegistration _clientClosed;
     private readonly ConcurrentDictionary<int, BrokerSender> _senders = new();
@@ -44,9 +45,10 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     private volatile int _state;
     private int _inFlightRequests;
 
-    public ProducerEngine(Topic topic, ProducerOptions options, TimeProvider time)
+    public ProducerEngine(Topic topic, ProducerOptions options, TimeProvider time, TransactionManager? transaction = null)
     {
         _topic = topic;
+        _transaction = transaction;
         _cluster = topic.Cluster;
         _options = options;
         _time = time;
@@ -61,8 +63,12 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         {
             throw new ArgumentException($"Compression: zstd needs record batch v2 (brokers 2.1 or later); BrokerVersion is {_cluster.Settings.Versions.Release}.", nameof(options));
         }
-        _idempotent = options.EnableIdempotence && options.RequiredAcks == RequiredAcks.All && Magic == MagicV2
-                      && SupportsIdempotence(_cluster.Settings.Versions.Release);
+        if (transaction is not null && Magic != MagicV2)
+        {
+            throw new KafkaVersionException($"Transactions need record batch v2 (brokers 0.11 or later); BrokerVersion is {_cluster.Settings.Versions.Release}.");
+        }
+        _idempotent = transaction is not null || (options.EnableIdempotence && options.RequiredAcks == RequiredAcks.All && Magic == MagicV2
+                      && SupportsIdempotence(_cluster.Settings.Versions.Release));
         _lingerTicks = options.Sync ? 0 : Ticks(options.Linger);
         _deliveryTimeoutTicks = Ticks(options.DeliveryTimeout);
 
@@ -80,12 +86,16 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         }
         Gate = new QueueGate(options.MaxQueuedMessages);
         _identity = ProducerIdentity.None(0);
+        if (transaction?.ProducerId is { } transactional)
+        {
+            _identity = new ProducerIdentity(transactional.Id, transactional.Epoch, Interlocked.Increment(ref _generation));
+        }
 
         RefreshQueues();
         _onMetadataChanged = AdoptMetadata;
         _cluster.MetadataChanged += _onMetadataChanged;
         _metadataLoop = Task.Run(MetadataLoopAsync);
-        if (_idempotent)
+        if (_idempotent && transaction is null)
         {
             _identityTask = Task.Run(() => InitIdentityAsync(previous: null, reason: "start"));
         }
@@ -122,6 +132,9 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     public CancellationToken Lifetime => _lifetime.Token;
 
     public bool IsIdempotent => _idempotent;
+
+    /// <summary>The transactional id produce requests carry, or null.</summary>
+    public string? TransactionalId => _transaction is null ? null : _options.TransactionalId;
 
     /// <summary>Requests in flight per broker connection: up to MaxInFlightRequests when idempotent, else one.</summary>
     public int MaxInFlight => _idempotent ? _options.MaxInFlightRequests : 1;
@@ -226,6 +239,10 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
                     AdoptMetadata();
                 }
             }
+            if (_transaction is not null && queue.TransactionNumber != _transaction.Number)
+            {
+                _transaction.RequestAdd(this, queue);
+            }
             var recordIndex = batch.Append(timestampMs, key, !hasKey, value, !hasValue, headers);
             if (completion is not null || report)
             {
@@ -260,7 +277,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         var identity = _identity;
         var idempotent = identity.IsIdempotent;
         batch.Begin(queue, queue.NextNumber++, Now, Magic, _options.Compression, _options.CompressionLevel,
-            identity.Id, identity.Epoch, idempotent ? queue.NextSequence : -1, identity.Generation);
+            identity.Id, identity.Epoch, idempotent ? queue.NextSequence : -1, identity.Generation, _transaction is not null);
         queue.Open = batch;
         return batch;
     }
