@@ -296,7 +296,7 @@ public sealed partial class Cluster
                 topics[topic.Name] = topic;
             }
 
-            var snapshot = new ClusterSnapshot(brokers, topics, response.ControllerId, response.ClusterId ?? old.ClusterId);
+            var snapshot = new ClusterSnapshot(brokers, topics, response.ControllerId, response.ClusterId ?? old.ClusterId, response.SharedNodeIds);
             _snapshot = snapshot;
             Topics.Refresh(snapshot);
         }
