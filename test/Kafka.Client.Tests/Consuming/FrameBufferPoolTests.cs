@@ -45,6 +45,26 @@ public sealed class FrameBufferPoolTests
     }
 
     [Test]
+    public void Record_readers_unused_for_a_whole_interval_are_disposed()
+    {
+        var time = new FakeTimeProvider();
+        using var pool = new Kafka.Client.Internal.Consuming.RecordReaderPool(verifyChecksums: true, time);
+        var readers = Enumerable.Range(0, 4).Select(_ => pool.Rent()).ToList();
+        readers.ForEach(pool.Return);
+        time.Advance(FrameBufferPool.TrimInterval);
+        Assert.That(pool.Count, Is.EqualTo(4), "kept through the interval they were used in");
+
+        var busy = pool.Rent();
+        Assert.That(readers, Does.Contain(busy));
+        pool.Return(busy);
+        time.Advance(FrameBufferPool.TrimInterval);
+        Assert.That(pool.Count, Is.EqualTo(1), "three were not needed");
+
+        time.Advance(FrameBufferPool.TrimInterval);
+        Assert.That(pool.Count, Is.Zero, "idle: none kept");
+    }
+
+    [Test]
     public void Foreign_arrays_are_not_taken()
     {
         using var pool = new FrameBufferPool(new FakeTimeProvider());
