@@ -65,7 +65,8 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
 
     /// <summary>
     /// Opens a connection: resolves the host, binds the source address if one is set, connects, runs the TLS
-    /// handshake when TLS is on, then negotiates API versions, all within the connect timeout.
+    /// handshake when TLS is on, negotiates API versions, then authenticates when SASL is on, all within the connect
+    /// timeout (one budget for every step).
     /// </summary>
     public static async Task<BrokerConnection> ConnectAsync(
         HostAddress address, int brokerId, string kind, ConnectionSettings settings, CancellationToken cancellationToken)
@@ -78,16 +79,16 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout, settings.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         Socket? socket = null;
-        var tlsHandshake = false;
+        string? stalledStep = null; // what a timeout is blamed on, when not the TCP connect or ApiVersions
         try
         {
             socket = await OpenSocketAsync(address, settings.SourceAddress, linked.Token).ConfigureAwait(false);
             Stream stream = new NetworkStream(socket, ownsSocket: true);
             if (settings.Tls is { } tls)
             {
-                tlsHandshake = true;
+                stalledStep = " (the TLS handshake got no answer: with Ssl set every broker port must be a TLS listener).";
                 stream = await tls.AuthenticateAsync(stream, address, DescribeBroker(brokerId), linked.Token).ConfigureAwait(false);
-                tlsHandshake = false;
+                stalledStep = null;
             }
             var connection = new BrokerConnection(socket, stream, address, brokerId, kind, settings);
             socket = null; // owned by the connection now
@@ -95,6 +96,12 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             try
             {
                 await connection.NegotiateVersionsAsync(linked.Token).ConfigureAwait(false);
+                if (settings.Sasl is not null)
+                {
+                    stalledStep = $" (the SASL {settings.Sasl.MechanismName} authentication got no answer).";
+                    await connection.AuthenticateAsync(linked.Token).ConfigureAwait(false);
+                    stalledStep = null;
+                }
             }
             catch (Exception ex)
             {
@@ -112,7 +119,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         {
             throw new KafkaTimeoutException(
                 $"Connecting to broker {DescribeBroker(brokerId)} at {address} did not complete within {settings.ConnectTimeout.TotalMilliseconds:0} ms" +
-                (tlsHandshake ? " (the TLS handshake got no answer: with Ssl set every broker port must be a TLS listener)." : "."),
+                (stalledStep ?? "."),
                 settings.ConnectTimeout);
         }
         catch (SocketException ex)
@@ -241,7 +248,15 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     /// A timeout closes the connection (a late answer must not be taken for a later request's); cancelling only
     /// stops waiting. For requests that expect no response the result is <see langword="default"/>.
     /// </summary>
-    public async Task<TResponse> SendAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<TResponse> SendAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SendCoreAsync(request, version, timeout, writeLockHeld: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SendAsync{TResponse}(KafkaRequest{TResponse}, short, TimeSpan, CancellationToken)"/>; with
+    /// <paramref name="writeLockHeld"/> the caller already holds the write lock (a re-authentication, which keeps other
+    /// requests from being written until it is done).
+    /// </summary>
+    private async Task<TResponse> SendCoreAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout, bool writeLockHeld, CancellationToken cancellationToken)
     {
         var instrumentation = _settings.Instrumentation;
         var started = instrumentation is null ? 0 : _settings.TimeProvider.GetTimestamp();
@@ -253,10 +268,18 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             var api = request.Api;
             var pending = request.ExpectsResponse ? new PendingRequest(api.Key, version) : null;
 
-            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!writeLockHeld)
+            {
+                await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
             try
             {
                 ThrowIfFailed();
+                if (!writeLockHeld && ReauthenticationDue)
+                {
+                    // The timer is late (a busy machine): renew the session before this request, not after it.
+                    await ReauthenticateLockedAsync().ConfigureAwait(false);
+                }
                 var correlationId = unchecked(++_nextCorrelationId) & int.MaxValue;
                 _writer.Reset();
                 var sizePosition = _writer.ReserveInt32();
@@ -290,7 +313,10 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             }
             finally
             {
-                _writeLock.Release();
+                if (!writeLockHeld)
+                {
+                    _writeLock.Release();
+                }
             }
 
             if (pending is null)
@@ -513,6 +539,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         {
             Log.ConnectionClosed(_logger, Kind, BrokerId, Address.ToString(), reason.Message);
         }
+        _reauthenticationTimer?.Dispose();
         _lifetime.Cancel();
         _socket.Dispose();
         _settings.Instrumentation?.ConnectionClosed(Kind);

@@ -1,0 +1,120 @@
+using Kafka.Client.Internal.Sasl;
+using Kafka.Client.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Kafka.Client.Internal;
+
+/// <summary>
+/// SASL on a connection: authentication while it opens, and re-authentication (KIP-368) before the session the broker
+/// granted ends, at a random point between 85% and 95% of it. A re-authentication holds the write lock: requests already
+/// written keep their place (the broker answers them before the handshake), later ones wait for it, so nothing in
+/// flight fails and nothing is reordered. It runs from a timer, or before the next request when the timer is late.
+/// </summary>
+internal sealed partial class BrokerConnection
+{
+    private ITimer? _reauthenticationTimer;
+    private long _reauthenticateAt = long.MaxValue; // a TimeProvider timestamp; MaxValue: not scheduled
+
+    /// <summary>Whether the session must be renewed before anything else is written.</summary>
+    private bool ReauthenticationDue
+    {
+        get
+        {
+            var at = Volatile.Read(ref _reauthenticateAt);
+            return at != long.MaxValue && _settings.TimeProvider.GetTimestamp() >= at;
+        }
+    }
+
+    /// <summary>Authenticates a new connection (nothing else uses it yet), within the connect timeout.</summary>
+    private async Task AuthenticateAsync(CancellationToken cancellationToken)
+    {
+        var sasl = _settings.Sasl!;
+        if (!Versions.TryNegotiate(KnownApis.SaslHandshake, out _) || !Versions.TryNegotiate(KnownApis.SaslAuthenticate, out _))
+        {
+            throw new KafkaAuthenticationException(Address.Host, Address.Port,
+                $"Broker {DescribeBroker(BrokerId)} at {Address} does not offer SASL (its ApiVersions lists no SaslHandshake v1 and SaslAuthenticate): " +
+                $"Sasl is set ({sasl.MechanismName}), so every broker port must be a SASL listener of Kafka 1.0 or later.", sasl.MechanismName);
+        }
+        var lifetime = await sasl.AuthenticateAsync(new SaslTransport(this, writeLockHeld: false, _settings.ConnectTimeout), Address, DescribeBroker(BrokerId),
+            reauthenticating: false, cancellationToken).ConfigureAwait(false);
+        ScheduleReauthentication(lifetime);
+    }
+
+    /// <summary>Renews the session; the caller holds the write lock. A failure closes the connection.</summary>
+    private async Task ReauthenticateLockedAsync()
+    {
+        Volatile.Write(ref _reauthenticateAt, long.MaxValue);
+        try
+        {
+            var lifetime = await _settings.Sasl!.AuthenticateAsync(new SaslTransport(this, writeLockHeld: true, _settings.SocketTimeout), Address, DescribeBroker(BrokerId),
+                reauthenticating: true, _lifetime.Token).ConfigureAwait(false);
+            ScheduleReauthentication(lifetime);
+        }
+        catch (Exception ex)
+        {
+            if (IsAlive)
+            {
+                Log.ReauthenticationFailed(_logger, ex, Kind, BrokerId, Address.ToString());
+            }
+            Fail(ex);
+            ThrowIfFailed();
+            throw;
+        }
+    }
+
+    private void ScheduleReauthentication(TimeSpan lifetime)
+    {
+        if (lifetime <= TimeSpan.Zero || !IsAlive)
+        {
+            Volatile.Write(ref _reauthenticateAt, long.MaxValue);
+            return;
+        }
+        var delay = lifetime * (0.85 + (Random.Shared.NextDouble() * 0.10));
+        var time = _settings.TimeProvider;
+        Volatile.Write(ref _reauthenticateAt, time.GetTimestamp() + (long)(delay.TotalSeconds * time.TimestampFrequency));
+        _reauthenticationTimer ??= time.CreateTimer(static s => ((BrokerConnection)s!).OnReauthenticationTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _reauthenticationTimer.Change(delay, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnReauthenticationTimer() => _ = ReauthenticateFromTimerAsync();
+
+    private async Task ReauthenticateFromTimerAsync()
+    {
+        try
+        {
+            await _writeLock.WaitAsync(_lifetime.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            return; // closed meanwhile
+        }
+        try
+        {
+            if (IsAlive && ReauthenticationDue)
+            {
+                await ReauthenticateLockedAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is KafkaException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Logged, and the connection closed: the next request reconnects.
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>The requests of one SASL exchange, at the versions negotiated on this connection.</summary>
+    private sealed class SaslTransport(BrokerConnection connection, bool writeLockHeld, TimeSpan timeout) : ISaslTransport
+    {
+        public Task<TResponse> SendAsync<TResponse>(KafkaRequest<TResponse> request, CancellationToken cancellationToken) =>
+            connection.SendCoreAsync(request, connection.Versions.Negotiate(request.Api), timeout, writeLockHeld, cancellationToken);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(66, LogLevel.Warning, "Re-authenticating the {Kind} connection to broker {BrokerId} at {Address} failed; the connection was closed")]
+        public static partial void ReauthenticationFailed(ILogger logger, Exception exception, string kind, int brokerId, string address);
+    }
+}
