@@ -8,7 +8,7 @@ namespace Kafka.Testing;
 /// <summary>
 /// A SASL listener in front of a broker that has none. librdkafka's mock brokers do not serve SaslHandshake or
 /// SaslAuthenticate; the proxy does, as a Kafka broker's SASL listener would: it answers ApiVersions with the broker's
-/// list plus SaslHandshake v1 and SaslAuthenticate v0–v2, runs the SASL exchange, then relays the connection to the
+/// list plus SaslHandshake v0–v1 and SaslAuthenticate v0–v2, runs the SASL exchange, then relays the connection to the
 /// broker. The server side of each mechanism is not this project's: Cyrus SASL or GNU SASL (Debian's libraries) for
 /// PLAIN, SCRAM and GSSAPI; OAUTHBEARER is checked as Kafka's unsecured validator does. With
 /// <see cref="SaslProxyOptions.SessionLifetime"/> it requires re-authentication (KIP-368) and closes connections

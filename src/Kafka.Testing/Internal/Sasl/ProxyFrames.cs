@@ -162,6 +162,15 @@ internal static class ProxyFrames
         return frame.Slice(offset, length);
     }
 
+    /// <summary>A token sent as SaslHandshake v0 clients expect it: a bare size-prefixed frame, no Kafka header.</summary>
+    public static byte[] RawToken(ReadOnlySpan<byte> token)
+    {
+        var frame = new byte[token.Length + 4];
+        BinaryPrimitives.WriteInt32BigEndian(frame, token.Length);
+        token.CopyTo(frame.AsSpan(4));
+        return frame;
+    }
+
     /// <summary>A SaslHandshake v0/v1 response.</summary>
     public static byte[] HandshakeResponse(int correlationId, short errorCode, IReadOnlyList<string> mechanisms)
     {
@@ -223,7 +232,7 @@ internal static class ProxyFrames
     }
 
     /// <summary>
-    /// An ApiVersions response (size prefix stripped) with SaslHandshake v1 and SaslAuthenticate v0 to
+    /// An ApiVersions response (size prefix stripped) with SaslHandshake v0–v1 and SaslAuthenticate v0 to
     /// <paramref name="maxAuthenticate"/> added, as a SASL listener advertises them; null (keep the original) for an
     /// error answer or one the proxy cannot read.
     /// </summary>
@@ -261,7 +270,7 @@ internal static class ProxyFrames
             var rest = response[offset..];
             var body = new List<byte>();
             body.AddRange(response[..6]); // correlation id, error code
-            Entry(entries, SaslHandshake, 1, 1, flexible);
+            Entry(entries, SaslHandshake, 0, 1, flexible);
             Entry(entries, SaslAuthenticate, 0, maxAuthenticate, flexible);
             if (flexible)
             {

@@ -32,6 +32,7 @@ internal sealed class SaslProxyConnection
     private string? _principal;
     private bool _reauthenticating;
     private string? _badReauthenticationMechanism;
+    private bool _rawTokens; // after SaslHandshake v0 the tokens travel as bare frames, without Kafka headers
 
     public SaslProxyConnection(SaslProxy proxy, int id, Stream client, Stream broker)
     {
@@ -61,6 +62,14 @@ internal sealed class SaslProxyConnection
                 }
                 using (request)
                 {
+                    if (_rawTokens && _state == State.Authenticating)
+                    {
+                        if (!await RawTokenAsync(request, done.Token).ConfigureAwait(false))
+                        {
+                            return;
+                        }
+                        continue;
+                    }
                     if (!await HandleAsync(request, done.Token).ConfigureAwait(false))
                     {
                         return;
@@ -141,9 +150,9 @@ internal sealed class SaslProxyConnection
     private async Task<bool> HandshakeAsync(Frame request, RequestHeaderInfo header, CancellationToken cancellationToken)
     {
         await DrainAsync(cancellationToken).ConfigureAwait(false);
-        if (header.ApiVersion != 1)
+        if (header.ApiVersion is not (0 or 1) || (header.ApiVersion == 0 && _state == State.Authenticated))
         {
-            _proxy.RecordFailure(Id, $"SaslHandshake v{header.ApiVersion}: only v1 is served; connection closed");
+            _proxy.RecordFailure(Id, $"SaslHandshake v{header.ApiVersion} {(_state == State.Authenticated ? "to re-authenticate" : "")}: not served; connection closed");
             return false;
         }
         var mechanism = ProxyFrames.ReadString(request.Span, header.BodyOffset);
@@ -172,7 +181,28 @@ internal sealed class SaslProxyConnection
             _mechanism = mechanism;
         }
         _state = State.Authenticating;
+        _rawTokens = header.ApiVersion == 0;
         await WriteAsync(ProxyFrames.HandshakeResponse(header.CorrelationId, 0, enabled), cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>One token of a SaslHandshake v0 exchange: a bare frame each way; a failure just closes the connection.</summary>
+    private async Task<bool> RawTokenAsync(Frame token, CancellationToken cancellationToken)
+    {
+        var step = _session!.Step(token.Span);
+        if (step.Status == SaslStepStatus.Failed)
+        {
+            _proxy.RecordFailure(Id, step.Failure ?? "authentication failed");
+            return false;
+        }
+        if (step.Status == SaslStepStatus.Complete)
+        {
+            Complete(0);
+        }
+        if (step.Status == SaslStepStatus.Continue || step.Output.Length > 0)
+        {
+            await WriteAsync(ProxyFrames.RawToken(step.Output), cancellationToken).ConfigureAwait(false);
+        }
         return true;
     }
 
@@ -212,6 +242,15 @@ internal sealed class SaslProxyConnection
             var changed = $"Cannot change principals during re-authentication from User:{_principal}: User:{principal}";
             return await FailAsync(header, changed, changed, cancellationToken).ConfigureAwait(false);
         }
+        var lifetimeMs = Complete(header.ApiVersion);
+        await WriteAsync(ProxyFrames.AuthenticateResponse(header.CorrelationId, header.ApiVersion, 0, null, step.Output, lifetimeMs), cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Starts the authenticated session; returns its lifetime in milliseconds (0: none).</summary>
+    private long Complete(short authenticateVersion)
+    {
+        var principal = _session!.Principal ?? "(unknown)";
         var now = _proxy.Options.TimeProvider.GetUtcNow();
         TimeSpan? lifetime = _proxy.Options.SessionLifetime;
         if (_session.CredentialExpiry is { } credentialExpiry)
@@ -226,11 +265,9 @@ internal sealed class SaslProxyConnection
         SessionExpiry = lifetime is { } length ? now + length : null;
         _principal = principal;
         _state = State.Authenticated;
-        _proxy.RecordAuthentication(new SaslProxyAuthentication(_mechanism!, principal, _reauthenticating, lifetime, header.ApiVersion,
+        _proxy.RecordAuthentication(new SaslProxyAuthentication(_mechanism!, principal, _reauthenticating, lifetime, authenticateVersion,
             _session.Extensions, Id, now));
-        var lifetimeMs = lifetime is { } ms ? (long)ms.TotalMilliseconds : 0;
-        await WriteAsync(ProxyFrames.AuthenticateResponse(header.CorrelationId, header.ApiVersion, 0, null, step.Output, lifetimeMs), cancellationToken).ConfigureAwait(false);
-        return true;
+        return lifetime is { } ms ? (long)ms.TotalMilliseconds : 0;
     }
 
     private async Task<bool> FailAsync(RequestHeaderInfo header, string toClient, string reason, CancellationToken cancellationToken)
