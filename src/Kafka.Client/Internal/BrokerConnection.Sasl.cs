@@ -6,7 +6,8 @@ namespace Kafka.Client.Internal;
 
 /// <summary>
 /// SASL on a connection: authentication while it opens, and re-authentication (KIP-368) before the session the broker
-/// granted ends, at a random point between 85% and 95% of it. A re-authentication holds the write lock: requests already
+/// granted ends, at a random point between 85% and 95% of it, counted from when the exchange began (the broker counts
+/// from when it ended, so the client is never the later of the two). A re-authentication holds the write lock: requests already
 /// written keep their place (the broker answers them before the handshake), later ones wait for it, so nothing in
 /// flight fails and nothing is reordered. It runs from a timer, or before the next request when the timer is late.
 /// </summary>
@@ -35,9 +36,10 @@ internal sealed partial class BrokerConnection
                 $"Broker {DescribeBroker(BrokerId)} at {Address} does not offer SASL (its ApiVersions lists no SaslHandshake v1 and SaslAuthenticate): " +
                 $"Sasl is set ({sasl.MechanismName}), so every broker port must be a SASL listener of Kafka 1.0 or later.", sasl.MechanismName);
         }
+        var started = _settings.TimeProvider.GetTimestamp();
         var lifetime = await sasl.AuthenticateAsync(new SaslTransport(this, writeLockHeld: false, _settings.ConnectTimeout), Address, DescribeBroker(BrokerId),
             reauthenticating: false, cancellationToken).ConfigureAwait(false);
-        ScheduleReauthentication(lifetime);
+        ScheduleReauthentication(started, lifetime);
     }
 
     /// <summary>Renews the session; the caller holds the write lock. A failure closes the connection.</summary>
@@ -46,9 +48,10 @@ internal sealed partial class BrokerConnection
         Volatile.Write(ref _reauthenticateAt, long.MaxValue);
         try
         {
+            var started = _settings.TimeProvider.GetTimestamp();
             var lifetime = await _settings.Sasl!.AuthenticateAsync(new SaslTransport(this, writeLockHeld: true, _settings.SocketTimeout), Address, DescribeBroker(BrokerId),
                 reauthenticating: true, _lifetime.Token).ConfigureAwait(false);
-            ScheduleReauthentication(lifetime);
+            ScheduleReauthentication(started, lifetime);
         }
         catch (Exception ex)
         {
@@ -62,18 +65,20 @@ internal sealed partial class BrokerConnection
         }
     }
 
-    private void ScheduleReauthentication(TimeSpan lifetime)
+    /// <summary>Schedules the next re-authentication between 85% and 95% of <paramref name="lifetime"/> after <paramref name="started"/>.</summary>
+    private void ScheduleReauthentication(long started, TimeSpan lifetime)
     {
         if (lifetime <= TimeSpan.Zero || !IsAlive)
         {
             Volatile.Write(ref _reauthenticateAt, long.MaxValue);
             return;
         }
-        var delay = lifetime * (0.85 + (Random.Shared.NextDouble() * 0.10));
         var time = _settings.TimeProvider;
-        Volatile.Write(ref _reauthenticateAt, time.GetTimestamp() + (long)(delay.TotalSeconds * time.TimestampFrequency));
+        var at = started + (long)(lifetime.TotalSeconds * (0.85 + (Random.Shared.NextDouble() * 0.10)) * time.TimestampFrequency);
+        Volatile.Write(ref _reauthenticateAt, at);
+        var delay = time.GetElapsedTime(time.GetTimestamp(), at);
         _reauthenticationTimer ??= time.CreateTimer(static s => ((BrokerConnection)s!).OnReauthenticationTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _reauthenticationTimer.Change(delay, Timeout.InfiniteTimeSpan);
+        _reauthenticationTimer.Change(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
     private void OnReauthenticationTimer() => _ = ReauthenticateFromTimerAsync();
