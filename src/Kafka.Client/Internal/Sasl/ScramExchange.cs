@@ -29,17 +29,23 @@ internal sealed class ScramExchange : SaslExchange
     private byte[]? _expectedServerSignature;
     private bool _done;
 
-    public ScramExchange(HashAlgorithmName hash, string username, string password, ScramKeyCache keys)
+    /// <param name="hash">SHA-256 or SHA-512.</param>
+    /// <param name="username">The user.</param>
+    /// <param name="password">The password.</param>
+    /// <param name="keys">The client's derived keys, shared by its connections.</param>
+    /// <param name="clientNonce">For tests replaying a published exchange only; otherwise a fresh random nonce.</param>
+    public ScramExchange(HashAlgorithmName hash, string username, string password, ScramKeyCache keys, string? clientNonce = null)
     {
         _hash = hash;
         _username = username;
         _password = password;
         _keys = keys;
+        _clientNonce = clientNonce;
     }
 
     public override byte[] Start()
     {
-        _clientNonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        _clientNonce ??= Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         _clientFirstBare = "n=" + EscapeName(_username) + ",r=" + _clientNonce;
         return Encoding.UTF8.GetBytes(Gs2Header + _clientFirstBare);
     }
