@@ -150,6 +150,12 @@ internal static class FuzzTargets
             case ApiKey.InitProducerId:
                 new InitProducerIdRequest().ReadResponse(ref reader, version);
                 break;
+            case ApiKey.SaslHandshake:
+                new SaslHandshakeRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.SaslAuthenticate:
+                new SaslAuthenticateRequest().ReadResponse(ref reader, version);
+                break;
             default:
                 throw new InvalidOperationException($"No fuzz target for {seed.Key}.");
         }
