@@ -39,6 +39,9 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     private Dictionary<TopicAndPartition, Partition> _owned = [];
     private IReadOnlyList<TopicAndPartition> _lastAssignment = [];
     private readonly Dictionary<TopicAndPartition, long> _lastCommitted = [];
+    // With StoreOffsetsOnConsume off: the offsets the caller stored, which are what the consumer commits by itself.
+    private readonly Dictionary<TopicAndPartition, long> _stored = [];
+    private bool _autoCommitFailing;
     private readonly Dictionary<TopicAndPartition, long> _paused = [];
     private volatile GroupGeneration? _generation;
     private volatile KafkaException? _failure;
@@ -149,7 +152,8 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
 
     /// <summary>
     /// The offset of the next message to consume from each partition owned in the current generation: what
-    /// <see cref="CommitOffsetsAsync(CancellationToken)"/> commits.
+    /// <see cref="CommitOffsetsAsync(CancellationToken)"/> commits unless <see cref="BalancedConsumerOptions.StoreOffsetsOnConsume"/>
+    /// is off (then it commits <see cref="StoredOffsets"/>).
     /// </summary>
     public IReadOnlyDictionary<TopicAndPartition, long> HeldOffsets
     {
@@ -161,6 +165,64 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
                 owned = _owned;
             }
             return Positions(owned);
+        }
+    }
+
+    /// <summary>
+    /// The offsets stored with <see cref="StoreOffset"/> for the partitions owned in the current generation (empty
+    /// unless <see cref="BalancedConsumerOptions.StoreOffsetsOnConsume"/> is off).
+    /// </summary>
+    public IReadOnlyDictionary<TopicAndPartition, long> StoredOffsets
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new Dictionary<TopicAndPartition, long>(_stored);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The group's committed offset of each partition owned in the current generation, as this member last read it
+    /// (when the partition was assigned) or committed it; partitions the group has no offset for are left out.
+    /// </summary>
+    public IReadOnlyDictionary<TopicAndPartition, long> CommittedOffsets
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new Dictionary<TopicAndPartition, long>(_lastCommitted);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stores the offset of the next message to consume from <paramref name="partition"/> — every message before it is
+    /// handled — as what the consumer commits by itself (automatically every <see cref="SimpleConsumerOptions.AutoCommitInterval"/>,
+    /// before giving the partition up, when disposed) and what <see cref="CommitOffsetsAsync(CancellationToken)"/>
+    /// commits. For consumers whose <see cref="BalancedConsumerOptions.StoreOffsetsOnConsume"/> is off; takes a lock,
+    /// allocates nothing.
+    /// </summary>
+    /// <returns>Whether it was stored: <see langword="false"/> when this member does not own the partition (any more).</returns>
+    /// <exception cref="InvalidOperationException"><see cref="BalancedConsumerOptions.StoreOffsetsOnConsume"/> is on.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> is negative.</exception>
+    public bool StoreOffset(TopicAndPartition partition, long offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        if (_options.StoreOffsetsOnConsume)
+        {
+            throw new InvalidOperationException("StoreOffset is for consumers whose StoreOffsetsOnConsume option is off; this one counts what it hands out as consumed.");
+        }
+        lock (_lock)
+        {
+            if (!_owned.ContainsKey(partition))
+            {
+                return false;
+            }
+            _stored[partition] = offset;
+            return true;
         }
     }
 
@@ -177,7 +239,7 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     public async ValueTask<ConsumedMessage?> ConsumeAsync(CancellationToken cancellationToken = default)
     {
         var message = await TakeAsync(static (engine, timeout, _, token) => engine.ConsumeAsync(timeout, token), 1, cancellationToken).ConfigureAwait(false);
-        if (message is not null)
+        if (message is not null && _options.StoreOffsetsOnConsume)
         {
             lock (_lock)
             {
@@ -204,6 +266,10 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessages);
         var batch = await TakeAsync(static (engine, timeout, max, token) => engine.ConsumeBatchAsync(max, timeout, token), maxMessages, cancellationToken)
             .ConfigureAwait(false);
+        if (!_options.StoreOffsetsOnConsume)
+        {
+            return batch;
+        }
         lock (_lock)
         {
             var last = default(TopicAndPartition);
@@ -250,7 +316,8 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     public IAsyncEnumerator<ConsumedMessage> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new Enumerator(this, cancellationToken);
 
     /// <summary>
-    /// Commits <see cref="HeldOffsets"/> (with a Kafka-managed group, with the current generation and member id; through
+    /// Commits <see cref="HeldOffsets"/>, or <see cref="StoredOffsets"/> when <see cref="BalancedConsumerOptions.StoreOffsetsOnConsume"/>
+    /// is off (with a Kafka-managed group, with the current generation and member id; through
     /// ZooKeeper, as a group without Kafka members, as pykafka does). Does nothing while the group rebalances (the partitions given up were committed then).
     /// </summary>
     /// <exception cref="KafkaOffsetCommitException">The offsets were not stored (a refusal because the group moved on also makes the member rejoin).</exception>
@@ -258,7 +325,20 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     {
         ThrowIfDisposed();
         var generation = _generation;
-        return generation is null ? Task.CompletedTask : CommitAsync(generation, HeldOffsets, cancellationToken);
+        return generation is null ? Task.CompletedTask : CommitAsync(generation, OffsetsToCommit(), cancellationToken);
+    }
+
+    /// <summary>What the consumer commits by itself: its positions, or the stored offsets.</summary>
+    private IReadOnlyDictionary<TopicAndPartition, long> OffsetsToCommit()
+    {
+        if (_options.StoreOffsetsOnConsume)
+        {
+            return HeldOffsets;
+        }
+        lock (_lock)
+        {
+            return _stored.Where(kv => _owned.ContainsKey(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+        }
     }
 
     /// <summary>
@@ -487,6 +567,17 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
                 BalancedConsumerLog.CallbackFailed(_logger, ex, ConsumerGroup);
             }
         }
+        if (_options.PartitionsAssigned is { } assigned)
+        {
+            try
+            {
+                await assigned([.. owned.Keys.Order()], cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                BalancedConsumerLog.PartitionsCallbackFailed(_logger, ex, ConsumerGroup, nameof(BalancedConsumerOptions.PartitionsAssigned));
+            }
+        }
         // Fetching starts here, once every partition's start is known.
         _engine.Seek(start.Select(kv => new KeyValuePair<Partition, long>(owned[kv.Key], kv.Value)));
         _lastAssignment = generation.Assignment;
@@ -495,12 +586,10 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
 
     private async Task OnRevokedAsync(GroupGeneration generation, bool lost, CancellationToken cancellationToken)
     {
-        _generation = null;
         Dictionary<TopicAndPartition, Partition> owned;
         lock (_lock)
         {
             owned = _owned;
-            _owned = [];
         }
         BalancedConsumerLog.Revoked(_logger, ConsumerGroup, generation.GenerationId, owned.Count, lost);
         var positions = Positions(owned);
@@ -516,6 +605,34 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
             }
         }
         _engine.Unassign(owned.Values);
+        // The generation and the ownership stay current through the callback, so that it may still store and commit
+        // what it finishes.
+        var callback = lost ? _options.PartitionsLost : _options.PartitionsRevoked;
+        if (callback is not null && owned.Count > 0)
+        {
+            try
+            {
+                await callback([.. owned.Keys.Order()], cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                BalancedConsumerLog.PartitionsCallbackFailed(_logger, ex, ConsumerGroup, lost ? nameof(BalancedConsumerOptions.PartitionsLost) : nameof(BalancedConsumerOptions.PartitionsRevoked));
+            }
+        }
+        lock (_lock)
+        {
+            _owned = [];
+        }
+        _generation = null;
+        if (!_options.StoreOffsetsOnConsume)
+        {
+            lock (_lock)
+            {
+                positions = _stored.Where(kv => owned.ContainsKey(kv.Key)
+                        && (!_lastCommitted.TryGetValue(kv.Key, out var committed) || committed != kv.Value))
+                    .ToDictionary(kv => kv.Key, kv => kv.Value);
+            }
+        }
         if (!lost && positions.Count > 0)
         {
             try
@@ -531,6 +648,7 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
         {
             _lastCommitted.Clear();
             _paused.Clear();
+            _stored.Clear();
         }
     }
 
@@ -742,13 +860,21 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
                 await Task.Delay(_options.AutoCommitInterval, time, cancellationToken).ConfigureAwait(false);
                 if (_generation is { } generation)
                 {
-                    var held = HeldOffsets;
+                    var held = OffsetsToCommit();
                     Dictionary<TopicAndPartition, long> changed;
                     lock (_lock)
                     {
                         changed = held.Where(kv => !_lastCommitted.TryGetValue(kv.Key, out var last) || last != kv.Value).ToDictionary(kv => kv.Key, kv => kv.Value);
                     }
-                    await CommitAsync(generation, changed, cancellationToken).ConfigureAwait(false);
+                    if (changed.Count > 0)
+                    {
+                        await CommitAsync(generation, changed, cancellationToken).ConfigureAwait(false);
+                    }
+                    if (_autoCommitFailing)
+                    {
+                        _autoCommitFailing = false;
+                        ConsumerLog.AutoCommitRecovered(_logger, ConsumerGroup);
+                    }
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -757,7 +883,12 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
             }
             catch (KafkaException ex)
             {
-                ConsumerLog.AutoCommitFailed(_logger, ConsumerGroup, ex.Message);
+                // Once per streak: a coordinator that is down for minutes must not fill the log.
+                if (!_autoCommitFailing)
+                {
+                    _autoCommitFailing = true;
+                    ConsumerLog.AutoCommitFailed(_logger, ConsumerGroup, ex.Message);
+                }
             }
         }
     }

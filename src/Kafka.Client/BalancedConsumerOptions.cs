@@ -82,6 +82,43 @@ public sealed class BalancedConsumerOptions : SimpleConsumerOptions
     public Func<IReadOnlyList<TopicAndPartition>, IReadOnlyList<TopicAndPartition>, CancellationToken, Task<IReadOnlyDictionary<TopicAndPartition, long>?>>? PostRebalanceCallback { get; set; }
 
     /// <summary>
+    /// Whether the messages a consume call hands out count as consumed once the next consume call is made
+    /// (<see langword="true"/>: what the consumer commits by itself — automatically, before giving partitions up and
+    /// when disposed — is its position, the message in hand excluded), or only once their offsets are stored with
+    /// <see cref="BalancedConsumer.StoreOffset"/> (<see langword="false"/>: it commits the stored offsets, whatever it
+    /// has handed out). Set it to <see langword="false"/> when messages are handled after the consume call returns (on
+    /// other tasks, from a retained <see cref="MessageBatch"/>), storing each partition's offset below which every
+    /// message is handled. librdkafka: <c>enable.auto.offset.store</c>.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool StoreOffsetsOnConsume { get; set; } = true;
+
+    /// <summary>
+    /// Called when the group has given this member partitions, before any of their messages is handed out, with the
+    /// partitions it now owns. An exception is logged and ignored.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public Func<IReadOnlyList<TopicAndPartition>, CancellationToken, Task>? PartitionsAssigned { get; set; }
+
+    /// <summary>
+    /// Called when this member is about to give partitions up in a rebalance or when disposed: their messages are no
+    /// longer handed out, and once it returns the consumer commits their offsets (see
+    /// <see cref="StoreOffsetsOnConsume"/>) and lets them go. The place to finish or abandon the work in hand for them
+    /// and store its offsets; the group waits for it (up to <see cref="RebalanceTimeout"/>). An exception is logged and
+    /// ignored.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public Func<IReadOnlyList<TopicAndPartition>, CancellationToken, Task>? PartitionsRevoked { get; set; }
+
+    /// <summary>
+    /// Called instead of <see cref="PartitionsRevoked"/> when this member lost partitions without giving them up (its
+    /// session expired, or it was fenced): another member may own them already, so nothing is committed for them. An
+    /// exception is logged and ignored.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public Func<IReadOnlyList<TopicAndPartition>, CancellationToken, Task>? PartitionsLost { get; set; }
+
+    /// <summary>
     /// The static member id (<c>group.instance.id</c>, KIP-345, Kafka 2.3 or later), or <see langword="null"/> for a
     /// dynamic member. A static member that comes back within <see cref="SessionTimeout"/> keeps its partitions
     /// without a rebalance; it does not leave the group when disposed.

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections;
 using Kafka.Client.Internal.Consuming;
 using Kafka.Client.Protocol.Records;
@@ -15,22 +16,45 @@ namespace Kafka.Client;
 /// messages are valid until the next consume call on that consumer (<c>ConsumeBatchAsync</c> or <c>ConsumeAsync</c>),
 /// or until the consumer is reset or disposed; after that a <see cref="MessageView"/> still tells its topic, partition,
 /// offset and timestamp, but its bytes throw <see cref="ObjectDisposedException"/>. Call
-/// <see cref="MessageView.Detach"/> for a <see cref="ConsumedMessage"/> that owns its bytes.
+/// <see cref="MessageView.Detach"/> for a <see cref="ConsumedMessage"/> that owns its bytes, or <see cref="Retain()"/>
+/// to keep messages without copying them.
+/// </para>
+/// <para>
+/// <b>Retained batches.</b> <see cref="Retain(int, int)"/> makes a batch of some of the messages that is the caller's:
+/// it holds the fetched buffers its messages point into until it is disposed, whatever the consumer does meanwhile
+/// (consume again, give the partition up, be disposed). This is how messages are handed to work that outlives the
+/// consume call — other tasks, one per partition say — without copying their bytes. It costs one object and one
+/// pooled array per call, nothing per message. Until it is disposed the buffers cannot be reused, so a caller that
+/// retains batches bounds how many it holds at once. Disposing the batch the consumer owns does nothing.
 /// </para>
 /// <para>
 /// The batch also implements <see cref="IReadOnlyList{T}"/> for LINQ and the like; <c>foreach</c> over the batch itself
 /// uses a struct enumerator and does not allocate.
 /// </para>
 /// </remarks>
-public sealed class MessageBatch : IReadOnlyList<MessageView>
+public sealed class MessageBatch : IReadOnlyList<MessageView>, IDisposable
 {
-    private Entry[] _entries = new Entry[16];
+    private Entry[] _entries;
     private int _count;
     private int _generation;
 
     internal MessageBatch()
     {
+        _entries = new Entry[16];
     }
+
+    private MessageBatch(Entry[] entries, int count)
+    {
+        _entries = entries;
+        _count = count;
+        IsRetained = true;
+    }
+
+    /// <summary>
+    /// Whether the batch is the caller's (made by <see cref="Retain(int, int)"/>, valid until disposed) rather than the
+    /// consumer's (valid until its next consume call).
+    /// </summary>
+    public bool IsRetained { get; }
 
     /// <summary>How many messages the batch holds; 0 when none arrived within the consumer's timeout.</summary>
     public int Count => _count;
@@ -58,11 +82,100 @@ public sealed class MessageBatch : IReadOnlyList<MessageView>
     /// <summary>The batch as <c>n messages</c>.</summary>
     public override string ToString() => $"{_count} messages";
 
+    /// <summary>A retained batch of every message of this one (see <see cref="Retain(int, int)"/>).</summary>
+    /// <exception cref="ObjectDisposedException">This batch is a retained batch that was disposed.</exception>
+    public MessageBatch Retain() => Retain(0, _count);
+
+    /// <summary>
+    /// A batch of <paramref name="count"/> of this batch's messages from <paramref name="start"/> on, that the caller owns:
+    /// its messages stay readable, without their bytes being copied, until it is disposed (see the remarks on
+    /// <see cref="MessageBatch"/>). Dispose it once its messages are handled.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not within the batch.</exception>
+    /// <exception cref="ObjectDisposedException">The messages' buffers were already given back (the consumer moved on, or this retained batch was disposed).</exception>
+    public MessageBatch Retain(int start, int count)
+    {
+        ObjectDisposedException.ThrowIf(IsRetained && _entries.Length == 0, this);
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start, _count - count);
+        var entries = ArrayPool<Entry>.Shared.Rent(Math.Max(count, 1));
+        FetchChunk? held = null;
+        var taken = 0;
+        try
+        {
+            for (; taken < count; taken++)
+            {
+                ref readonly var entry = ref _entries[start + taken];
+                // Consecutive messages mostly share a chunk: one reference per run of them.
+                if (!ReferenceEquals(entry.Lease, held))
+                {
+                    if (!entry.Lease.Retain())
+                    {
+                        throw new ObjectDisposedException(nameof(MessageBatch),
+                            $"The bytes of message {entry.Topic}/{entry.PartitionId}@{entry.Record.Offset} were already given back: retain a batch before the next consume call.");
+                    }
+                    held = entry.Lease;
+                }
+                entries[taken] = entry;
+            }
+        }
+        catch
+        {
+            ReleaseLeases(entries, taken);
+            Array.Clear(entries, 0, taken);
+            ArrayPool<Entry>.Shared.Return(entries);
+            throw;
+        }
+        return new MessageBatch(entries, count);
+    }
+
+    /// <summary>
+    /// For a retained batch, gives its buffers back: its messages stop handing out their bytes. Idempotent. Does
+    /// nothing for the batch a consumer owns.
+    /// </summary>
+    public void Dispose()
+    {
+        if (!IsRetained)
+        {
+            return;
+        }
+        var entries = Interlocked.Exchange(ref _entries, []);
+        if (entries.Length == 0)
+        {
+            return;
+        }
+        var count = _count;
+        _count = 0;
+        _generation++;
+        ReleaseLeases(entries, count);
+        Array.Clear(entries, 0, count);
+        ArrayPool<Entry>.Shared.Return(entries);
+    }
+
+    private static void ReleaseLeases(Entry[] entries, int count)
+    {
+        FetchChunk? released = null;
+        for (var i = 0; i < count; i++)
+        {
+            var lease = entries[i].Lease;
+            if (!ReferenceEquals(lease, released))
+            {
+                lease.ReleaseRetained();
+                released = lease;
+            }
+        }
+    }
+
     internal int Generation => _generation;
 
     /// <summary>Empties the batch for the next call; views of what it held stop handing out bytes.</summary>
     internal void Reset()
     {
+        if (IsRetained)
+        {
+            throw new InvalidOperationException("A retained batch is not refilled.");
+        }
         if (_count > 0)
         {
             // Cleared, so that the batch does not keep released buffers (or their chunks) reachable.
@@ -106,8 +219,9 @@ public sealed class MessageBatch : IReadOnlyList<MessageView>
         return ref _entries[view.Index];
     }
 
-    private static ObjectDisposedException Released(in MessageView view) => new(nameof(MessageView),
-        $"The bytes of message {view} were valid until the next consume call and have been reused. Call Detach() on messages you keep.");
+    private ObjectDisposedException Released(in MessageView view) => new(nameof(MessageView), IsRetained
+        ? $"The bytes of message {view} were valid until its retained batch was disposed."
+        : $"The bytes of message {view} were valid until the next consume call and have been reused. Call Detach() or Retain() for messages you keep.");
 
     private readonly struct Entry(string topic, int partitionId, in RecordView record, FetchChunk lease)
     {

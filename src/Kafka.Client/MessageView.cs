@@ -8,7 +8,8 @@ namespace Kafka.Client;
 /// </summary>
 /// <remarks>
 /// <see cref="Topic"/>, <see cref="PartitionId"/>, <see cref="Offset"/> and the timestamp stay valid for ever. The rest
-/// is valid while the batch holds the message, that is until the next consume call on its consumer; after that it
+/// is valid while the batch holds the message, that is until the next consume call on its consumer (for a retained
+/// batch, until it is disposed); after that it
 /// throws <see cref="ObjectDisposedException"/> rather than return another message's bytes. <see cref="Detach"/> makes
 /// a copy that owns its bytes.
 /// </remarks>
@@ -105,6 +106,18 @@ public readonly struct MessageView
     {
         var record = Batch.Record(this);
         return new ConsumedMessage(Topic, PartitionId, in record, Batch.Lease(this)).Detach();
+    }
+
+    /// <summary>
+    /// The message as a <see cref="ConsumedMessage"/> over the same bytes, without copying them: its bytes stay valid
+    /// as long as this view's (for a retained batch, until the batch is disposed). For an API that takes a
+    /// <see cref="ConsumedMessage"/>; use <see cref="Detach"/> for one that must outlive the batch.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The consumer has already moved on, or the retained batch was disposed.</exception>
+    public ConsumedMessage ToConsumedMessage()
+    {
+        var record = Batch.Record(this);
+        return new ConsumedMessage(Topic, PartitionId, in record, Batch.Lease(this));
     }
 
     /// <summary>The message as <c>topic/partition@offset</c>.</summary>

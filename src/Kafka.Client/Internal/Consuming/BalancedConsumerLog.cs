@@ -20,6 +20,9 @@ internal static partial class BalancedConsumerLog
     [LoggerMessage(154, LogLevel.Error, "Group {GroupId}: the post-rebalance callback failed; the committed offsets are kept")]
     public static partial void CallbackFailed(ILogger logger, Exception exception, string groupId);
 
+    [LoggerMessage(159, LogLevel.Error, "Group {GroupId}: the {Callback} callback failed; the consumer carries on")]
+    public static partial void PartitionsCallbackFailed(ILogger logger, Exception exception, string groupId, string callback);
+
     [LoggerMessage(155, LogLevel.Error, "Group {GroupId}: the membership failed: {Reason}")]
     public static partial void MembershipFailed(ILogger logger, string groupId, string reason);
 

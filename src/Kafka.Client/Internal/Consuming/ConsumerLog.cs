@@ -38,6 +38,9 @@ internal static partial class ConsumerLog
     [LoggerMessage(110, LogLevel.Warning, "Automatic offset commit for group {Group} failed: {Reason}")]
     public static partial void AutoCommitFailed(ILogger logger, string group, string reason);
 
+    [LoggerMessage(115, LogLevel.Information, "Automatic offset commit for group {Group} works again")]
+    public static partial void AutoCommitRecovered(ILogger logger, string group);
+
     [LoggerMessage(111, LogLevel.Error, "Committing the offsets of group {Group} while disposing the consumer failed; they are not stored")]
     public static partial void FinalCommitFailed(ILogger logger, Exception exception, string group);
 

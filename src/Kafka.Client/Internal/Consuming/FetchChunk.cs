@@ -10,6 +10,11 @@ namespace Kafka.Client.Internal.Consuming;
 /// The records are kept as structs in a pooled array, so a fetch allocates nothing per record; a
 /// <see cref="ConsumedMessage"/> is made only when one is handed out alone.
 /// </summary>
+/// <remarks>
+/// The engine holds one reference, dropped once by <see cref="Release"/> (idempotent, as the engine may drop a chunk on
+/// a reset and again on disposal); a retained <see cref="MessageBatch"/> holds more through <see cref="Retain"/> and
+/// <see cref="ReleaseRetained"/>. The buffers go back when the last reference is dropped.
+/// </remarks>
 internal sealed class FetchChunk
 {
     private static readonly RecordView[] None = [];
@@ -20,7 +25,8 @@ internal sealed class FetchChunk
     private SharedFetchResponse? _response;
     private RecordSetReader? _reader;
     private Action<RecordSetReader>? _returnReader;
-    private volatile bool _released;
+    private int _references = 1;
+    private int _engineReleased;
 
     /// <summary>A chunk that only moves the position (no messages): control records, compaction gaps, a reset.</summary>
     public static FetchChunk PositionOnly(long nextOffset) => new() { NextOffset = nextOffset };
@@ -36,7 +42,7 @@ internal sealed class FetchChunk
 
     public int Remaining => _count - _next;
 
-    public bool IsReleased => _released;
+    public bool IsReleased => Volatile.Read(ref _references) == 0;
 
     /// <summary>Holds the buffers the messages point into until <see cref="Release"/>.</summary>
     public void Hold(SharedFetchResponse response, RecordSetReader reader, Action<RecordSetReader> returnReader)
@@ -71,14 +77,41 @@ internal sealed class FetchChunk
         return false;
     }
 
-    /// <summary>Gives the buffers back; the chunk's messages stop handing out their bytes. Idempotent.</summary>
+    /// <summary>
+    /// Drops the engine's reference (idempotent): the buffers go back now unless a retained batch still holds them,
+    /// after which the chunk's messages stop handing out their bytes.
+    /// </summary>
     public void Release()
     {
-        if (_released)
+        if (Interlocked.Exchange(ref _engineReleased, 1) == 0)
+        {
+            ReleaseRetained();
+        }
+    }
+
+    /// <summary>Adds a reference for a retained batch; false when the buffers were already given back.</summary>
+    public bool Retain()
+    {
+        var references = Volatile.Read(ref _references);
+        while (references > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _references, references + 1, references);
+            if (seen == references)
+            {
+                return true;
+            }
+            references = seen;
+        }
+        return false;
+    }
+
+    /// <summary>Drops a reference <see cref="Retain"/> added; the last one gives the buffers back.</summary>
+    public void ReleaseRetained()
+    {
+        if (Interlocked.Decrement(ref _references) != 0)
         {
             return;
         }
-        _released = true;
         ReturnArray();
         _records = None;
         _count = 0;
