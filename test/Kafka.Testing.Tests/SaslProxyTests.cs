@@ -157,6 +157,27 @@ public sealed class SaslProxyTests
     }
 
     [Test]
+    public async Task SaslHandshake_v0_takes_the_tokens_as_bare_frames()
+    {
+        await using var cluster = MockKafkaCluster.Start(1);
+        await using var proxy = new SaslProxy("127.0.0.1", cluster.GetBrokerPort(1), new SaslProxyOptions { Mechanisms = ["PLAIN"], Users = Users });
+        using var socket = RawKafka.Connect(proxy.Port);
+        Assert.That(BinaryPrimitives.ReadInt16BigEndian(RawKafka.Exchange(socket, 17, 0, KafkaString("PLAIN"))), Is.Zero);
+
+        var token = "\0alice\0alice-secret"u8.ToArray();
+        var frame = new byte[4 + token.Length];
+        BinaryPrimitives.WriteInt32BigEndian(frame, token.Length);
+        token.CopyTo(frame, 4);
+        socket.Send(frame);
+        var answer = new byte[4];
+        Assert.That(socket.Receive(answer), Is.EqualTo(4));
+
+        Assert.That(BinaryPrimitives.ReadInt32BigEndian(answer), Is.Zero, "an empty frame: authenticated");
+        Assert.That(RawKafka.Exchange(socket, RawKafka.ApiVersionsKey, 0, []), Is.Not.Null, "then requests reach the broker");
+        Assert.That(proxy.Authentications.Single().Principal, Is.EqualTo("alice"));
+    }
+
+    [Test]
     public async Task Confluent_Kafka_re_authenticates_when_the_session_lifetime_runs_out()
     {
         // librdkafka runs on the wall clock: a short real lifetime, the only way to see it re-authenticate.

@@ -69,6 +69,18 @@ public sealed class SaslFailureTests
     }
 
     [Test]
+    public async Task A_client_without_SASL_at_a_SASL_listener_is_told_to_set_Sasl()
+    {
+        await using var sasl = SaslCluster.Start(SaslCluster.Options("PLAIN"));
+        await using var client = NewClient(sasl.Bootstrap);
+
+        var error = await UpdateFailsWith<KafkaConnectionException>(client);
+
+        Assert.That(error.Message, Does.Contain("if the listener requires SASL").And.Contain("set Sasl"));
+        Assert.That(sasl.Failures.Single(), Does.Contain("before SASL authentication"));
+    }
+
+    [Test]
     public async Task A_failed_authentication_is_retried_only_after_the_reconnect_backoff()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);

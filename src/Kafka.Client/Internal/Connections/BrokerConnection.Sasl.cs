@@ -14,6 +14,8 @@ namespace Kafka.Client.Internal;
 internal sealed partial class BrokerConnection
 {
     private ITimer? _reauthenticationTimer;
+    private volatile bool _opened;       // set once the connection is set up and handed out
+    private bool _answeredSinceOpened;   // read loop only
     private long _reauthenticateAt = long.MaxValue; // a TimeProvider timestamp; MaxValue: not scheduled
 
     /// <summary>Whether the session must be renewed before anything else is written.</summary>
@@ -25,6 +27,15 @@ internal sealed partial class BrokerConnection
             return at != long.MaxValue && _settings.TimeProvider.GetTimestamp() >= at;
         }
     }
+
+    /// <summary>
+    /// A SASL listener closes a connection whose first request after ApiVersions is not SaslHandshake. When a client
+    /// without SASL sees that, say what it most likely means (Kafka lists the SASL APIs on every listener, so only a hint).
+    /// </summary>
+    private string MissingSaslHint() =>
+        _opened && !_answeredSinceOpened && _settings.Sasl is null && Versions.TryGetRange(ApiKey.SaslHandshake, out _)
+            ? " It closed it before answering the first request after ApiVersions: if the listener requires SASL (SASL_PLAINTEXT or SASL_SSL), set Sasl."
+            : string.Empty;
 
     /// <summary>Authenticates a new connection (nothing else uses it yet), within the connect timeout.</summary>
     private async Task AuthenticateAsync(CancellationToken cancellationToken)

@@ -112,6 +112,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 }
                 throw;
             }
+            connection._opened = true;
             Log.Connected(connection._logger, kind, brokerId, address.ToString(), connection.LocalEndPoint?.ToString());
             return connection;
         }
@@ -413,7 +414,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 if (!await ReadExactAsync(_sizeBuffer, 0, 4, token).ConfigureAwait(false))
                 {
                     Fail(new KafkaConnectionException(Address.Host, Address.Port,
-                        $"Broker {DescribeBroker(BrokerId)} at {Address} closed the {Kind} connection."));
+                        $"Broker {DescribeBroker(BrokerId)} at {Address} closed the {Kind} connection.{MissingSaslHint()}"));
                     return;
                 }
                 var size = BinaryPrimitives.ReadInt32BigEndian(_sizeBuffer);
@@ -441,6 +442,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                     pending.TrySetException(ToConnectionException(mismatch));
                     throw mismatch;
                 }
+                _answeredSinceOpened |= _opened;
                 if (!pending.TrySetResult(frame))
                 {
                     frame.Dispose();

@@ -199,10 +199,8 @@ internal sealed class SaslProxyConnection
         {
             Complete(0);
         }
-        if (step.Status == SaslStepStatus.Continue || step.Output.Length > 0)
-        {
-            await WriteAsync(ProxyFrames.RawToken(step.Output), cancellationToken).ConfigureAwait(false);
-        }
+        // As Kafka's broker: every step is answered with a frame, an empty one when the server has nothing to say.
+        await WriteAsync(ProxyFrames.RawToken(step.Output), cancellationToken).ConfigureAwait(false);
         return true;
     }
 
