@@ -150,7 +150,7 @@ public sealed class KerberosKdc : IAsyncDisposable
         _disposed = true;
         if (_process is { } process)
         {
-            Kill(process);
+            LocalServers.Kill(process);
             await process.WaitForExitAsync().ConfigureAwait(false);
             Running.TryRemove(this, out _);
             process.Dispose();
@@ -172,7 +172,7 @@ public sealed class KerberosKdc : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             // A free port can be taken between choosing it and the KDC binding it: try another.
-            Port = FindFreePort();
+            Port = LocalServers.FreeLoopbackPort();
             await File.WriteAllTextAsync(ConfigurationPath, ClientConfiguration(), cancellationToken).ConfigureAwait(false);
             await File.WriteAllTextAsync(Path.Combine(RootDirectory, "kdc.conf"), KdcConfiguration(), cancellationToken).ConfigureAwait(false);
             if (attempt == 1)
@@ -338,26 +338,7 @@ public sealed class KerberosKdc : IAsyncDisposable
 
         """);
 
-    private static int FindFreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
-    private static void Kill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-    }
 
     // A test run that ends without disposing its KDC must not leave it behind on a shared machine.
     private static void InstallExitHook()
@@ -370,7 +351,7 @@ public sealed class KerberosKdc : IAsyncDisposable
                 {
                     if (kdc._process is { } process)
                     {
-                        Kill(process);
+                        LocalServers.Kill(process);
                     }
                 }
             };

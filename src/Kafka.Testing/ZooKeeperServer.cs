@@ -106,7 +106,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
             {
                 if (firstStart)
                 {
-                    Port = FindFreePort();
+                    Port = LocalServers.FreeLoopbackPort();
                 }
                 var exitedEarly = await LaunchAsync(java, classPath, cancellationToken).ConfigureAwait(false);
                 if (exitedEarly is null)
@@ -150,7 +150,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
                     }
                 }
             }
-            KillProcess(process);
+            LocalServers.Kill(process);
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             ReleaseProcess();
         }
@@ -168,7 +168,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         {
             if (_process is { } process)
             {
-                KillProcess(process);
+                LocalServers.Kill(process);
                 await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
                 ReleaseProcess();
             }
@@ -209,7 +209,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
             _disposed = true;
             if (_process is { } process)
             {
-                KillProcess(process);
+                LocalServers.Kill(process);
                 await process.WaitForExitAsync().ConfigureAwait(false);
                 ReleaseProcess();
             }
@@ -295,7 +295,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
         {
             // Not started: leave nothing running.
-            KillProcess(process);
+            LocalServers.Kill(process);
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             ReleaseProcess();
             throw;
@@ -415,12 +415,6 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         return string.Join(Path.PathSeparator, jars);
     }
 
-    private static int FindFreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private void Remember(string? line)
     {
@@ -453,20 +447,6 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         return lines.Count == 0 ? "(no output)" : string.Join(Environment.NewLine, lines);
     }
 
-    private static void KillProcess(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Exited meanwhile.
-        }
-    }
 
     private void ReleaseProcess()
     {
@@ -506,7 +486,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
                 {
                     if (server._process is { } process)
                     {
-                        KillProcess(process);
+                        LocalServers.Kill(process);
                     }
                 }
             };

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Collections.Concurrent;
-using System.Net.Sockets;
 using System.Text;
 using Kafka.Client.Tests.Fixtures;
 
@@ -11,20 +8,17 @@ namespace Kafka.Client.Tests.Sasl;
 /// made to do: swallow the client's SaslAuthenticate requests (an authentication step that never answers), or forge the
 /// SCRAM server signature (a broker that does not know the password). Everything else passes unchanged.
 /// </summary>
-internal sealed class TamperingProxy : LoopbackServer
+internal sealed class TamperingProxy : InterceptingProxy
 {
     private const short SaslAuthenticate = 36;
 
-    private readonly string _host;
-    private readonly int _port;
     private readonly bool _swallowAuthenticate;
     private readonly bool _forgeServerSignature;
     private int _swallowed;
 
     public TamperingProxy(string host, int port, bool swallowAuthenticate = false, bool forgeServerSignature = false)
+        : base(host, port)
     {
-        _host = host;
-        _port = port;
         _swallowAuthenticate = swallowAuthenticate;
         _forgeServerSignature = forgeServerSignature;
         Start();
@@ -33,47 +27,27 @@ internal sealed class TamperingProxy : LoopbackServer
     /// <summary>How many SaslAuthenticate requests were swallowed.</summary>
     public int Swallowed => Volatile.Read(ref _swallowed);
 
-    protected override async Task ServeAsync(TcpClient client)
+    protected override bool ForwardRequest(short apiKey, byte[] frame)
     {
-        using var server = new TcpClient { NoDelay = true };
-        Track(server);
-        await server.ConnectAsync(_host, _port, Stopping);
-        var apiKeys = new ConcurrentDictionary<int, short>();
-        var upstream = ForwardRequestsAsync(client.GetStream(), server.GetStream(), apiKeys);
-        var downstream = ForwardResponsesAsync(server.GetStream(), client.GetStream(), apiKeys);
-        await Task.WhenAny(upstream, downstream);
+        if (apiKey == SaslAuthenticate && _swallowAuthenticate)
+        {
+            Interlocked.Increment(ref _swallowed);
+            return false;
+        }
+        return true;
     }
 
-    private async Task ForwardRequestsAsync(Stream from, Stream to, ConcurrentDictionary<int, short> apiKeys)
+    protected override Task ForwardResponseAsync(short apiKey, byte[] frame, Stream client)
     {
-        while (await ReadFrameAsync(from) is { } frame)
+        if (_forgeServerSignature && apiKey == SaslAuthenticate)
         {
-            var apiKey = BinaryPrimitives.ReadInt16BigEndian(frame);
-            apiKeys[BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(4))] = apiKey;
-            if (apiKey == SaslAuthenticate && _swallowAuthenticate)
+            // A SCRAM server-final-message is "v=" and base64: change one character of the signature.
+            var at = Encoding.ASCII.GetString(frame).IndexOf("v=", StringComparison.Ordinal);
+            if (at >= 0)
             {
-                Interlocked.Increment(ref _swallowed);
-                continue;
+                frame[at + 2] = (byte)(frame[at + 2] == (byte)'A' ? 'B' : 'A');
             }
-            await WriteFrameAsync(to, frame);
         }
-    }
-
-    private async Task ForwardResponsesAsync(Stream from, Stream to, ConcurrentDictionary<int, short> apiKeys)
-    {
-        while (await ReadFrameAsync(from) is { } frame)
-        {
-            if (_forgeServerSignature && apiKeys.TryGetValue(BinaryPrimitives.ReadInt32BigEndian(frame), out var key) && key == SaslAuthenticate)
-            {
-                // A SCRAM server-final-message is "v=" and base64: change one character of the signature.
-                var text = Encoding.ASCII.GetString(frame);
-                var at = text.IndexOf("v=", StringComparison.Ordinal);
-                if (at >= 0)
-                {
-                    frame[at + 2] = (byte)(frame[at + 2] == (byte)'A' ? 'B' : 'A');
-                }
-            }
-            await WriteFrameAsync(to, frame);
-        }
+        return WriteFrameAsync(client, frame);
     }
 }
