@@ -52,6 +52,8 @@ public sealed class SaslOptionsTests
         Assert.That(problems, Has.Count.EqualTo(2));
         Assert.That(problems[0], Does.StartWith("Sasl:KerberosServiceName: must be set"));
         Assert.That(problems[1], Does.StartWith("Sasl:Password: is set but Sasl:Username is not"));
+        Assert.That(Problems(new KafkaClientOptions { Sasl = new SaslConfig { Mechanism = SaslMechanism.Gssapi, Username = "alice" } }).Single(),
+            Does.StartWith("Sasl:Username: is set but Sasl:Password is not"));
     }
 
     [Test]

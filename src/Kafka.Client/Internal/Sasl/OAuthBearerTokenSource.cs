@@ -12,6 +12,9 @@ internal sealed partial class OAuthBearerTokenSource
 {
     private const double RefreshAt = 0.8;
 
+    /// <summary>How long one call to the provider may take before it is cancelled.</summary>
+    public static readonly TimeSpan ProviderTimeout = TimeSpan.FromMinutes(1);
+
     private readonly Func<CancellationToken, ValueTask<OAuthBearerToken>> _provider;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
@@ -60,11 +63,18 @@ internal sealed partial class OAuthBearerTokenSource
         try
         {
             OAuthBearerToken token;
+            // Not a caller's token: a shared fetch must not be cancelled by the first caller giving up. Bounded, so that a
+            // provider that never answers does not hold every later authentication.
+            using var limit = new CancellationTokenSource(ProviderTimeout, _time);
             try
             {
-                // Not the caller's token: a shared fetch must not be cancelled by the first caller giving up.
-                token = await _provider(CancellationToken.None).ConfigureAwait(false)
+                token = await _provider(limit.Token).ConfigureAwait(false)
                     ?? throw new KafkaException("The OAUTHBEARER token provider (Sasl:OAuthBearerTokenProvider) returned no token.", isRetriable: true);
+            }
+            catch (OperationCanceledException ex) when (limit.IsCancellationRequested)
+            {
+                throw new KafkaException(
+                    $"The OAUTHBEARER token provider (Sasl:OAuthBearerTokenProvider) did not return a token within {ProviderTimeout.TotalSeconds:0} s.", isRetriable: true, ex);
             }
             catch (Exception ex) when (ex is not KafkaException)
             {

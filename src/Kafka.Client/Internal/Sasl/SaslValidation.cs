@@ -82,9 +82,11 @@ internal static class SaslValidation
                 {
                     errors.Add($"{ServiceNameKey}: must be set for Gssapi (the brokers' Kerberos service name, usually kafka).");
                 }
-                if (hasPassword && !hasUser)
+                if (hasPassword != hasUser)
                 {
-                    errors.Add($"{PasswordKey}: is set but {UsernameKey} is not; Gssapi logs in with both, or uses the ticket cache with neither.");
+                    errors.Add(hasPassword
+                        ? $"{PasswordKey}: is set but {UsernameKey} is not; Gssapi logs in with both, or uses the ticket cache with neither."
+                        : $"{UsernameKey}: is set but {PasswordKey} is not; Gssapi logs in with both, or uses the ticket cache (kinit, KRB5CCNAME) with neither.");
                 }
                 if (sasl.OAuthBearerTokenProvider is not null)
                 {
