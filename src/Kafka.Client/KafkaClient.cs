@@ -1,3 +1,4 @@
+using Kafka.Client.Admin;
 using Kafka.Client.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -74,7 +75,14 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
             seeds = HostAddress.ParseList(Options.Hosts, nameof(options));
         }
         Cluster = new Cluster(seeds, discovery, Options.ExcludeInternalTopics, settings, _lifetime.Token);
+        Admin = new KafkaAdmin(Cluster);
     }
+
+    /// <summary>
+    /// Administers the cluster: topics, partitions, configurations, groups, committed offsets, records and consumer
+    /// lag (see docs/admin.md). It shares this client's connections and metadata.
+    /// </summary>
+    public KafkaAdmin Admin { get; }
 
     /// <summary>The options this client was created with (a copy).</summary>
     public KafkaClientOptions Options { get; }

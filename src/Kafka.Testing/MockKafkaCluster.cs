@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Kafka.Testing.Internal;
 using Kafka.Testing.Native;
 using Microsoft.Extensions.Logging;
 
@@ -32,11 +33,11 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     private readonly Lock _brokersGate = new();
     private readonly Dictionary<int, (string Host, int Port)> _listeners;
     private readonly List<int> _brokerIds;
-    private readonly Dictionary<int, TcpProxy>? _versionProxies;
+    private readonly Dictionary<int, IBrokerProxy>? _versionProxies;
     private volatile bool _proxyTracking;
     private int[] _brokerIdsSnapshot;
 
-    private MockKafkaCluster(MockClusterHandle handle, string bootstrapServers, bool recordApiVersions)
+    private MockKafkaCluster(MockClusterHandle handle, string bootstrapServers, bool recordApiVersions, bool serveTopicAdmin)
     {
         _handle = handle;
         BootstrapServers = bootstrapServers;
@@ -44,12 +45,20 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
         _brokerIds = [.. _listeners.Keys.Order()];
         _brokerIdsSnapshot = [.. _brokerIds];
         _handle.Nudger.SetPorts(_listeners.Values.Select(l => l.Port));
-        if (recordApiVersions)
+        if (recordApiVersions || serveTopicAdmin)
         {
             _versionProxies = [];
+            var topics = serveTopicAdmin
+                ? new TopicAdminResponder(
+                    (name, partitions, factor) => Control(h => LibrdkafkaNative.MockTopicCreate(h, name, partitions, factor)),
+                    name => Control(h => LibrdkafkaNative.MockTopicDelete(h, name)),
+                    () => BrokerIds.Count)
+                : null;
             foreach (var (id, listener) in _listeners)
             {
-                _versionProxies[id] = new TcpProxy(listener.Host, listener.Port, recordKafkaRequests: true) { BrokerId = id };
+                _versionProxies[id] = topics is null
+                    ? new TcpProxy(listener.Host, listener.Port, recordKafkaRequests: true) { BrokerId = id }
+                    : new AnsweringProxy(listener.Host, listener.Port, id, TopicAdminResponder.Apis, topics.Answer);
             }
             BootstrapServers = string.Join(',', _brokerIds.Select(id => _versionProxies[id].Address));
         }
@@ -103,10 +112,18 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// also records each request's API version (<see cref="MockRequest.ApiVersion"/>), which librdkafka's own
     /// tracking does not. <see cref="BootstrapServers"/> and <see cref="GetBrokerAddress"/> then name the proxies.
     /// </param>
+    /// <param name="serveTopicAdmin">
+    /// Put a proxy in front of each broker that answers CreateTopics (v2–v7) and DeleteTopics (v1–v6), which the mock
+    /// brokers do not serve, by calling the mock's own <see cref="CreateTopic"/> and <see cref="DeleteTopic"/>, and adds
+    /// both APIs to the brokers' ApiVersions answers; everything else passes through. It also records versions, as
+    /// <paramref name="recordApiVersions"/> does. The mock cannot place replicas or keep topic configs: an explicit
+    /// assignment sets only the partition count and replication factor, configs are dropped, and -1 means 4 partitions
+    /// and min(3, brokers) replicas (the mock's defaults). See docs/testing.md.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="brokerCount"/> is less than 1.</exception>
     /// <exception cref="DllNotFoundException">No librdkafka build loads; the message lists every file tried and why.</exception>
     /// <exception cref="MockKafkaClusterException">librdkafka could not create the cluster.</exception>
-    public static MockKafkaCluster Start(int brokerCount = 3, ILogger? logger = null, bool recordApiVersions = false)
+    public static MockKafkaCluster Start(int brokerCount = 3, ILogger? logger = null, bool recordApiVersions = false, bool serveTopicAdmin = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokerCount, 1);
         LibrdkafkaLoader.EnsureLoaded();
@@ -121,9 +138,9 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
                     ?? throw new MockKafkaClusterException("rd_kafka_mock_cluster_bootstraps returned no address list.");
             }
 
-            var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions);
+            var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions, serveTopicAdmin);
             cluster.CapBrokenGroupVersions();
-            if (recordApiVersions)
+            if (cluster._versionProxies is not null)
             {
                 foreach (var (id, proxy) in cluster._versionProxies!)
                 {

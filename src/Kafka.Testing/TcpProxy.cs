@@ -12,7 +12,7 @@ namespace Kafka.Testing;
 /// Put it in front of a <see cref="MockKafkaCluster"/> broker with <c>SetBrokerHostPort</c> so the cluster
 /// advertises the proxy's port.
 /// </summary>
-public sealed class TcpProxy : IAsyncDisposable, IDisposable
+public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
 {
     private readonly LoopbackListener _listener;
     private readonly string _targetHost;

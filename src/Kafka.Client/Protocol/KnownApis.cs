@@ -56,8 +56,40 @@ internal static class KnownApis
     /// <summary>SaslAuthenticate v0–v2, flexible from v2; v1 adds the session lifetime (KIP-368).</summary>
     public static readonly ApiInfo SaslAuthenticate = new(ApiKey.SaslAuthenticate, 0, 2, 2);
 
+    /// <summary>CreateTopics v2–v7, flexible from v5; v4 lets partitions and replication factor default (-1); v7 answers topic ids. v0–v1 were removed in Kafka 4.0.</summary>
+    public static readonly ApiInfo CreateTopics = new(ApiKey.CreateTopics, 2, 7, 5);
+
+    /// <summary>DeleteTopics v1–v6, flexible from v4; v6 names topics by name or id. v0 was removed in Kafka 4.0.</summary>
+    public static readonly ApiInfo DeleteTopics = new(ApiKey.DeleteTopics, 1, 6, 4);
+
+    /// <summary>CreatePartitions v0–v3, flexible from v2.</summary>
+    public static readonly ApiInfo CreatePartitions = new(ApiKey.CreatePartitions, 0, 3, 2);
+
+    /// <summary>DescribeCluster v0–v2 (Kafka 2.8+), flexible at every version; v2 can list fenced brokers.</summary>
+    public static readonly ApiInfo DescribeCluster = new(ApiKey.DescribeCluster, 0, 2, 0);
+
+    /// <summary>DescribeConfigs v1–v4, flexible from v4. v0 was removed in Kafka 4.0.</summary>
+    public static readonly ApiInfo DescribeConfigs = new(ApiKey.DescribeConfigs, 1, 4, 4);
+
+    /// <summary>IncrementalAlterConfigs v0–v1 (Kafka 2.3+), flexible from v1.</summary>
+    public static readonly ApiInfo IncrementalAlterConfigs = new(ApiKey.IncrementalAlterConfigs, 0, 1, 1);
+
+    /// <summary>ListGroups v0–v5, flexible from v3; v4 filters and answers states, v5 types.</summary>
+    public static readonly ApiInfo ListGroups = new(ApiKey.ListGroups, 0, 5, 3);
+
+    /// <summary>DescribeGroups v0–v6, flexible from v5; v6 answers an error message.</summary>
+    public static readonly ApiInfo DescribeGroups = new(ApiKey.DescribeGroups, 0, 6, 5);
+
+    /// <summary>DeleteGroups v0–v2 (Kafka 1.1+), flexible from v2.</summary>
+    public static readonly ApiInfo DeleteGroups = new(ApiKey.DeleteGroups, 0, 2, 2);
+
+    /// <summary>DeleteRecords v0–v2, flexible from v2.</summary>
+    public static readonly ApiInfo DeleteRecords = new(ApiKey.DeleteRecords, 0, 2, 2);
+
     /// <summary>Every API above, for code that needs to walk them (diagnostics, tests).</summary>
     public static IReadOnlyList<ApiInfo> All { get; } =
         [ApiVersions, Metadata, ListOffsets, Fetch, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
-         Produce, InitProducerId, SaslHandshake, SaslAuthenticate];
+         Produce, InitProducerId, SaslHandshake, SaslAuthenticate,
+         CreateTopics, DeleteTopics, CreatePartitions, DescribeCluster, DescribeConfigs, IncrementalAlterConfigs, ListGroups, DescribeGroups,
+         DeleteGroups, DeleteRecords];
 }

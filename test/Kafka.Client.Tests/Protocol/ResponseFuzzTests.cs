@@ -42,6 +42,13 @@ public sealed class ResponseFuzzTests
     // Captured once for the whole fixture: the capture from the mock takes a second or two.
     private static readonly Lazy<Task<SeedCorpus>> Corpus = new(SeedCorpus.BuildAsync, LazyThreadSafetyMode.ExecutionAndPublication);
 
+    // The admin APIs librdkafka's mock does not serve: their seeds are the hand-written responses of their protocol tests.
+    private static readonly HashSet<ApiKey> MockLacks =
+    [
+        ApiKey.CreateTopics, ApiKey.DeleteTopics, ApiKey.CreatePartitions, ApiKey.DescribeCluster, ApiKey.DescribeConfigs,
+        ApiKey.IncrementalAlterConfigs, ApiKey.ListGroups, ApiKey.DescribeGroups, ApiKey.DeleteGroups, ApiKey.DeleteRecords,
+    ];
+
     public static IEnumerable<TestCaseData> Apis() =>
         KnownApis.All.Select(a => new TestCaseData(a.Key.ToString()).SetArgDisplayNames(a.Key.ToString()));
 
@@ -57,9 +64,12 @@ public sealed class ResponseFuzzTests
             {
                 Assert.That(versions, Does.Contain(v), $"{api.Key} v{v} has no seed");
             }
-            // The mock has no SASL: those frames come from the SASL proxy in front of it (Cyrus SASL's answers).
-            var source = api.Key is ApiKey.SaslHandshake or ApiKey.SaslAuthenticate ? SeedCapture.SaslSource : "mock";
-            Assert.That(corpus.Responses.Where(s => s.Key == api.Key && s.Source == source), Is.Not.Empty, $"nothing of {api.Key} was captured from the {source}");
+            if (!MockLacks.Contains(api.Key))
+            {
+                // The mock has no SASL either: those frames come from the SASL proxy in front of it (Cyrus SASL's answers).
+                var source = api.Key is ApiKey.SaslHandshake or ApiKey.SaslAuthenticate ? SeedCapture.SaslSource : "mock";
+                Assert.That(corpus.Responses.Where(s => s.Key == api.Key && s.Source == source), Is.Not.Empty, $"nothing of {api.Key} was captured from the {source}");
+            }
         }
         var entries = corpus.RecordSets.SelectMany(s => RecordSetSeeds.Entries(s.Records)).ToList();
         foreach (var codec in Enum.GetValues<CompressionType>())

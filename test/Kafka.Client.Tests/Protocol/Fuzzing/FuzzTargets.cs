@@ -156,6 +156,49 @@ internal static class FuzzTargets
             case ApiKey.SaslAuthenticate:
                 new SaslAuthenticateRequest().ReadResponse(ref reader, version);
                 break;
+            case ApiKey.CreateTopics:
+                new CreateTopicsRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.DeleteTopics:
+                new DeleteTopicsRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.CreatePartitions:
+                new CreatePartitionsRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.DescribeCluster:
+                new DescribeClusterRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.DescribeConfigs:
+                new DescribeConfigsRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.IncrementalAlterConfigs:
+                new IncrementalAlterConfigsRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.ListGroups:
+                new ListGroupsRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.DescribeGroups:
+                foreach (var group in new DescribeGroupsRequest().ReadResponse(ref reader, version).Groups)
+                {
+                    foreach (var member in group.Members)
+                    {
+                        try
+                        {
+                            ConsumerProtocol.ReadAssignment(member.MemberAssignment); // as KafkaAdmin reads each member's
+                        }
+                        catch (KafkaProtocolException)
+                        {
+                            // KafkaAdmin shows such a member with no partitions.
+                        }
+                    }
+                }
+                break;
+            case ApiKey.DeleteGroups:
+                new DeleteGroupsRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.DeleteRecords:
+                new DeleteRecordsRequest().ReadResponse(ref reader, version);
+                break;
             default:
                 throw new InvalidOperationException($"No fuzz target for {seed.Key}.");
         }

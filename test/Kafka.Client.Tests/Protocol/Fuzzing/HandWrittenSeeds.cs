@@ -80,6 +80,35 @@ internal static class HandWrittenSeeds
         {
             yield return seed;
         }
+        foreach (var seed in AdminBodies())
+        {
+            yield return seed;
+        }
+    }
+
+    /// <summary>The admin APIs' responses from their protocol tests, every version (the mock serves none of them).</summary>
+    private static IEnumerable<ResponseSeed> AdminBodies()
+    {
+        (ApiInfo Api, Func<short, byte[]> Body)[] apis =
+        [
+            (KnownApis.CreateTopics, CreateTopicsTests.ResponseBody),
+            (KnownApis.DeleteTopics, DeleteTopicsTests.ResponseBody),
+            (KnownApis.CreatePartitions, CreatePartitionsTests.ResponseBody),
+            (KnownApis.DescribeCluster, DescribeClusterTests.ResponseBody),
+            (KnownApis.DescribeConfigs, DescribeConfigsTests.ResponseBody),
+            (KnownApis.IncrementalAlterConfigs, IncrementalAlterConfigsTests.ResponseBody),
+            (KnownApis.ListGroups, ListGroupsTests.ResponseBody),
+            (KnownApis.DescribeGroups, DescribeGroupsTests.ResponseBody),
+            (KnownApis.DeleteGroups, DeleteGroupsAndRecordsTests.DeleteGroupsBody),
+            (KnownApis.DeleteRecords, DeleteGroupsAndRecordsTests.DeleteRecordsBody),
+        ];
+        foreach (var (api, body) in apis)
+        {
+            for (var v = api.MinVersion; v <= api.MaxVersion; v++)
+            {
+                yield return Seed(api.Key, v, body(v));
+            }
+        }
     }
 
     private static ResponseSeed Seed(ApiKey key, short version, byte[] body) => ResponseSeed.FromBody(Source, key, version, body);

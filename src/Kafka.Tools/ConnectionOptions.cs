@@ -1,0 +1,108 @@
+using System.CommandLine;
+using Kafka.Client;
+using Microsoft.Extensions.Configuration;
+
+namespace Kafka.Tools;
+
+/// <summary>
+/// The options every command shares: how to reach the cluster (as the library is configured: hosts or ZooKeeper, TLS,
+/// a broker version, or a JSON/appsettings file with the <c>Kafka</c> section) and how to answer (JSON, confirmations).
+/// </summary>
+internal sealed class ConnectionOptions
+{
+    public Option<string?> Host { get; } = new("--host", "-b", "--broker")
+    {
+        Description = "host:port of the brokers, comma-separated (pykafka's -b/--broker) [default: the config file's Kafka:Hosts, else 127.0.0.1:9092]",
+        Recursive = true,
+    };
+
+    public Option<string?> ZooKeeper { get; } = new("--zookeeper", "-z")
+    {
+        Description = "ZooKeeper connect string to find the brokers from, instead of --host",
+        Recursive = true,
+    };
+
+    public Option<string?> BrokerVersion { get; } = new("--broker_version", "--broker-version")
+    {
+        Description = "The brokers' Kafka release (0.10.2, 2.8, 3.7...) to cap API versions by [default: auto, asked with ApiVersions]",
+        Recursive = true,
+    };
+
+    public Option<FileInfo?> Config { get; } = new("--config")
+    {
+        Description = "A JSON or appsettings file whose Kafka section holds client options (Hosts, Ssl, SocketTimeout...); flags win over it",
+        Recursive = true,
+    };
+
+    public Option<string?> SslCaFile { get; } = new("--ssl-cafile") { Description = "Use TLS, trusting the CA certificates in this PEM file", Recursive = true };
+
+    public Option<string?> SslCertFile { get; } = new("--ssl-certfile") { Description = "Client certificate (PEM) for mutual TLS", Recursive = true };
+
+    public Option<string?> SslKeyFile { get; } = new("--ssl-keyfile") { Description = "Private key (PEM) of the client certificate", Recursive = true };
+
+    public Option<string?> SslPassword { get; } = new("--ssl-password") { Description = "Password of an encrypted private key", Recursive = true };
+
+    public Option<bool> SslNoCheckHostname { get; } = new("--ssl-no-check-hostname")
+    {
+        Description = "Do not check that broker certificates name the host (certificates are still verified)",
+        Recursive = true,
+    };
+
+    public Option<bool> Json { get; } = new("--json") { Description = "Write machine-readable JSON instead of tables", Recursive = true };
+
+    public void AddTo(Command root)
+    {
+        foreach (var option in new Option[] { Host, ZooKeeper, BrokerVersion, Config, SslCaFile, SslCertFile, SslKeyFile, SslPassword, SslNoCheckHostname, Json })
+        {
+            root.Options.Add(option);
+        }
+    }
+
+    /// <summary>The client options: the config file's Kafka section first, then the flags.</summary>
+    /// <exception cref="ArgumentException">The config file cannot be read, or a value is invalid.</exception>
+    public KafkaClientOptions Build(ParseResult parse)
+    {
+        var options = new KafkaClientOptions { ClientId = "kafka-tools" };
+        if (parse.GetValue(Config) is { } file)
+        {
+            if (!file.Exists)
+            {
+                throw new ArgumentException($"--config: {file.FullName} does not exist.");
+            }
+            try
+            {
+                new ConfigurationBuilder().AddJsonFile(file.FullName, optional: false).Build().GetSection("Kafka").Bind(options);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or FormatException or InvalidOperationException or System.Text.Json.JsonException)
+            {
+                throw new ArgumentException($"--config: {file.FullName} cannot be read: {ex.Message}", ex);
+            }
+        }
+        if (parse.GetValue(Host) is { } hosts)
+        {
+            options.Hosts = hosts;
+        }
+        if (parse.GetValue(ZooKeeper) is { } zookeeper)
+        {
+            options.ZooKeeperHosts = zookeeper;
+        }
+        if (parse.GetValue(BrokerVersion) is { } version)
+        {
+            options.BrokerVersion = version;
+        }
+        var caFile = parse.GetValue(SslCaFile);
+        if (caFile is not null || parse.GetValue(SslCertFile) is not null || parse.GetValue(SslNoCheckHostname))
+        {
+            options.Ssl ??= new SslConfig();
+            options.Ssl.CaFile = caFile ?? options.Ssl.CaFile;
+            options.Ssl.CertFile = parse.GetValue(SslCertFile) ?? options.Ssl.CertFile;
+            options.Ssl.KeyFile = parse.GetValue(SslKeyFile) ?? options.Ssl.KeyFile;
+            options.Ssl.Password = parse.GetValue(SslPassword) ?? options.Ssl.Password;
+            if (parse.GetValue(SslNoCheckHostname))
+            {
+                options.Ssl.CheckHostname = false;
+            }
+        }
+        return options;
+    }
+}
