@@ -155,7 +155,7 @@ internal sealed class SaslProxyConnection
             _proxy.RecordFailure(Id, $"SaslHandshake v{header.ApiVersion} {(_state == State.Authenticated ? "to re-authenticate" : "")}: not served; connection closed");
             return false;
         }
-        var mechanism = ProxyFrames.ReadString(request.Span, header.BodyOffset);
+        var mechanism = ProxyFrames.ReadMechanism(request.Span, header);
         var enabled = _proxy.Options.Mechanisms;
         var authenticated = _state == State.Authenticated;
         if (authenticated && SessionExpiry is null)
@@ -315,9 +315,18 @@ internal sealed class SaslProxyConnection
             using (response)
             {
                 _owed.TryPeek(out var owed);
-                var rewritten = owed.ApiKey == ProxyFrames.ApiVersions
-                    ? ProxyFrames.AddSaslApis(response.Span, owed.ApiVersion, _proxy.Options.MaxSaslAuthenticateVersion)
-                    : null;
+                byte[]? rewritten = null;
+                if (owed.ApiKey == ProxyFrames.ApiVersions)
+                {
+                    try
+                    {
+                        rewritten = ProxyFrames.AddSaslApis(response.Span, owed.ApiVersion, _proxy.Options.MaxSaslAuthenticateVersion);
+                    }
+                    catch (InvalidDataException)
+                    {
+                        // Not an ApiVersions answer the proxy can read: pass it on as it is.
+                    }
+                }
                 await _clientWrite.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
