@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -38,8 +37,6 @@ public sealed class KerberosKdc : IAsyncDisposable
     public const string DefaultRealm = "KAFKA.TEST";
 
     private const string SbinDirectory = "/usr/sbin";
-    private static readonly ConcurrentDictionary<KerberosKdc, bool> Running = new();
-    private static int s_exitHookInstalled;
 
     private readonly SemaphoreSlim _admin = new(1, 1);
     private Process? _process;
@@ -152,7 +149,7 @@ public sealed class KerberosKdc : IAsyncDisposable
         {
             LocalServers.Kill(process);
             await process.WaitForExitAsync().ConfigureAwait(false);
-            Running.TryRemove(this, out _);
+            LocalServers.Forget(process);
             process.Dispose();
             _process = null;
         }
@@ -201,13 +198,12 @@ public sealed class KerberosKdc : IAsyncDisposable
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             _process = process;
-            Running[this] = true;
-            InstallExitHook();
+            LocalServers.KillOnExit(process);
             if (await WaitUntilListeningAsync(process, cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
-            Running.TryRemove(this, out _);
+            LocalServers.Forget(process);
             process.Dispose();
             _process = null;
             if (attempt >= 3)
@@ -337,24 +333,4 @@ public sealed class KerberosKdc : IAsyncDisposable
             kdc = FILE:{Path.Combine(RootDirectory, "kdc.log")}
 
         """);
-
-
-
-    // A test run that ends without disposing its KDC must not leave it behind on a shared machine.
-    private static void InstallExitHook()
-    {
-        if (Interlocked.Exchange(ref s_exitHookInstalled, 1) == 0)
-        {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-            {
-                foreach (var kdc in Running.Keys)
-                {
-                    if (kdc._process is { } process)
-                    {
-                        LocalServers.Kill(process);
-                    }
-                }
-            };
-        }
-    }
 }

@@ -39,8 +39,6 @@ public sealed class ZooKeeperServer : IAsyncDisposable
     private const int LogTailLines = 40;
     private static readonly string[] RequiredJars =
         ["zookeeper.jar", "zookeeper-jute.jar", "slf4j-api.jar", "slf4j-simple.jar", "commons-cli.jar", "metrics-core.jar", "snappy-java.jar"];
-    private static readonly ConcurrentDictionary<ZooKeeperServer, bool> Running = new();
-    private static int s_exitHookInstalled;
 
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly ConcurrentQueue<string> _outputTail = new();
@@ -265,8 +263,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-        InstallExitHook();
-        Running[this] = true;
+        LocalServers.KillOnExit(process);
 
         var watch = Stopwatch.StartNew();
         try
@@ -415,7 +412,6 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         return string.Join(Path.PathSeparator, jars);
     }
 
-
     private void Remember(string? line)
     {
         if (line is null)
@@ -447,10 +443,9 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         return lines.Count == 0 ? "(no output)" : string.Join(Environment.NewLine, lines);
     }
 
-
     private void ReleaseProcess()
     {
-        Running.TryRemove(this, out _);
+        LocalServers.Forget(_process);
         _process?.Dispose();
         _process = null;
     }
@@ -475,21 +470,4 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         }
     }
 
-    // A test run that ends without disposing its servers must not leave JVMs behind on a shared machine.
-    private static void InstallExitHook()
-    {
-        if (Interlocked.Exchange(ref s_exitHookInstalled, 1) == 0)
-        {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-            {
-                foreach (var server in Running.Keys)
-                {
-                    if (server._process is { } process)
-                    {
-                        LocalServers.Kill(process);
-                    }
-                }
-            };
-        }
-    }
 }
