@@ -6,6 +6,10 @@ need_apt=()
 # The ZooKeeper tests start Debian's ZooKeeper server (jars under /usr/share/java).
 if [ ! -f /usr/share/java/zookeeper.jar ]; then need_apt+=(zookeeper); fi
 if ! command -v java >/dev/null 2>&1; then need_apt+=(default-jre-headless); fi
+# The native AOT test (test/Kafka.Packaging.Tests) compiles with the ILCompiler package from NuGet and links with
+# clang against zlib.
+if ! command -v clang >/dev/null 2>&1; then need_apt+=(clang); fi
+if [ ! -f /usr/include/zlib.h ]; then need_apt+=(zlib1g-dev); fi
 
 # The SASL tests: the server side of each mechanism is Cyrus SASL (PLAIN, SCRAM, GSSAPI, with its sasldb) or GNU SASL
 # (PLAIN, SCRAM-SHA-256); GSSAPI runs against MIT Kerberos's KDC (krb5kdc, kdb5_util, kadmin.local, kinit) started by the

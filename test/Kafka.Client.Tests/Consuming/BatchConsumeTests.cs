@@ -88,12 +88,14 @@ public sealed class BatchConsumeTests
         {
             again = await consumer.ConsumeBatchAsync(2, Timeout());
         }
-        Assert.That(again.Count, Is.EqualTo(2), "at most maxMessages");
-        var held = again[1];
-        Assert.That(held.IsAvailable && held.Offset == 1);
+        // At most maxMessages: one when the first fetch after the reset brought a record batch of one message.
+        var count = again.Count;
+        Assert.That(count, Is.InRange(1, 2), "at most maxMessages");
+        var held = again[count - 1];
+        Assert.That(held.IsAvailable && held.Offset == count - 1);
         var single = await consumer.ConsumeAsync(Timeout());
         Assert.That(held.IsAvailable, Is.False);
-        Assert.That(single!.Offset, Is.EqualTo(2), "the message after the batch");
+        Assert.That(single!.Offset, Is.EqualTo(count), "the message after the batch");
 
         var empty = await consumer.ConsumeBatchAsync(100, Timeout());
         while (empty.Count > 0)
