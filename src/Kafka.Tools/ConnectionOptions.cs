@@ -6,7 +6,7 @@ namespace Kafka.Tools;
 
 /// <summary>
 /// The options every command shares: how to reach the cluster (as the library is configured: hosts or ZooKeeper, TLS,
-/// a broker version, or a JSON/appsettings file with the <c>Kafka</c> section) and how to answer (JSON, confirmations).
+/// SASL, a broker version, or a JSON/appsettings file with the <c>Kafka</c> section) and how to answer (JSON, confirmations).
 /// </summary>
 internal sealed class ConnectionOptions
 {
@@ -48,19 +48,24 @@ internal sealed class ConnectionOptions
         Recursive = true,
     };
 
+    public SaslFlags Sasl { get; } = new();
+
     public Option<bool> Json { get; } = new("--json") { Description = "Write machine-readable JSON instead of tables", Recursive = true };
 
     public void AddTo(Command root)
     {
-        foreach (var option in new Option[] { Host, ZooKeeper, BrokerVersion, Config, SslCaFile, SslCertFile, SslKeyFile, SslPassword, SslNoCheckHostname, Json })
+        foreach (var option in new Option[] { Host, ZooKeeper, BrokerVersion, Config, SslCaFile, SslCertFile, SslKeyFile, SslPassword, SslNoCheckHostname }.Concat(Sasl.All).Append(Json))
         {
             root.Options.Add(option);
         }
     }
 
-    /// <summary>The client options: the config file's Kafka section first, then the flags.</summary>
-    /// <exception cref="ArgumentException">The config file cannot be read, or a value is invalid.</exception>
-    public KafkaClientOptions Build(ParseResult parse)
+    /// <summary>
+    /// The client options: the config file's Kafka section first, then the flags; a SASL secret from the environment
+    /// or, on a terminal, asked for on <paramref name="console"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The config file cannot be read, or a value is invalid or missing.</exception>
+    public KafkaClientOptions Build(ParseResult parse, ToolConsole console)
     {
         var options = new KafkaClientOptions { ClientId = "kafka-tools" };
         if (parse.GetValue(Config) is { } file)
@@ -103,6 +108,7 @@ internal sealed class ConnectionOptions
                 options.Ssl.CheckHostname = false;
             }
         }
+        Sasl.Apply(parse, options, console);
         return options;
     }
 }
