@@ -2,8 +2,10 @@
 # Runs the benchmarks (Release): this client and Confluent.Kafka side by side against the same mock cluster, which runs
 # in a separate process. Not part of build/test.sh. Results are tables on stdout; docs/performance.md records a run.
 #
-#   bash build/bench.sh                 both benchmarks
+#   bash build/bench.sh                 every benchmark
 #   bash build/bench.sh produce [args]  the producer benchmark: --rounds n (default 3), --scale x, --only "1000 B, lz4"
+#   bash build/bench.sh lowrate [args]  one message per ms, linger 0, each ProduceAsync awaited: --messages n (default
+#                                       5000), --rounds n (default 5), --allocations (the types allocated, sampled)
 #   bash build/bench.sh consume [args]  the consumer benchmark: --messages-mb n (values per case, default 64), --passes n
 #                                       (default 7), --only "1000 B, lz4", --verbose (every pass)
 set -euo pipefail
@@ -19,6 +21,11 @@ produce() {
   dotnet test/Kafka.Benchmarks/bin/Release/net10.0/Kafka.Benchmarks.dll "$@"
 }
 
+lowrate() {
+  dotnet build test/Kafka.Benchmarks/Kafka.Benchmarks.csproj -c Release -nologo -v:q
+  dotnet test/Kafka.Benchmarks/bin/Release/net10.0/Kafka.Benchmarks.dll --lowrate "$@"
+}
+
 consume() {
   dotnet build test/Kafka.ConsumeBenchmarks/Kafka.ConsumeBenchmarks.csproj -c Release -nologo -v:q
   dotnet test/Kafka.ConsumeBenchmarks/bin/Release/net10.0/Kafka.ConsumeBenchmarks.dll "$@"
@@ -26,7 +33,8 @@ consume() {
 
 case "$which" in
   produce) produce "$@" ;;
+  lowrate) lowrate "$@" ;;
   consume) consume "$@" ;;
-  all) produce; consume ;;
-  *) echo "usage: bash build/bench.sh [produce|consume|all] [args]" >&2; exit 2 ;;
+  all) produce; lowrate; consume ;;
+  *) echo "usage: bash build/bench.sh [produce|lowrate|consume|all] [args]" >&2; exit 2 ;;
 esac

@@ -7,31 +7,45 @@ namespace Kafka.Hosting.Samples;
 /// <summary>
 /// <c>GET /topics/{topic}/messages?partition=&amp;offset=&amp;limit=</c>: reads up to <c>limit</c> messages of one
 /// partition from <c>offset</c> (the earliest when absent) with a <see cref="SimpleConsumer"/> that stores no offsets.
+/// A GET never creates the topic it reads: an unknown topic is looked for in a metadata refresh (which creates nothing)
+/// and answered 404. Bad requests are answered with problem details (RFC 9457).
 /// </summary>
 public static class MessagesEndpoint
 {
     public const int DefaultLimit = 10;
     public const int MaxLimit = 1000;
 
-    public static async Task<IResult> GetAsync(string topic, int partition, long? offset, int? limit, KafkaClient client, CancellationToken cancellationToken)
+    public static async Task<IResult> GetAsync(string topic, int? partition, long? offset, int? limit, KafkaClient client, CancellationToken cancellationToken)
     {
-        var count = Math.Clamp(limit ?? DefaultLimit, 1, MaxLimit);
+        if (partition is not { } partitionId)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["partition"] = ["The partition to read is required: ?partition=0."] });
+        }
         if (offset is < 0)
         {
-            return Results.BadRequest(new { error = "offset must not be negative" });
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["offset"] = ["The offset must not be negative."] });
         }
-        Topic found;
-        try
+        var count = Math.Clamp(limit ?? DefaultLimit, 1, MaxLimit);
+        // Topics.GetAsync would ask for the topic by name, which brokers with auto.create.topics.enable answer by
+        // creating it; a full refresh only reports the topics that exist.
+        if (!client.Topics.TryGetValue(topic, out var found))
         {
-            found = await client.Topics.GetAsync(topic, cancellationToken);
+            try
+            {
+                await client.UpdateClusterAsync(cancellationToken);
+            }
+            catch (NoBrokersAvailableException ex)
+            {
+                return Results.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+            if (!client.Topics.TryGetValue(topic, out found))
+            {
+                return Results.Problem($"Topic '{topic}' does not exist.", statusCode: StatusCodes.Status404NotFound);
+            }
         }
-        catch (Exception ex) when (ex is KafkaBrokerException or KeyNotFoundException)
+        if (!found.Partitions.TryGetValue(partitionId, out var p))
         {
-            return Results.NotFound(new { error = ex.Message });
-        }
-        if (!found.Partitions.TryGetValue(partition, out var p))
-        {
-            return Results.NotFound(new { error = $"Topic '{topic}' has no partition {partition}." });
+            return Results.Problem($"Topic '{topic}' has no partition {partitionId}.", statusCode: StatusCodes.Status404NotFound);
         }
 
         var end = await p.LatestAvailableOffsetAsync(cancellationToken);
@@ -40,13 +54,13 @@ public static class MessagesEndpoint
         {
             await using var consumer = found.GetSimpleConsumer(new SimpleConsumerOptions
             {
-                Partitions = [partition],
+                Partitions = [partitionId],
                 ConsumerTimeout = TimeSpan.FromSeconds(2),
                 QueuedMaxMessages = count,
             });
             if (offset is { } start)
             {
-                await consumer.ResetOffsetsAsync(new Dictionary<int, long> { [partition] = start }, cancellationToken);
+                await consumer.ResetOffsetsAsync(new Dictionary<int, long> { [partitionId] = start }, cancellationToken);
             }
             while (messages.Count < count)
             {
@@ -62,7 +76,7 @@ public static class MessagesEndpoint
                 }
             }
         }
-        return Results.Ok(new MessagesPage(topic, partition, messages, messages.Count > 0 ? messages[^1].Offset + 1 : offset ?? end));
+        return Results.Ok(new MessagesPage(topic, partitionId, messages, messages.Count > 0 ? messages[^1].Offset + 1 : offset ?? end));
     }
 }
 

@@ -3,6 +3,7 @@ using Kafka.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -24,7 +25,13 @@ public static class WebApiSample
             kafka.AddProducer(topic, topic);
         }
 
+        // Requests the endpoints cannot bind (a query value that is not a number) are answered 400 with problem details,
+        // in Development too, rather than with the developer exception page.
+        builder.Services.AddProblemDetails();
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
+
         var app = builder.Build();
+        app.UseStatusCodePages();
         app.MapGet("/cluster", (KafkaClient client, KafkaClusterStatus status) => ClusterView.From(client, status));
         app.MapGet("/topics/{topic}/messages", MessagesEndpoint.GetAsync);
         app.MapPost("/topics/{topic}/messages", ProduceEndpoint.PostAsync);

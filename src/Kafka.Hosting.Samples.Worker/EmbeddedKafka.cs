@@ -14,13 +14,18 @@ internal static partial class EmbeddedKafka
 {
     public static readonly string[] Topics = ["orders", "payments", "audit"];
 
-    /// <summary>Starts the embedded cluster unless hosts are configured, and registers the start-up banner.</summary>
-    public static void UseIfNoHostsConfigured(ConfigurationManager configuration, IServiceCollection services)
+    /// <summary>
+    /// Starts the embedded cluster unless hosts are configured, and registers the start-up banner. Returns whether the
+    /// embedded cluster is in use.
+    /// </summary>
+    public static bool UseIfNoHostsConfigured(ConfigurationManager configuration, IServiceCollection services)
     {
         MockKafkaCluster? cluster = null;
         if (string.IsNullOrWhiteSpace(configuration["Kafka:Hosts"]) && string.IsNullOrWhiteSpace(configuration["Kafka:ZooKeeperHosts"]))
         {
             cluster = MockKafkaCluster.Start(brokerCount: 3);
+            // A consumer group forms at once instead of after the mock's default 3 s rebalance delay.
+            cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
             cluster.CreateTopic("orders", partitions: 6, replicationFactor: 3);
             cluster.CreateTopic("payments", partitions: 3, replicationFactor: 2);
             cluster.CreateTopic("audit", partitions: 1, replicationFactor: 1);
@@ -29,6 +34,7 @@ internal static partial class EmbeddedKafka
         }
         // Registered before AddKafkaClient, so its line is the first the application logs.
         services.AddHostedService(sp => new Banner(sp.GetRequiredService<ILogger<Banner>>(), cluster, configuration["Kafka:Hosts"]));
+        return cluster is not null;
     }
 
     private sealed partial class Banner(ILogger<Banner> logger, MockKafkaCluster? cluster, string? hosts) : IHostedService

@@ -6,7 +6,8 @@ namespace Kafka.Hosting.Samples;
 
 /// <summary>
 /// The worker's message handler: logs each message of the "orders" topic that the worker's consumer group member
-/// receives (the WebApi sample's produced messages show up here once it can produce).
+/// receives (on the embedded cluster, the orders <see cref="SampleOrders"/> produces; on yours, whatever is produced
+/// to "orders", by the WebApi sample's POST for one).
 /// </summary>
 public sealed partial class OrderLogger(ILogger<OrderLogger> logger) : IKafkaMessageHandler
 {

@@ -10,12 +10,18 @@ public static class WorkerSample
     {
         // The sample's own folder, not the current directory, so that its appsettings.json is found from anywhere.
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        EmbeddedKafka.UseIfNoHostsConfigured(builder.Configuration, builder.Services);
-        builder.Services.AddKafkaClient()
+        var embedded = EmbeddedKafka.UseIfNoHostsConfigured(builder.Configuration, builder.Services);
+        var kafka = builder.Services.AddKafkaClient()
             .AddHealthCheck()
             // A member of group "worker-sample" on "orders": each message goes to an OrderLogger, then is committed.
             .AddConsumer<OrderLogger>("orders", "worker-sample");
         builder.Services.AddHostedService<ClusterWatcher>();
+        if (embedded)
+        {
+            // Alone on its embedded cluster the worker would have nothing to receive: it produces a few orders itself.
+            kafka.AddProducer(SampleOrders.ProducerName, "orders");
+            builder.Services.AddHostedService<SampleOrders>();
+        }
         return builder;
     }
 }

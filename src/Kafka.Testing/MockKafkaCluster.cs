@@ -34,10 +34,11 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     private readonly Dictionary<int, (string Host, int Port)> _listeners;
     private readonly List<int> _brokerIds;
     private readonly Dictionary<int, IBrokerProxy>? _versionProxies;
+    private readonly GroupProtocolGuard? _groupGuard;
     private volatile bool _proxyTracking;
     private int[] _brokerIdsSnapshot;
 
-    private MockKafkaCluster(MockClusterHandle handle, string bootstrapServers, bool recordApiVersions, bool serveTopicAdmin)
+    private MockKafkaCluster(MockClusterHandle handle, string bootstrapServers, bool recordApiVersions, bool serveTopicAdmin, GroupProtocolGuard? groupGuard)
     {
         _handle = handle;
         BootstrapServers = bootstrapServers;
@@ -45,7 +46,8 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
         _brokerIds = [.. _listeners.Keys.Order()];
         _brokerIdsSnapshot = [.. _brokerIds];
         _handle.Nudger.SetPorts(_listeners.Values.Select(l => l.Port));
-        if (recordApiVersions || serveTopicAdmin)
+        _groupGuard = groupGuard;
+        if (recordApiVersions || serveTopicAdmin || groupGuard is not null)
         {
             _versionProxies = [];
             var topics = serveTopicAdmin
@@ -57,7 +59,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
             foreach (var (id, listener) in _listeners)
             {
                 _versionProxies[id] = topics is null
-                    ? new TcpProxy(listener.Host, listener.Port, recordKafkaRequests: true) { BrokerId = id }
+                    ? new TcpProxy(listener.Host, listener.Port, recordKafkaRequests: true) { BrokerId = id, Guard = groupGuard }
                     : new AnsweringProxy(listener.Host, listener.Port, id, TopicAdminResponder.Apis, topics.Answer);
             }
             BootstrapServers = string.Join(',', _brokerIds.Select(id => _versionProxies[id].Address));
@@ -120,15 +122,29 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// assignment sets only the partition count and replication factor, configs are dropped, and -1 means 4 partitions
     /// and min(3, brokers) replicas (the mock's defaults). See docs/testing.md.
     /// </param>
+    /// <param name="guardGroupProtocols">
+    /// Put the same proxies in front of the brokers and keep librdkafka's mock from aborting the test process over a
+    /// consumer group: the mock asserts that every member of a group lists the same assignment protocol first (Kafka
+    /// only needs one protocol in common), and a member that does not kills the process. With the guard, such a
+    /// member's JoinGroup is answered INCONSISTENT_GROUP_PROTOCOL in the broker's place, the refusal is logged as an
+    /// error and listed in <see cref="GroupProtocolRefusals"/>, and the process lives on. Use it in tests whose group
+    /// members may be configured with different assignors. It cannot be combined with <paramref name="serveTopicAdmin"/>.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="brokerCount"/> is less than 1.</exception>
+    /// <exception cref="ArgumentException"><paramref name="serveTopicAdmin"/> and <paramref name="guardGroupProtocols"/> are both set.</exception>
     /// <exception cref="DllNotFoundException">No librdkafka build loads; the message lists every file tried and why.</exception>
     /// <exception cref="MockKafkaClusterException">librdkafka could not create the cluster.</exception>
-    public static MockKafkaCluster Start(int brokerCount = 3, ILogger? logger = null, bool recordApiVersions = false, bool serveTopicAdmin = false)
+    public static MockKafkaCluster Start(int brokerCount = 3, ILogger? logger = null, bool recordApiVersions = false, bool serveTopicAdmin = false, bool guardGroupProtocols = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokerCount, 1);
+        if (serveTopicAdmin && guardGroupProtocols)
+        {
+            throw new ArgumentException("guardGroupProtocols cannot be combined with serveTopicAdmin: each puts its own proxy in front of the brokers.", nameof(guardGroupProtocols));
+        }
         LibrdkafkaLoader.EnsureLoaded();
 
-        MockClusterHandle handle = MockClusterHandle.Create(brokerCount, new NativeLogSink(logger));
+        var sink = new NativeLogSink(logger);
+        MockClusterHandle handle = MockClusterHandle.Create(brokerCount, sink);
         try
         {
             string bootstrapServers;
@@ -138,7 +154,10 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
                     ?? throw new MockKafkaClusterException("rd_kafka_mock_cluster_bootstraps returned no address list.");
             }
 
-            var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions, serveTopicAdmin);
+            var guard = guardGroupProtocols
+                ? new GroupProtocolGuard(TimeProvider.System) { Refused = sink.FixtureError }
+                : null;
+            var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions, serveTopicAdmin, guard);
             cluster.CapBrokenGroupVersions();
             if (cluster._versionProxies is not null)
             {
@@ -486,6 +505,13 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
                 $"Pushing errors for API {apiKey} on broker {brokerId}");
         }
     }
+
+    /// <summary>
+    /// With <c>guardGroupProtocols</c>, every JoinGroup the cluster refused because librdkafka's mock would have aborted
+    /// the process over it: which group, the protocols the member offered and those of the member already in the group.
+    /// Empty without the guard.
+    /// </summary>
+    public IReadOnlyList<string> GroupProtocolRefusals => _groupGuard?.Refusals ?? [];
 
     /// <summary>Starts recording every request the brokers receive, clearing what was recorded before.</summary>
     public void StartRequestTracking()

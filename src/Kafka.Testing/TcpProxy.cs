@@ -42,6 +42,12 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
     /// <summary>The broker this proxy stands for, when it stands for one (-1 otherwise).</summary>
     public int BrokerId { get; init; } = -1;
 
+    /// <summary>
+    /// Reads each request (with <c>recordKafkaRequests</c>) and may answer it in the broker's place; its answers reach
+    /// the client in request order, after the broker's answers to earlier requests.
+    /// </summary>
+    internal GroupProtocolGuard? Guard { get; init; }
+
     /// <summary>The loopback port the proxy listens on.</summary>
     public int Port => _listener.Port;
 
@@ -111,15 +117,21 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
         using var upstream = new TcpClient { NoDelay = true };
         await upstream.ConnectAsync(_targetHost, _targetPort, stopping).ConfigureAwait(false);
         using var open = _listener.Track(client, upstream);
+        var answers = Guard is null ? null : new OrderedAnswers(client.GetStream());
         var toTarget = _recordKafkaRequests
-            ? ForwardKafkaRequestsAsync(client.GetStream(), upstream.GetStream(), stopping)
+            ? ForwardKafkaRequestsAsync(client.GetStream(), upstream.GetStream(), answers, stopping)
             : client.GetStream().CopyToAsync(upstream.GetStream(), stopping);
-        var toClient = upstream.GetStream().CopyToAsync(client.GetStream(), stopping);
+        var toClient = answers is null
+            ? upstream.GetStream().CopyToAsync(client.GetStream(), stopping)
+            : answers.ForwardResponsesAsync(upstream.GetStream(), stopping);
         await Task.WhenAny(toTarget, toClient).ConfigureAwait(false);
     }
 
-    /// <summary>Forwards whole request frames, noting each one's API key and version from its header.</summary>
-    private async Task ForwardKafkaRequestsAsync(Stream from, Stream to, CancellationToken token)
+    /// <summary>
+    /// Forwards whole request frames, noting each one's API key and version from its header; with a
+    /// <see cref="Guard"/>, a request it answers is not forwarded and its answer is queued in request order.
+    /// </summary>
+    private async Task ForwardKafkaRequestsAsync(Stream from, Stream to, OrderedAnswers? answers, CancellationToken token)
     {
         var size = new byte[4];
         while (await FillAsync(from, size, token).ConfigureAwait(false))
@@ -136,11 +148,21 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
             {
                 return;
             }
+            var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(4));
             _requests.Enqueue(new ProxiedRequest(
                 BinaryPrimitives.ReadInt16BigEndian(frame),
                 BinaryPrimitives.ReadInt16BigEndian(frame.AsSpan(2)),
-                BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(4)),
+                correlationId,
                 DateTimeOffset.UtcNow));
+            if (answers is not null)
+            {
+                if (Guard!.Inspect(answers, frame) is { } answer)
+                {
+                    await answers.AnswerAsync(correlationId, answer, token).ConfigureAwait(false);
+                    continue;
+                }
+                await answers.ForwardedAsync(correlationId, token).ConfigureAwait(false);
+            }
             await to.WriteAsync(size, token).ConfigureAwait(false);
             await to.WriteAsync(frame, token).ConfigureAwait(false);
         }
@@ -159,6 +181,80 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
             read += n;
         }
         return true;
+    }
+
+    /// <summary>
+    /// The client side of one guarded connection: the broker's responses, and the answers the proxy gives in the
+    /// broker's place, written to the client in the order of the requests (Kafka clients match responses to requests
+    /// by order). A request that gets no response (Produce with acks 0) ahead of a proxy's answer would hold that
+    /// answer back; group requests and acks-0 produce requests do not share a connection in the clients tested here.
+    /// </summary>
+    private sealed class OrderedAnswers(Stream client)
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private readonly Queue<(int CorrelationId, byte[]? Answer)> _pending = new();
+
+        /// <summary>A request went to the broker; its response comes from there.</summary>
+        public async Task ForwardedAsync(int correlationId, CancellationToken token)
+        {
+            await _gate.WaitAsync(token).ConfigureAwait(false);
+            _pending.Enqueue((correlationId, null));
+            _gate.Release();
+        }
+
+        /// <summary>The proxy answers a request: now if nothing is awaited before it, else after what is.</summary>
+        public async Task AnswerAsync(int correlationId, byte[] answer, CancellationToken token)
+        {
+            await _gate.WaitAsync(token).ConfigureAwait(false);
+            try
+            {
+                if (_pending.Count == 0)
+                {
+                    await client.WriteAsync(answer, token).ConfigureAwait(false);
+                }
+                else
+                {
+                    _pending.Enqueue((correlationId, answer));
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        /// <summary>Copies the broker's response frames to the client, each followed by the proxy's answers queued behind it.</summary>
+        public async Task ForwardResponsesAsync(Stream broker, CancellationToken token)
+        {
+            var size = new byte[4];
+            while (await FillAsync(broker, size, token).ConfigureAwait(false))
+            {
+                var frame = new byte[BinaryPrimitives.ReadInt32BigEndian(size)];
+                if (frame.Length < 4 || !await FillAsync(broker, frame, token).ConfigureAwait(false))
+                {
+                    return;
+                }
+                var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame);
+                await _gate.WaitAsync(token).ConfigureAwait(false);
+                try
+                {
+                    await client.WriteAsync(size, token).ConfigureAwait(false);
+                    await client.WriteAsync(frame, token).ConfigureAwait(false);
+                    // Requests before this one that got no response (acks 0) are passed over with it.
+                    while (_pending.TryDequeue(out var head) && head.CorrelationId != correlationId)
+                    {
+                    }
+                    while (_pending.TryPeek(out var next) && next.Answer is not null)
+                    {
+                        await client.WriteAsync(_pending.Dequeue().Answer!, token).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+            }
+        }
     }
 
     /// <summary>Stops listening and closes every connection, without waiting for the accept loop to end.</summary>

@@ -96,7 +96,7 @@ internal static class Orchestrator
     }
 
     /// <summary>Starts this same program with <paramref name="arguments"/> (through the dotnet host when run as a dll).</summary>
-    private static Process Start(string arguments)
+    internal static Process Start(string arguments)
     {
         var host = Environment.ProcessPath!;
         var self = typeof(Orchestrator).Assembly.Location;

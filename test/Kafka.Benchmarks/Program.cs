@@ -7,6 +7,8 @@ using Kafka.Benchmarks;
 //                   prints the results with this client's ratio to Confluent.Kafka's.
 //   --mock-server   a process that runs MockKafkaCluster, prints its bootstrap servers and creates topics on request.
 //   --run ...       one measured run of one client (started by the orchestrator).
+//   --lowrate       the low-rate case instead (see LowRate): one message per ms, each ProduceAsync awaited.
+//   --run-lowrate   one measured low-rate run of one client.
 var arguments = args.ToList();
 if (arguments.Count > 0 && arguments[0] == "--mock-server")
 {
@@ -15,5 +17,13 @@ if (arguments.Count > 0 && arguments[0] == "--mock-server")
 if (arguments.Count > 0 && arguments[0] == "--run")
 {
     return await SingleRun.RunAsync(arguments.Skip(1).ToArray());
+}
+if (arguments.Count > 0 && arguments[0] == "--run-lowrate")
+{
+    return await LowRate.RunSingleAsync(arguments.Skip(1).ToArray());
+}
+if (arguments.Contains("--lowrate"))
+{
+    return await LowRate.RunAsync(arguments);
 }
 return await Orchestrator.RunAsync(arguments);

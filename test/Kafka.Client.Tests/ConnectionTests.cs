@@ -314,6 +314,85 @@ public sealed class ConnectionTests
         Assert.That(connection.IsAlive, Is.False);
     }
 
+    /// <summary>
+    /// One timer per connection watches every request's deadline (on the client's TimeProvider): the request whose
+    /// timeout passes fails with the timeout, closing the connection, and the others in flight fail as retriable
+    /// connection errors; nothing fails before its own deadline.
+    /// </summary>
+    [Test]
+    public async Task Each_request_times_out_at_its_own_deadline_on_the_clients_clock()
+    {
+        await using var broker = new ScriptedBroker(async (c, ct) =>
+        {
+            var versions = await c.ReadRequestAsync(ct);
+            await c.RespondApiVersionsAsync(versions!, ct);
+            while (await c.ReadRequestAsync(ct) is not null)
+            {
+                // read, never answer
+            }
+        });
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var settings = ConnectionSettings.From(new KafkaClientOptions(), time,
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, resilience: null);
+        await using var connection = await BrokerConnection.ConnectAsync(new HostAddress("127.0.0.1", broker.Port), 1, "general", settings, Timeout());
+
+        var patient = connection.SendAsync(new Kafka.Client.Protocol.MetadataRequest(), TimeSpan.FromSeconds(10), CancellationToken.None);
+        var hasty = connection.SendAsync(new Kafka.Client.Protocol.MetadataRequest(), TimeSpan.FromSeconds(1), CancellationToken.None);
+        await WaitUntilAsync(() => Task.FromResult(connection.InFlightCount == 2), "two requests in flight");
+
+        time.Advance(TimeSpan.FromMilliseconds(900));
+        Assert.That((patient.IsCompleted, hasty.IsCompleted, connection.IsAlive), Is.EqualTo((false, false, true)), "before any deadline");
+
+        time.Advance(TimeSpan.FromMilliseconds(200));
+        var timedOut = Assert.ThrowsAsync<KafkaTimeoutException>(() => hasty);
+        Assert.That(timedOut!.Message, Does.Contain("did not answer a Metadata").And.Contain("within 1000 ms"));
+        var behind = Assert.ThrowsAsync<KafkaConnectionException>(() => patient);
+        Assert.That(behind!.IsRetriable, Is.True);
+        Assert.That(connection.IsAlive, Is.False);
+    }
+
+    /// <summary>
+    /// Cancelling a call stops only that wait: the connection stays, the answer that comes later is dropped (its
+    /// buffer returned), and the next requests, reusing the connection's pooled entries, get their own answers.
+    /// </summary>
+    [Test]
+    public async Task A_cancelled_wait_leaves_the_connection_and_its_late_answer_is_dropped()
+    {
+        const int rounds = 3;
+        var gates = Enumerable.Range(0, rounds).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        await using var broker = new ScriptedBroker(async (c, ct) =>
+        {
+            var versions = await c.ReadRequestAsync(ct);
+            await c.RespondApiVersionsAsync(versions!, ct);
+            for (var round = 0; round < rounds; round++)
+            {
+                var abandoned = await c.ReadRequestAsync(ct);
+                await gates[round].Task.WaitAsync(ct);
+                await c.RespondApiVersionsAsync(abandoned!, ct); // late: its caller stopped waiting
+                var next = await c.ReadRequestAsync(ct);
+                await c.RespondApiVersionsAsync(next!, ct);
+            }
+        });
+        var settings = ConnectionSettings.From(new KafkaClientOptions(), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, resilience: null);
+        await using var connection = await BrokerConnection.ConnectAsync(new HostAddress("127.0.0.1", broker.Port), 1, "general", settings, Timeout());
+
+        for (var round = 0; round < rounds; round++)
+        {
+            using var cancel = new CancellationTokenSource();
+            var waiting = connection.SendAsync(new Kafka.Client.Protocol.ApiVersionsRequest(), 0, TimeSpan.FromSeconds(30), cancel.Token);
+            await WaitUntilAsync(() => Task.FromResult(connection.InFlightCount == 1), "the request in flight");
+            await cancel.CancelAsync();
+            Assert.CatchAsync<OperationCanceledException>(() => waiting);
+            Assert.That(connection.IsAlive, Is.True);
+
+            gates[round].SetResult();
+            var answer = await connection.SendAsync(new Kafka.Client.Protocol.ApiVersionsRequest(), 0, TimeSpan.FromSeconds(30), Timeout());
+            Assert.That(answer.ErrorCode, Is.EqualTo(KafkaErrorCode.None));
+            Assert.That((connection.IsAlive, connection.InFlightCount), Is.EqualTo((true, 0)));
+        }
+    }
+
     // A Metadata answer can advertise any int32 port and any string host: one no socket can reach is a connection
     // error naming the address, like any broker that cannot be reached, not an ArgumentOutOfRangeException.
     [TestCase("127.0.0.1", 70000)]

@@ -10,7 +10,6 @@ public sealed class OptionsTests
     [TestCase("b1", "b1", 9092)]
     [TestCase("[::1]:9093", "::1", 9093)]
     [TestCase("[::1]", "::1", 9092)]
-    [TestCase("::1", "::1", 9092)]
     [TestCase("10.0.0.1:1", "10.0.0.1", 1)]
     public void Parses_a_host_entry(string entry, string host, int port)
     {
@@ -41,6 +40,41 @@ public sealed class OptionsTests
 
         Assert.That(error!.Message, Does.Contain(named));
         Assert.That(error.Message, Does.Contain("Hosts"));
+    }
+
+    [TestCase("::1", "is an IPv6 address without brackets: write it as [::1]")]
+    [TestCase("fe80::1:9092", "is an IPv6 address without brackets")]
+    [TestCase("a:b:c", "has more than one ':'")]
+    public void An_IPv6_address_needs_brackets_and_is_refused_at_once_without_them(string hosts, string message)
+    {
+        // Refused when the options are checked, not taken as a host name that fails on first use.
+        var errors = KafkaClientOptionsValidator.Validate(new KafkaClientOptions { Hosts = hosts });
+        var error = Assert.Throws<ArgumentException>(() => new KafkaClient(new KafkaClientOptions { Hosts = hosts }));
+
+        Assert.That(errors, Has.Count.EqualTo(1));
+        Assert.That(errors[0], Does.StartWith($"Hosts: '{hosts}' {message}"));
+        Assert.That(error!.Message, Does.Contain(message));
+    }
+
+    [TestCase(",,,")]
+    [TestCase(" , ")]
+    public void A_hosts_list_of_only_separators_is_one_problem(string hosts)
+    {
+        var errors = KafkaClientOptionsValidator.Validate(new KafkaClientOptions { Hosts = hosts });
+
+        Assert.That(errors, Is.EqualTo(new[] { $"Hosts: The hosts list '{hosts}' names no broker, only separators: give at least one broker as host:port." }));
+    }
+
+    [Test]
+    public void Several_empty_entries_are_one_problem_beside_the_bad_entries()
+    {
+        var errors = KafkaClientOptionsValidator.Validate(new KafkaClientOptions { Hosts = "b1:9092,,b2:x,,b3" });
+
+        Assert.That(errors, Is.EqualTo(new[]
+        {
+            "Hosts: The hosts list 'b1:9092,,b2:x,,b3' has 2 empty entries.",
+            "Hosts: 'b2:x' has port 'x', which is not a number.",
+        }));
     }
 
     [Test]

@@ -7,9 +7,12 @@ using Kafka.Testing;
 // already produced, from a mock cluster running in a separate process (so only the client's CPU is measured).
 //   dotnet run -c Release --project test/Kafka.ConsumeBenchmarks [-- --messages-mb 64 --passes 7 --only "100 B, lz4"]
 // Per case, each client opens one consumer and reads the whole topic over and over (a pass starts from offset 0; this
-// client both one message per ConsumeAsync call and in ConsumeBatchAsync batches of up to 1000):
-// for 3 s to warm up, then --passes measured passes, the two clients alternating. The pass with the median CPU time is
-// reported, as one Markdown table row per client. --verbose prints every pass; --ours-only leaves Confluent.Kafka out.
+// client both one message per ConsumeAsync call and in ConsumeBatchAsync batches of up to 1000; Confluent.Kafka with
+// ConsumeResultFields "all", its default, which copies topic, timestamp and headers into every result, and "none"):
+// at least 3 s to warm up (until the JIT has gone quiet), then --passes measured passes, the readers alternating.
+// Every pass of every reader counts the offsets that skip ahead (gaps) or come again (repeats) per partition. The pass
+// with the median CPU time is reported, as one Markdown table row per reader. --verbose prints every pass;
+// --readers picks some of them (to profile one at a time), --ours-only leaves Confluent.Kafka out.
 
 if (args.Contains("--mock-server"))
 {
@@ -27,7 +30,10 @@ if (args.Contains("--mock-server"))
 var megabytes = args.SkipWhile(a => a != "--messages-mb").Skip(1).Select(int.Parse).FirstOrDefault(64);
 var passes = args.SkipWhile(a => a != "--passes").Skip(1).Select(int.Parse).FirstOrDefault(7);
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
-var oursOnly = args.Contains("--ours-only");
+// Which readers run (all four by default): "ours" (one message per call), "batches", "all" and "none" (Confluent.Kafka's
+// ConsumeResultFields). --ours-only is "ours,batches". Running one alone is for profiling it.
+var readers = (args.Contains("--ours-only") ? "ours,batches" : args.SkipWhile(a => a != "--readers").Skip(1).FirstOrDefault() ?? "ours,batches,all,none")
+    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
 var verbose = args.Contains("--verbose");
 if (megabytes > Benchmark.Partitions * Benchmark.MaxMegabytesPerPartition)
 {
@@ -45,8 +51,9 @@ using var server = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, 
 var bootstrap = (await server.StandardOutput.ReadLineAsync())!.Trim();
 Console.WriteLine($"Mock cluster (separate process {server.Id}) at {bootstrap}; {Benchmark.Partitions} partitions per topic, about {megabytes} MB of values per case, median of {passes} passes.");
 Console.WriteLine();
-Console.WriteLine("| Case | Client | Messages | msgs/s | CPU µs/msg | Allocated B/msg | CPU ratio (ours/Confluent) |");
-Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
+Console.WriteLine("| Case | Client | Messages | msgs/s | CPU µs/msg | Allocated B/msg | Gaps / repeats | CPU ratio vs Confluent `all` | vs `none` |");
+Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+var flawed = false;
 
 foreach (var (size, codec) in cases)
 {
@@ -59,53 +66,88 @@ foreach (var (size, codec) in cases)
     var count = megabytes * 1024 * 1024 / size / Benchmark.Partitions * Benchmark.Partitions;
     Benchmark.Produce(bootstrap, topic, count, size, codec);
     await using var ours = await OursReader.StartAsync(bootstrap, topic, count);
-    using var confluent = oursOnly ? null : new ConfluentReader(bootstrap, topic, count);
+    using var confluentAll = readers.Contains("all") ? new ConfluentReader(bootstrap, topic, count, size, "all") : null;
+    using var confluentNone = readers.Contains("none") ? new ConfluentReader(bootstrap, topic, count, size, "none") : null;
+    var one = readers.Contains("ours");
+    var batches = readers.Contains("batches");
 
     // Warm-up, not measured, so that the measured passes see steady state (for .NET: tiered JIT done, pools filled).
-    // The first pass also checks that every partition's offsets arrive in order, without a gap.
-    await ours.PassAsync(verify: true);
-    var warmUp = Stopwatch.StartNew();
-    while (warmUp.Elapsed < Benchmark.WarmUp)
+    var warmUp = new WarmUp();
+    while ((one || batches) && !warmUp.Done())
     {
-        await ours.PassAsync();
+        if (one)
+        {
+            await ours.PassAsync();
+        }
+        if (batches)
+        {
+            await ours.PassAsync(batches: true);
+        }
     }
-    warmUp.Restart();
-    while (confluent is not null && warmUp.Elapsed < Benchmark.WarmUp)
+    foreach (var confluent in new[] { confluentAll, confluentNone })
     {
-        confluent.Pass();
+        warmUp = new WarmUp();
+        while (confluent is not null && !warmUp.Done())
+        {
+            confluent.Pass();
+        }
     }
 
     var oursResults = new List<Result>();
     var batchResults = new List<Result>();
-    var confluentResults = new List<Result>();
-    await ours.PassAsync(batches: true, verify: true);
+    var allResults = new List<Result>();
+    var noneResults = new List<Result>();
     for (var pass = 0; pass < passes; pass++)
     {
-        oursResults.Add(await ours.PassAsync());
-        batchResults.Add(await ours.PassAsync(batches: true));
-        if (confluent is not null)
+        if (one)
         {
-            confluentResults.Add(confluent.Pass());
+            oursResults.Add(await ours.PassAsync());
+        }
+        if (batches)
+        {
+            batchResults.Add(await ours.PassAsync(batches: true));
+        }
+        if (confluentAll is not null)
+        {
+            allResults.Add(confluentAll.Pass());
+        }
+        if (confluentNone is not null)
+        {
+            noneResults.Add(confluentNone.Pass());
         }
     }
     if (verbose)
     {
         Console.WriteLine($"{name}: Kafka.Client passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(oursResults)}");
         Console.WriteLine($"{name}: Kafka.Client batch passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(batchResults)}");
-        Console.WriteLine($"{name}: Confluent.Kafka passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(confluentResults)}");
+        Console.WriteLine($"{name}: Confluent.Kafka `all` passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(allResults)}");
+        Console.WriteLine($"{name}: Confluent.Kafka `none` passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(noneResults)}");
     }
-    var oursMedian = Benchmark.Median(oursResults);
-    var batchMedian = Benchmark.Median(batchResults);
-    if (confluent is null)
+    flawed |= new[] { oursResults, batchResults, allResults, noneResults }.SelectMany(r => r).Any(r => r.Gaps + r.Repeats > 0);
+    Result? allMedian = allResults.Count > 0 ? Benchmark.Median(allResults) : null;
+    Result? noneMedian = noneResults.Count > 0 ? Benchmark.Median(noneResults) : null;
+    if (one)
     {
-        Console.WriteLine(Benchmark.Row(name, "Kafka.Client", oursMedian, ""));
-        Console.WriteLine(Benchmark.Row(name, "Kafka.Client, batches", batchMedian, ""));
-        continue;
+        Console.WriteLine(Benchmark.Row(name, "Kafka.Client", oursResults, Benchmark.Median(oursResults), allMedian, noneMedian));
     }
-    var confluentMedian = Benchmark.Median(confluentResults);
-    Console.WriteLine(Benchmark.Row(name, "Kafka.Client", oursMedian, $"{oursMedian.CpuMicrosPerMessage / confluentMedian.CpuMicrosPerMessage:0.00}"));
-    Console.WriteLine(Benchmark.Row(name, "Kafka.Client, batches", batchMedian, $"{batchMedian.CpuMicrosPerMessage / confluentMedian.CpuMicrosPerMessage:0.00}"));
-    Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka", confluentMedian, ""));
+    if (batches)
+    {
+        Console.WriteLine(Benchmark.Row(name, "Kafka.Client, batches", batchResults, Benchmark.Median(batchResults), allMedian, noneMedian));
+    }
+    if (allMedian is { } all)
+    {
+        Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka, `all`", allResults, all, null, null));
+    }
+    if (noneMedian is { } none)
+    {
+        Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka, `none`", noneResults, none, null, null));
+    }
+}
+if (flawed)
+{
+    Console.WriteLine();
+    Console.WriteLine("A reader skipped or repeated offsets (see the Gaps / repeats column): its figures do not count.");
+    Environment.ExitCode = 1;
 }
 server.StandardInput.Close();
 await server.WaitForExitAsync();
@@ -117,13 +159,25 @@ internal static class Benchmark
     public const int MaxMegabytesPerPartition = 4;
     public static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// Messages per partition a reader may hold fetched and not yet consumed, the same for both clients: this client's
+    /// QueuedMaxMessages (per partition) and librdkafka's queued.min.messages (per partition, with queued.max.messages.kbytes
+    /// raised so that bytes never bind first).
+    /// </summary>
+    public const int QueuedMaxMessages = 20_000;
+
     public static Result Median(List<Result> results) => results.OrderBy(r => r.CpuMicrosPerMessage).ElementAt(results.Count / 2);
 
     public static string Describe(List<Result> results) =>
         string.Join(" ", results.Select(r => $"{r.CpuMicrosPerMessage:0.000}/{r.AllocatedPerMessage:0}/{r.Elapsed.TotalMilliseconds:0}"));
 
-    public static string Row(string name, string client, Result r, string ratio) =>
-        $"| {name} | {client} | {r.Messages:N0} | {r.Messages / r.Elapsed.TotalSeconds:N0} | {r.CpuMicrosPerMessage:0.000} | {r.AllocatedPerMessage:0.0} | {ratio} |";
+    /// <summary>A table row: the median pass's figures, the gaps and repeats of every pass, the CPU ratios to both Confluent settings.</summary>
+    public static string Row(string name, string client, List<Result> passes, Result r, Result? all, Result? none) =>
+        $"| {name} | {client} | {r.Messages:N0} | {r.Messages / r.Elapsed.TotalSeconds:N0} | {r.CpuMicrosPerMessage:0.000} | {r.AllocatedPerMessage:0.0} | " +
+        $"{passes.Sum(p => p.Gaps)} / {passes.Sum(p => p.Repeats)} | {Ratio(r, all)} | {Ratio(r, none)} |";
+
+    private static string Ratio(Result ours, Result? theirs) =>
+        theirs is { } t ? $"**{ours.CpuMicrosPerMessage / t.CpuMicrosPerMessage:0.00}**" : "";
 
     /// <summary>Every message carries the same random value of <paramref name="size"/> bytes.</summary>
     public static void Produce(string bootstrap, string topic, int count, int size, Confluent.Kafka.CompressionType codec)
@@ -195,7 +249,7 @@ internal sealed class OursReader : IAsyncDisposable
             FetchWaitMax = TimeSpan.FromMilliseconds(100),
             FetchMinBytes = 1,
             FetchMessageMaxBytes = 1024 * 1024,
-            QueuedMaxMessages = 20_000,
+            QueuedMaxMessages = Benchmark.QueuedMaxMessages,
             ConsumerTimeout = TimeSpan.FromSeconds(30),
         });
         return new OursReader(client, consumer, count);
@@ -203,14 +257,14 @@ internal sealed class OursReader : IAsyncDisposable
 
     /// <summary>
     /// Reads the topic from offset 0, one message per call or (<paramref name="batches"/>) up to 1000 per
-    /// ConsumeBatchAsync call; with <paramref name="verify"/>, checks that no offset is skipped or repeated.
+    /// ConsumeBatchAsync call, counting offsets that skip ahead or come again.
     /// </summary>
-    public async Task<Result> PassAsync(bool verify = false, bool batches = false)
+    public async Task<Result> PassAsync(bool batches = false)
     {
         await _consumer.ResetOffsetsAsync(_start);
+        var order = new OffsetOrder(Benchmark.Partitions);
         var measure = Measure.Start();
         long bytes = 0;
-        var expected = new long[Benchmark.Partitions];
         if (batches)
         {
             for (var i = 0; i < _count;)
@@ -223,33 +277,19 @@ internal sealed class OursReader : IAsyncDisposable
                 foreach (var message in batch)
                 {
                     bytes += message.Value.Length;
-                    if (verify)
-                    {
-                        if (message.Offset != expected[message.PartitionId])
-                        {
-                            throw new InvalidOperationException($"Kafka.Client gave offset {message.Offset} of partition {message.PartitionId} where {expected[message.PartitionId]} was next.");
-                        }
-                        expected[message.PartitionId]++;
-                    }
+                    order.Check(message.PartitionId, message.Offset);
                 }
                 i += batch.Count;
             }
-            return measure.Stop(_count, bytes);
+            return measure.Stop(_count, bytes, order);
         }
         for (var i = 0; i < _count; i++)
         {
             var message = await _consumer.ConsumeAsync() ?? throw new InvalidOperationException($"Kafka.Client read nothing for 30 s after {i} of {_count} messages.");
             bytes += message.Value.Length;
-            if (verify)
-            {
-                if (message.Offset != expected[message.PartitionId])
-                {
-                    throw new InvalidOperationException($"Kafka.Client gave offset {message.Offset} of partition {message.PartitionId} where {expected[message.PartitionId]} was next.");
-                }
-                expected[message.PartitionId]++;
-            }
+            order.Check(message.PartitionId, message.Offset);
         }
-        return measure.Stop(_count, bytes);
+        return measure.Stop(_count, bytes, order);
     }
 
     public async ValueTask DisposeAsync()
@@ -259,14 +299,17 @@ internal sealed class OursReader : IAsyncDisposable
     }
 }
 
-/// <summary>Confluent.Kafka: one consumer, assigned every partition at offset 0 before each pass.</summary>
+/// <summary>
+/// Confluent.Kafka: one consumer, assigned every partition at offset 0 before each pass, with ConsumeResultFields
+/// <c>all</c> (its default: topic, timestamp and headers copied into every result) or <c>none</c>.
+/// </summary>
 internal sealed class ConfluentReader : IDisposable
 {
     private readonly IConsumer<Ignore, byte[]> _consumer;
     private readonly List<TopicPartitionOffset> _start;
     private readonly int _count;
 
-    public ConfluentReader(string bootstrap, string topic, int count)
+    public ConfluentReader(string bootstrap, string topic, int count, int valueSize, string resultFields)
     {
         _count = count;
         _start = [.. Enumerable.Range(0, Benchmark.Partitions).Select(p => new TopicPartitionOffset(topic, p, new Offset(0)))];
@@ -279,20 +322,26 @@ internal sealed class ConfluentReader : IDisposable
             FetchMinBytes = 1,
             MaxPartitionFetchBytes = 1024 * 1024,
             CheckCrcs = true, // this client verifies CRCs by default; so that both do the same work
+            ConsumeResultFields = resultFields,
+            // The same prefetch limit as this client's QueuedMaxMessages: messages per partition, bytes never binding first.
+            QueuedMinMessages = Benchmark.QueuedMaxMessages,
+            QueuedMaxMessagesKbytes = (int)Math.Min(2_097_151, (long)Benchmark.QueuedMaxMessages * Benchmark.Partitions * (valueSize + 100) / 1024),
         }).SetLogHandler((_, _) => { }).Build();
     }
 
     public Result Pass()
     {
         _consumer.Assign(_start);
+        var order = new OffsetOrder(Benchmark.Partitions);
         var measure = Measure.Start();
         long bytes = 0;
         for (var i = 0; i < _count; i++)
         {
             var result = _consumer.Consume(TimeSpan.FromSeconds(30)) ?? throw new InvalidOperationException($"Confluent.Kafka read nothing for 30 s after {i} of {_count} messages.");
             bytes += result.Message.Value.Length;
+            order.Check(result.Partition.Value, result.Offset.Value);
         }
-        return measure.Stop(_count, bytes);
+        return measure.Stop(_count, bytes, order);
     }
 
     public void Dispose()
@@ -302,7 +351,57 @@ internal sealed class ConfluentReader : IDisposable
     }
 }
 
-internal readonly record struct Result(int Messages, long Bytes, TimeSpan Elapsed, double CpuMicrosPerMessage, double AllocatedPerMessage);
+/// <summary>Per partition, the offset that should come next: an offset past it is a gap, one before it a repeat.</summary>
+internal sealed class OffsetOrder(int partitions)
+{
+    private readonly long[] _next = new long[partitions];
+
+    public int Gaps { get; private set; }
+
+    public int Repeats { get; private set; }
+
+    public void Check(int partition, long offset)
+    {
+        var expected = _next[partition];
+        if (offset > expected)
+        {
+            Gaps++;
+        }
+        else if (offset < expected)
+        {
+            Repeats++;
+            return;
+        }
+        _next[partition] = offset + 1;
+    }
+}
+
+/// <summary>
+/// When a reader has warmed up: after <see cref="Benchmark.WarmUp"/>, once the JIT has compiled no method for a second
+/// (tiered compilation goes on in the background for several seconds, and its CPU would count in the measured passes),
+/// and after 20 s at most.
+/// </summary>
+internal sealed class WarmUp
+{
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Longest = TimeSpan.FromSeconds(20);
+    private readonly Stopwatch _watch = Stopwatch.StartNew();
+    private long _compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+    private TimeSpan _lastCompile;
+
+    public bool Done()
+    {
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        if (compiled != _compiled)
+        {
+            _compiled = compiled;
+            _lastCompile = _watch.Elapsed;
+        }
+        return _watch.Elapsed >= Longest || (_watch.Elapsed >= Benchmark.WarmUp && _watch.Elapsed - _lastCompile >= Quiet);
+    }
+}
+
+internal readonly record struct Result(int Messages, long Bytes, TimeSpan Elapsed, double CpuMicrosPerMessage, double AllocatedPerMessage, int Gaps, int Repeats);
 
 internal readonly struct Measure
 {
@@ -324,11 +423,11 @@ internal readonly struct Measure
         return new Measure(Stopwatch.GetTimestamp(), Environment.CpuUsage.TotalTime, GC.GetTotalAllocatedBytes(precise: true));
     }
 
-    public Result Stop(int messages, long bytes)
+    public Result Stop(int messages, long bytes, OffsetOrder order)
     {
         var elapsed = Stopwatch.GetElapsedTime(_started);
         var cpu = Environment.CpuUsage.TotalTime - _cpu;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - _allocated;
-        return new Result(messages, bytes, elapsed, cpu.TotalMicroseconds / messages, (double)allocated / messages);
+        return new Result(messages, bytes, elapsed, cpu.TotalMicroseconds / messages, (double)allocated / messages, order.Gaps, order.Repeats);
     }
 }

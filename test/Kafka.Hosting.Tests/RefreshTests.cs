@@ -98,37 +98,69 @@ public sealed class RefreshTests
         settings["Kafka:MinRefreshGap"] = "00:00:01";
         using var host = Build(settings, s => s.AddKafkaClient().AddHealthCheck(), time, logs);
         await host.StartAsync();
-        var status = host.Services.GetRequiredService<KafkaClusterStatus>();
-        var health = host.Services.GetRequiredService<HealthCheckService>();
-        await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
-        await WaitUntilAsync(() => proxies.All(p => p.OpenCount == 1), "the reachability probe to connect to each broker");
-        Assert.That((await health.CheckHealthAsync()).Status, Is.EqualTo(HealthStatus.Healthy));
-        var before = proxies.Select(p => p.AcceptedCount).ToArray();
+        try
+        {
+            var status = host.Services.GetRequiredService<KafkaClusterStatus>();
+            var health = host.Services.GetRequiredService<HealthCheckService>();
+            await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
+            await WaitUntilAsync(() => proxies.All(p => p.OpenCount == 1), "the reachability probe to connect to each broker");
+            Assert.That((await health.CheckHealthAsync()).Status, Is.EqualTo(HealthStatus.Healthy));
+            var before = proxies.Select(p => p.AcceptedCount).ToArray();
 
-        cluster.SetBrokerDown(-1);
-        status.RequestRefresh("test");
-        await PumpUntilAsync(time, () => status.ConsecutiveFailures >= 1, "a failed refresh");
+            cluster.SetBrokerDown(-1);
+            // The probes' connections are closed first; a refresh that still found one open would spend an attempt on it.
+            await WaitUntilAsync(() => proxies.All(p => p.OpenCount == 0), "the brokers' connections to close");
+            status.RequestRefresh("test");
+            await PumpUntilAsync(time, () => status.ConsecutiveFailures >= 1, "a failed refresh");
 
-        // Each known broker was tried once by the refresh, and that connection attempt retried twice by the policy.
-        Assert.That(proxies.Select((p, i) => p.AcceptedCount - before[i]), Is.All.EqualTo(3));
-        var report = await health.CheckHealthAsync();
-        Assert.That(report.Status, Is.EqualTo(HealthStatus.Unhealthy), report.Entries["kafka"].Description);
+            // Each known broker was tried once by the refresh, and that connection attempt retried twice by the policy.
+            Assert.That(proxies.Select((p, i) => p.AcceptedCount - before[i]), Is.All.EqualTo(3));
+            var report = await health.CheckHealthAsync();
+            Assert.That(report.Status, Is.EqualTo(HealthStatus.Unhealthy), report.Entries["kafka"].Description);
 
-        await PumpUntilAsync(time, () => status.ConsecutiveFailures >= 4, "more failed refreshes", TimeSpan.FromMilliseconds(200));
-        var refreshLogs = logs.Entries.Where(e => e.Category == KafkaClientDiagnostics.RefreshLogCategory).ToList();
-        Assert.That(refreshLogs.Count(e => e.EventId.Id == 101 && e.Level == LogLevel.Warning), Is.EqualTo(1), "a failure streak is logged once");
-        Assert.That(refreshLogs.Count(e => e.EventId.Id == 102 && e.Level == LogLevel.Debug), Is.GreaterThanOrEqualTo(3));
+            await PumpUntilAsync(time, () => status.ConsecutiveFailures >= 4, "more failed refreshes", TimeSpan.FromMilliseconds(200));
+            var refreshLogs = logs.Entries.Where(e => e.Category == KafkaClientDiagnostics.RefreshLogCategory).ToList();
+            Assert.That(refreshLogs.Count(e => e.EventId.Id == 101 && e.Level == LogLevel.Warning), Is.EqualTo(1), "a failure streak is logged once");
+            Assert.That(refreshLogs.Count(e => e.EventId.Id == 102 && e.Level == LogLevel.Debug), Is.GreaterThanOrEqualTo(3));
 
-        cluster.SetBrokerUp(-1);
-        await PumpUntilAsync(time, () => status.ConsecutiveFailures == 0, "recovery once the brokers are back", TimeSpan.FromMilliseconds(500));
-        Assert.That(logs.Entries.Count(e => e.Category == KafkaClientDiagnostics.RefreshLogCategory && e.EventId.Id == 103), Is.EqualTo(1), "the recovery is logged");
-        await PumpUntilAsync(time, () => health.CheckHealthAsync().Result.Status == HealthStatus.Healthy, "Healthy again");
-
-        await host.StopAsync();
+            cluster.SetBrokerUp(-1);
+            await PumpUntilAsync(time, () => status.ConsecutiveFailures == 0, "recovery once the brokers are back", TimeSpan.FromMilliseconds(500));
+            Assert.That(logs.Entries.Count(e => e.Category == KafkaClientDiagnostics.RefreshLogCategory && e.EventId.Id == 103), Is.EqualTo(1), "the recovery is logged");
+            await PumpUntilAsync(time, () => health.CheckHealthAsync().Result.Status == HealthStatus.Healthy, "Healthy again");
+        }
+        finally
+        {
+            // Stopped even when an assertion failed: a retry waiting on the fake clock would otherwise hold up the
+            // disposal of the host's resilience pipelines, which wait for executions in progress.
+            await host.StopAsync();
+        }
         foreach (var proxy in proxies)
         {
             await proxy.DisposeAsync();
         }
+    }
+
+    [Test]
+    public async Task A_host_disposed_without_stopping_ends_the_refresh_loop_while_retries_wait_on_its_clock()
+    {
+        await using var cluster = MockKafkaCluster.Start(1);
+        var time = new FakeTimeProvider();
+        var logs = new LogCapture();
+        var settings = FastSettings(cluster.BootstrapServers);
+        settings["Kafka:Resilience:MaxRetryAttempts"] = "5";
+        var host = Build(settings, s => s.AddKafkaClient(), time, logs);
+        await host.StartAsync();
+        var status = host.Services.GetRequiredService<KafkaClusterStatus>();
+        await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
+
+        // The loop now waits on the fake clock for its next attempt, which nobody advances.
+        cluster.SetBrokerDown(-1);
+        status.RequestRefresh("test");
+        await PumpUntilAsync(time, () => status.ConsecutiveFailures >= 1, "a failed refresh");
+
+        // No StopAsync, as when a test fails half way or start-up throws: disposing the host alone must end the loop.
+        await ((IAsyncDisposable)host).DisposeAsync().AsTask().WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.That(logs.Entries.Count(e => e.Category == KafkaClientDiagnostics.RefreshLogCategory && e.EventId.Id == 106), Is.EqualTo(1), "the loop logged that it stopped");
     }
 
     [Test]

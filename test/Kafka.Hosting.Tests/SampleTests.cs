@@ -55,11 +55,7 @@ public sealed class SampleTests
     [Test]
     public async Task The_worker_says_first_that_it_started_an_embedded_cluster_then_logs_what_it_sees()
     {
-        var logs = new LogCapture();
-        var builder = WorkerSample.CreateBuilder([]);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logs);
-        using var host = builder.Build();
+        using var host = BuildWorker([], out var logs);
 
         await host.StartAsync();
         await WaitUntilAsync(() => logs.Entries.Any(e => e.Message.StartsWith("Cluster ", StringComparison.Ordinal)), "the worker to log the cluster");
@@ -71,15 +67,31 @@ public sealed class SampleTests
     }
 
     [Test]
+    public async Task The_worker_on_its_embedded_cluster_produces_a_few_orders_and_logs_receiving_each()
+    {
+        using var host = BuildWorker([], out var logs);
+
+        await host.StartAsync();
+        var keys = Enumerable.Range(1, SampleOrders.Count).Select(i => $"o-{i}").ToList();
+        await WaitUntilAsync(() => keys.All(k => logs.Entries.Any(e => Received(e.Message, k))), "the worker to receive every order it produced");
+
+        foreach (var key in keys)
+        {
+            var produced = logs.Entries.Single(e => e.Message.StartsWith($"Produced order {key} to orders/", StringComparison.Ordinal)).Message;
+            var at = produced[$"Produced order {key} to ".Length..];
+            Assert.That(logs.Entries.Where(e => Received(e.Message, key)).Select(e => e.Message), Has.One.StartWith($"Received {at}: key {key}, value {{\"id\":"));
+        }
+        await host.StopAsync();
+
+        static bool Received(string message, string key) => message.StartsWith("Received orders/", StringComparison.Ordinal) && message.Contains($": key {key}, ", StringComparison.Ordinal);
+    }
+
+    [Test]
     public async Task The_worker_logs_changes_a_refresh_finds()
     {
         await using var cluster = MockKafkaCluster.Start(3);
         cluster.CreateTopic("orders", partitions: 2, replicationFactor: 3);
-        var logs = new LogCapture();
-        var builder = WorkerSample.CreateBuilder([$"--Kafka:Hosts={cluster.BootstrapServers}", "--Kafka:MetadataRefreshInterval=00:00:01", "--Kafka:MinRefreshGap=00:00:00.100"]);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logs);
-        using var host = builder.Build();
+        using var host = BuildWorker([$"--Kafka:Hosts={cluster.BootstrapServers}", "--Kafka:MetadataRefreshInterval=00:00:01", "--Kafka:MinRefreshGap=00:00:00.100"], out var logs);
         await host.StartAsync();
         await WaitUntilAsync(() => logs.Entries.Any(e => e.Message.StartsWith("Cluster ", StringComparison.Ordinal)), "the worker to log the cluster");
         Assert.That(logs.Entries.First().Message, Does.StartWith($"Using the Kafka cluster at {cluster.BootstrapServers}"));
@@ -101,11 +113,7 @@ public sealed class SampleTests
         await using var cluster = MockKafkaCluster.Start(1);
         cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
         cluster.CreateTopic("orders", partitions: 2, replicationFactor: 1);
-        var logs = new LogCapture();
-        var builder = WorkerSample.CreateBuilder([$"--Kafka:Hosts={cluster.BootstrapServers}"]);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(logs);
-        using var host = builder.Build();
+        using var host = BuildWorker([$"--Kafka:Hosts={cluster.BootstrapServers}"], out var logs);
         await host.StartAsync();
         using (var producer = new Confluent.Kafka.ProducerBuilder<string, string>(new Confluent.Kafka.ProducerConfig { BootstrapServers = cluster.BootstrapServers })
                    .SetLogHandler((_, _) => { }).Build())
@@ -115,6 +123,19 @@ public sealed class SampleTests
 
         await WaitUntilAsync(() => logs.Entries.Any(e => e.Message == "Received orders/1@0: key o-1, value two pencils"), "the worker to log the order");
         await host.StopAsync();
+        // On a configured cluster the worker only consumes: the sample orders are for its embedded cluster.
+        Assert.That(logs.Entries.Select(e => e.Message), Has.None.StartWith("Produced order"));
+        Assert.That(host.Services.GetKeyedService<Producer>(SampleOrders.ProducerName), Is.Null);
+    }
+
+    /// <summary>The worker sample's host, its log lines captured.</summary>
+    private static IHost BuildWorker(string[] args, out LogCapture logs)
+    {
+        logs = new LogCapture();
+        var builder = WorkerSample.CreateBuilder(args);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        return builder.Build();
     }
 
     private static async Task<ClusterView> PollAsync(HttpClient http, Func<ClusterView, bool> until)

@@ -165,6 +165,15 @@ internal ref struct KafkaReader
     public string ReadString(bool compact) =>
         ReadNullableString(compact) ?? throw new KafkaProtocolException($"A null string where one is required, at position {_position}.");
 
+    /// <summary>A non-null string's UTF-8 bytes, as a slice of the frame (for callers that compare rather than keep it).</summary>
+    public ReadOnlySpan<byte> ReadStringBytes(bool compact)
+    {
+        var length = ReadLength(compact, classicInt16: true, "string");
+        return length < 0
+            ? throw new KafkaProtocolException($"A null string where one is required, at position {_position}.")
+            : Take(length);
+    }
+
     public string? ReadNullableString(bool compact)
     {
         var length = ReadLength(compact, classicInt16: true, "string");

@@ -31,6 +31,15 @@ internal sealed class ProduceRequest : KafkaRequest<ProduceResponse>
     /// <summary>The records to produce, grouped by topic.</summary>
     public IReadOnlyList<ProduceTopicData> Topics { get; set; } = [];
 
+    /// <summary>
+    /// Whether <see cref="ReadResponse"/> reads every answer into one response this request keeps (its arrays, topic
+    /// objects and names reused) instead of a new one: for a producer that reuses its requests, so that answers
+    /// allocate nothing once warm. Each answer overwrites the previous one, which must no longer be in use.
+    /// </summary>
+    public bool ReuseResponse { get; init; }
+
+    private ProduceResponse? _response;
+
     /// <inheritdoc/>
     public override void Write(KafkaWriter writer, short version)
     {
@@ -73,23 +82,26 @@ internal sealed class ProduceRequest : KafkaRequest<ProduceResponse>
         Api.ThrowIfUnsupported(version);
         var flexible = Api.IsFlexible(version);
 
+        var response = ReuseResponse ? _response ??= new ProduceResponse() : new ProduceResponse();
         // Smallest topic entry: an empty name and an empty partition array.
         var topicCount = reader.ReadCount(flexible, flexible ? 2 : 6);
-        var topics = new ProduceTopicResponse[topicCount];
-        for (var t = 0; t < topics.Length; t++)
+        var topics = response.TopicSlots(topicCount);
+        for (var t = 0; t < topicCount; t++)
         {
-            var name = reader.ReadString(flexible);
+            var topic = topics[t] ??= new ProduceTopicResponse();
+            topic.SetName(reader.ReadStringBytes(flexible));
             // Each partition: index, error code, base offset (+ append time, + log start offset, + errors...).
             var minPartitionSize = 4 + 2 + 8 + (version >= 2 ? 8 : 0) + (version >= 5 ? 8 : 0) + (version >= 8 ? (flexible ? 2 : 6) : 0) + (flexible ? 1 : 0);
             var partitionCount = reader.ReadCount(flexible, minPartitionSize);
-            var partitions = new ProducePartitionResponse[partitionCount];
-            for (var p = 0; p < partitions.Length; p++)
+            var partitions = topic.PartitionSlots(partitionCount);
+            for (var p = 0; p < partitionCount; p++)
             {
                 partitions[p] = ReadPartition(ref reader, version, flexible);
             }
             reader.SkipTaggedFieldsIf(flexible);
-            topics[t] = new ProduceTopicResponse(name, partitions);
+            topic.Partitions = new ArraySegment<ProducePartitionResponse>(partitions, 0, partitionCount);
         }
+        response.Topics = new ArraySegment<ProduceTopicResponse>(topics, 0, topicCount);
         var throttleTimeMs = version >= 1 ? reader.ReadInt32() : 0;
         IReadOnlyList<ProduceNodeEndpoint> endpoints = [];
         if (flexible)
@@ -105,7 +117,9 @@ internal sealed class ProduceRequest : KafkaRequest<ProduceResponse>
                 }
             }
         }
-        return new ProduceResponse { Topics = topics, ThrottleTimeMs = throttleTimeMs, NodeEndpoints = endpoints };
+        response.ThrottleTimeMs = throttleTimeMs;
+        response.NodeEndpoints = endpoints;
+        return response;
     }
 
     private static ProducePartitionResponse ReadPartition(ref KafkaReader reader, short version, bool flexible)

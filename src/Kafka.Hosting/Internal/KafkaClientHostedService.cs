@@ -13,7 +13,7 @@ namespace Kafka.Hosting.Internal;
 /// logged once per streak and retried with a growing delay. When the host has stopped, the client's connections are
 /// closed.
 /// </summary>
-internal sealed partial class KafkaClientHostedService : IHostedLifecycleService
+internal sealed partial class KafkaClientHostedService : IHostedLifecycleService, IAsyncDisposable
 {
     private readonly KafkaClientRuntime _runtime;
     private readonly TimeProvider _time;
@@ -81,6 +81,16 @@ internal sealed partial class KafkaClientHostedService : IHostedLifecycleService
 
     /// <summary>Every hosted service has stopped: nothing uses the client any more, so its connections are closed.</summary>
     public async Task StoppedAsync(CancellationToken cancellationToken) => await _runtime.DisposeAsync().ConfigureAwait(false);
+
+    /// <summary>
+    /// A host disposed without being stopped (a test that failed half way, a host whose start threw) still ends the loop
+    /// and the probes it started: otherwise their pending retries would hold up the disposal of the resilience pipelines.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
 
     private async Task RunAsync(CancellationToken stopping)
     {

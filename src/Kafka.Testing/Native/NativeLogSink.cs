@@ -29,6 +29,22 @@ internal sealed partial class NativeLogSink(ILogger? logger)
         }
     }
 
+    /// <summary>An error the fixture itself found (not a librdkafka line): to the logger, or else to standard error.</summary>
+    internal void FixtureError(string message)
+    {
+        if (logger is not null)
+        {
+            LogFixtureError(logger, message);
+        }
+        else
+        {
+            Console.Error.WriteLine($"Kafka.Testing mock cluster: {message}");
+        }
+    }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "{FixtureMessage}")]
+    private static partial void LogFixtureError(ILogger logger, string fixtureMessage);
+
     private static LogLevel ToLogLevel(int syslogLevel) => syslogLevel switch
     {
         <= 2 => LogLevel.Critical, // emerg, alert, crit

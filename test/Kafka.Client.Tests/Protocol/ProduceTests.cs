@@ -107,6 +107,51 @@ public sealed class ProduceTests
     }
 
     [Test]
+    public void A_request_that_reuses_its_response_reads_each_answer_into_the_same_objects()
+    {
+        var request = new ProduceRequest { ReuseResponse = true };
+        ProduceResponse Read(byte[] bytes)
+        {
+            var reader = new KafkaReader(bytes);
+            var response = request.ReadResponse(ref reader, 8);
+            Assert.That(reader.End, Is.True, "the whole body is consumed");
+            return response;
+        }
+        // v8: index, error, base offset, append time, log start offset, record errors, error message; then throttle time.
+        byte[] Answer(string topic, params (int Index, short Error, long Offset)[] partitions)
+        {
+            var wire = new Wire().Len(1, false).Str(topic).Len(partitions.Length, false);
+            foreach (var (index, error, offset) in partitions)
+            {
+                wire.I32(index).I16(error).I64(offset).I64(-1).I64(0).Len(0, false).I16(-1);
+            }
+            return wire.I32(0).ToArray();
+        }
+
+        var first = Read(Answer("orders", (0, 0, 10), (1, 0, 20)));
+        var firstTopic = first.Topics[0];
+        var firstName = firstTopic.Name;
+        Assert.That(first.Topics[0].Partitions.Select(p => (p.Index, p.BaseOffset)), Is.EqualTo(new[] { (0, 10L), (1, 20L) }));
+
+        var second = Read(Answer("orders", (1, 6, -1)));
+        Assert.That(second, Is.SameAs(first));
+        Assert.That(second.Topics[0], Is.SameAs(firstTopic));
+        Assert.That(second.Topics[0].Name, Is.SameAs(firstName), "the same name bytes keep the same string");
+        Assert.That(second.Topics.Count, Is.EqualTo(1));
+        Assert.That(second.Topics[0].Partitions.Select(p => (p.Index, p.ErrorCode, p.BaseOffset)),
+            Is.EqualTo(new[] { (1, KafkaErrorCode.NotLeaderOrFollower, -1L) }), "only this answer's partitions");
+
+        var third = Read(Answer("payments", (2, 0, 7)));
+        Assert.That(third.Topics[0].Name, Is.EqualTo("payments"));
+        Assert.That(third.Topics[0].Partitions.Single().BaseOffset, Is.EqualTo(7));
+
+        var fresh = new ProduceRequest();
+        var one = new KafkaReader(Answer("orders", (0, 0, 1)));
+        var two = new KafkaReader(Answer("orders", (0, 0, 2)));
+        Assert.That(fresh.ReadResponse(ref one, 8), Is.Not.SameAs(fresh.ReadResponse(ref two, 8)), "without ReuseResponse every answer is a new response");
+    }
+
+    [Test]
     public void Response_v1_adds_the_throttle_time()
     {
         var bytes = new Wire().Len(1, false).Str("t").Len(1, false).I32(2).I16(6).I64(-1).I32(7).ToArray();

@@ -98,6 +98,28 @@ public sealed class SslOptionsTests
     }
 
     [Test]
+    public void Both_missing_files_are_named_not_only_the_certificate()
+    {
+        var missingKey = Path.Combine(Certs.Directory, "missing.key");
+
+        Assert.That(Validate(new SslConfig { CertFile = Missing, KeyFile = missingKey }), Is.EqualTo(new[]
+        {
+            $"Ssl:CertFile: the file '{Missing}' does not exist.",
+            $"Ssl:KeyFile: the file '{missingKey}' does not exist.",
+        }));
+    }
+
+    [Test]
+    public void A_key_file_without_a_key_is_named_even_when_the_certificate_is_unusable()
+    {
+        var errors = Validate(new SslConfig { CertFile = Missing, KeyFile = Certs.Client.CertFile });
+
+        Assert.That(errors, Has.Count.EqualTo(2));
+        Assert.That(errors, Has.One.StartsWith("Ssl:CertFile:").And.Contains("does not exist"));
+        Assert.That(errors, Has.One.StartsWith("Ssl:KeyFile:").And.Contains("holds no PEM private key"));
+    }
+
+    [Test]
     public void A_key_without_a_certificate_is_reported()
     {
         var errors = Validate(new SslConfig { KeyFile = Certs.Client.KeyFile });

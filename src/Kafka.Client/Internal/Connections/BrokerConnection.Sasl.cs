@@ -125,7 +125,7 @@ internal sealed partial class BrokerConnection
     private sealed class SaslTransport(BrokerConnection connection, bool writeLockHeld, TimeSpan timeout) : ISaslTransport
     {
         public Task<TResponse> SendAsync<TResponse>(KafkaRequest<TResponse> request, CancellationToken cancellationToken) =>
-            connection.SendCoreAsync(request, connection.Versions.Negotiate(request.Api), timeout, writeLockHeld, cancellationToken);
+            connection.SendCoreAsync(request, connection.Versions.Negotiate(request.Api), timeout, runContinuationsInline: false, writeLockHeld, cancellationToken).AsTask();
     }
 
     private static partial class Log

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Kafka.Client.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -26,8 +27,14 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly KafkaWriter _writer = new();
     private readonly ConcurrentQueue<PendingRequest> _inFlight = new();
+    private readonly ConcurrentQueue<PendingRequest> _pendingPool = new();
     private readonly CancellationTokenSource _lifetime = new();
     private readonly byte[] _sizeBuffer = new byte[4];
+    private readonly Lock _timeoutLock = new();
+    private readonly ITimer? _timeoutTimer;
+    private CancellationTokenSource _writeTimeout = new(); // only writers, under the write lock, touch it
+    private long _timeoutArmedFor = long.MaxValue;
+    private PendingRequest? _timedOut;
     private Task _readLoop = Task.CompletedTask;
     private Exception? _failure;
     private int _nextCorrelationId;
@@ -43,6 +50,8 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         _settings = settings;
         _logger = settings.LoggerFactory.CreateLogger("Kafka.Client.Connection");
         LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
+        _timeoutTimer = settings.TimeProvider.CreateTimer(static s => ((BrokerConnection)s!).OnTimeoutTimer(), this,
+            System.Threading.Timeout.InfiniteTimeSpan, System.Threading.Timeout.InfiniteTimeSpan);
         settings.Instrumentation?.ConnectionOpened(kind);
     }
 
@@ -250,14 +259,27 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     /// stops waiting. For requests that expect no response the result is <see langword="default"/>.
     /// </summary>
     public Task<TResponse> SendAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout, CancellationToken cancellationToken) =>
-        SendCoreAsync(request, version, timeout, writeLockHeld: false, cancellationToken);
+        SendValueAsync(request, version, timeout, runContinuationsInline: false, cancellationToken).AsTask();
 
     /// <summary>
-    /// As <see cref="SendAsync{TResponse}(KafkaRequest{TResponse}, short, TimeSpan, CancellationToken)"/>; with
+    /// <see cref="SendAsync{TResponse}(KafkaRequest{TResponse}, short, TimeSpan, CancellationToken)"/> without the
+    /// allocations of a <see cref="Task"/>: the exchange runs on pooled state, so the result must be awaited exactly once.
+    /// With <paramref name="runContinuationsInline"/> the response is decoded, and the caller's continuation runs, on the
+    /// connection's read loop, saving a thread hop: only for callers whose continuation is short and never blocks (the
+    /// producer's response handling).
+    /// </summary>
+    public ValueTask<TResponse> SendValueAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout,
+        bool runContinuationsInline, CancellationToken cancellationToken) =>
+        SendCoreAsync(request, version, timeout, runContinuationsInline, writeLockHeld: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SendValueAsync{TResponse}(KafkaRequest{TResponse}, short, TimeSpan, bool, CancellationToken)"/>; with
     /// <paramref name="writeLockHeld"/> the caller already holds the write lock (a re-authentication, which keeps other
     /// requests from being written until it is done).
     /// </summary>
-    private async Task<TResponse> SendCoreAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout, bool writeLockHeld, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<TResponse> SendCoreAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout,
+        bool runContinuationsInline, bool writeLockHeld, CancellationToken cancellationToken)
     {
         var instrumentation = _settings.Instrumentation;
         var started = instrumentation is null ? 0 : _settings.TimeProvider.GetTimestamp();
@@ -267,39 +289,75 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         {
             ThrowIfFailed();
             var api = request.Api;
-            var pending = request.ExpectsResponse ? new PendingRequest(api.Key, version) : null;
+            var pending = request.ExpectsResponse ? PendingRequest.Rent(_pendingPool, api.Key, version, timeout, runContinuationsInline) : null;
 
             if (!writeLockHeld)
             {
-                await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    pending?.Abandon(ex);
+                    throw;
+                }
             }
             try
             {
-                ThrowIfFailed();
+                if (Volatile.Read(ref _failure) is { } failure)
+                {
+                    var failed = ToConnectionException(failure);
+                    pending?.Abandon(failed);
+                    throw failed;
+                }
                 if (!writeLockHeld && ReauthenticationDue)
                 {
                     // The timer is late (a busy machine): renew the session before this request, not after it.
-                    await ReauthenticateLockedAsync().ConfigureAwait(false);
+                    try
+                    {
+                        await ReauthenticateLockedAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        pending?.Abandon(ex);
+                        throw;
+                    }
                 }
                 var correlationId = unchecked(++_nextCorrelationId) & int.MaxValue;
                 _writer.Reset();
                 var sizePosition = _writer.ReserveInt32();
-                RequestHeader.Write(_writer, api.Key, version, correlationId, _settings.ClientId, api.RequestHeaderVersion(version));
-                request.Write(_writer, version); // a codec error here has sent nothing: the connection stays usable
+                try
+                {
+                    RequestHeader.Write(_writer, api.Key, version, correlationId, _settings.ClientId, api.RequestHeaderVersion(version));
+                    request.Write(_writer, version); // a codec error here has sent nothing: the connection stays usable
+                }
+                catch (Exception ex)
+                {
+                    pending?.Abandon(ex);
+                    throw;
+                }
                 _writer.PatchInt32(sizePosition, _writer.Position - 4);
 
                 if (pending is not null)
                 {
                     pending.CorrelationId = correlationId;
+                    pending.Deadline = _settings.TimeProvider.GetTimestamp() + TimeoutTicks(timeout);
                     _inFlight.Enqueue(pending);
+                    ArmTimeout(pending.Deadline);
                 }
                 try
                 {
-                    // A write cannot be abandoned halfway without corrupting the stream, so it runs under the
-                    // connection's lifetime and the request timeout only, not the caller's token.
-                    using var writeTimeout = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
-                    writeTimeout.CancelAfter(timeout);
-                    await _stream.WriteAsync(_writer.WrittenMemory, writeTimeout.Token).ConfigureAwait(false);
+                    // A write cannot be abandoned halfway without corrupting the stream, so it runs under the request
+                    // timeout only (and the socket's closing, when the connection fails), not the caller's token. One
+                    // source serves every write: the write lock makes them one at a time.
+                    _writeTimeout.CancelAfter(timeout);
+                    await _stream.WriteAsync(_writer.WrittenMemory, _writeTimeout.Token).ConfigureAwait(false);
+                    if (!_writeTimeout.TryReset())
+                    {
+                        _writeTimeout.Dispose();
+                        _writeTimeout = new CancellationTokenSource();
+                    }
                 }
                 catch (Exception ex)
                 {
@@ -330,35 +388,17 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 DrainInFlight();
             }
 
-            ResponseFrame frame;
-            try
-            {
-                frame = await pending.Task.WaitAsync(timeout, _settings.TimeProvider, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                var timedOut = new KafkaTimeoutException(
-                    $"Broker {DescribeBroker(BrokerId)} at {Address} did not answer a {api.Key} v{version} request within {timeout.TotalMilliseconds:0} ms; the connection was closed.",
-                    timeout);
-                Fail(timedOut);
-                throw timedOut;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                pending.Abandon();
-                throw;
-            }
-
+            var frame = await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
             var frameKept = false;
             try
             {
-                var reader = new KafkaReader(frame.Span);
+                var reader = new KafkaReader(frame.Buffer.AsSpan(0, frame.Length));
                 ResponseHeader.Read(ref reader, api.ResponseHeaderVersion(version));
                 var response = request.ReadResponse(ref reader, version);
                 if (response is IResponseFrameOwner owner)
                 {
                     // Fetch responses hand out slices of the frame (records) rather than copies: they keep it.
-                    owner.TakeFrame(frame);
+                    owner.TakeFrame(new ResponseFrame(frame.Buffer, frame.Length));
                     frameKept = true;
                 }
                 return response;
@@ -374,7 +414,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             {
                 if (!frameKept)
                 {
-                    frame.Dispose();
+                    FrameBufferPool.Instance.Return(frame.Buffer);
                 }
             }
         }
@@ -386,6 +426,69 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         finally
         {
             instrumentation?.RequestCompleted(activity, request.Api.Key, _settings.TimeProvider.GetElapsedTime(started), error);
+        }
+    }
+
+    private long TimeoutTicks(TimeSpan timeout) => (long)(timeout.TotalSeconds * _settings.TimeProvider.TimestampFrequency);
+
+    /// <summary>
+    /// Makes the timeout timer fire by <paramref name="deadline"/>. One timer serves every request in flight: when it
+    /// fires it fails the connection if one is overdue, else re-arms for the earliest deadline left.
+    /// </summary>
+    private void ArmTimeout(long deadline)
+    {
+        lock (_timeoutLock)
+        {
+            if (deadline >= _timeoutArmedFor || _timeoutTimer is null || !IsAlive)
+            {
+                return;
+            }
+            _timeoutArmedFor = deadline;
+            var due = _settings.TimeProvider.GetElapsedTime(_settings.TimeProvider.GetTimestamp(), deadline);
+            try
+            {
+                _timeoutTimer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, System.Threading.Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Closed meanwhile: its requests are failed already.
+            }
+        }
+    }
+
+    private void OnTimeoutTimer()
+    {
+        // Forget the armed deadline before looking, so that a request enqueued meanwhile arms the timer itself.
+        lock (_timeoutLock)
+        {
+            _timeoutArmedFor = long.MaxValue;
+        }
+        var now = _settings.TimeProvider.GetTimestamp();
+        PendingRequest? overdue = null;
+        var earliest = long.MaxValue;
+        foreach (var pending in _inFlight)
+        {
+            if (pending.Deadline <= now)
+            {
+                overdue ??= pending;
+            }
+            else
+            {
+                earliest = Math.Min(earliest, pending.Deadline);
+            }
+        }
+        if (overdue is not null)
+        {
+            var timedOut = new KafkaTimeoutException(
+                $"Broker {DescribeBroker(BrokerId)} at {Address} did not answer a {overdue.ApiKey} v{overdue.Version} request within {overdue.Timeout.TotalMilliseconds:0} ms; the connection was closed.",
+                overdue.Timeout);
+            // The overdue request's caller hears of the timeout itself; Fail gives the others a connection error.
+            Fail(timedOut, overdue);
+            return;
+        }
+        if (earliest != long.MaxValue)
+        {
+            ArmTimeout(earliest);
         }
     }
 
@@ -427,26 +530,24 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                         (tlsRecord ? " The bytes are a TLS record: the port is a TLS listener; set Ssl." : string.Empty));
                 }
                 var frame = await ReadFrameAsync(size, token).ConfigureAwait(false);
-                var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame.Span);
+                var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame);
                 if (!_inFlight.TryDequeue(out var pending))
                 {
-                    frame.Dispose();
+                    FrameBufferPool.Instance.Return(frame);
                     throw new KafkaProtocolException(
                         $"Broker {DescribeBroker(BrokerId)} at {Address} sent a response with correlation id {correlationId} while no request was in flight.");
                 }
                 if (pending.CorrelationId != correlationId)
                 {
-                    frame.Dispose();
+                    FrameBufferPool.Instance.Return(frame);
                     var mismatch = new KafkaProtocolException(
                         $"Broker {DescribeBroker(BrokerId)} at {Address} answered correlation id {correlationId} where {pending.CorrelationId} ({pending.ApiKey}) was expected.");
-                    pending.TrySetException(ToConnectionException(mismatch));
+                    pending.SetFailure(ToConnectionException(mismatch));
                     throw mismatch;
                 }
                 _answeredSinceOpened |= _opened;
-                if (!pending.TrySetResult(frame))
-                {
-                    frame.Dispose();
-                }
+                // The caller takes the buffer, or it goes back to the pool if the caller stopped waiting.
+                pending.SetResponse(frame, size);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -464,7 +565,8 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     /// full (64 KiB at first) and otherwise grows only as bytes arrive, so a false size allocates no more than what the
     /// broker has really sent, while a steady stream of large fetch responses is read without growing (and copying).
     /// </summary>
-    private async ValueTask<ResponseFrame> ReadFrameAsync(int size, CancellationToken token)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<byte[]> ReadFrameAsync(int size, CancellationToken token)
     {
         var buffer = FrameBufferPool.Instance.Rent(Math.Min(size, Math.Max(InitialFrameBuffer, _largestFrameReceived)));
         var read = 0;
@@ -487,7 +589,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 }
                 read += n;
             }
-            var frame = new ResponseFrame(buffer, size);
+            var frame = buffer;
             buffer = null;
             _largestFrameReceived = Math.Max(_largestFrameReceived, size);
             return frame;
@@ -502,6 +604,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     }
 
     /// <summary>Fills <paramref name="buffer"/>; false when the stream ended before any byte was read.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ReadExactAsync(byte[] buffer, int offset, int count, CancellationToken token)
     {
         var read = 0;
@@ -523,8 +626,13 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     }
 
     /// <summary>Closes the connection once, failing every request in flight with a retriable connection error.</summary>
-    private void Fail(Exception reason)
+    /// <summary>
+    /// Closes the connection once, failing every request in flight with a retriable connection error;
+    /// <paramref name="timedOut"/>, the request whose timeout closed it, fails with the timeout itself.
+    /// </summary>
+    private void Fail(Exception reason, PendingRequest? timedOut = null)
     {
+        Volatile.Write(ref _timedOut, timedOut);
         if (Interlocked.CompareExchange(ref _failure, reason, null) is not null)
         {
             return;
@@ -544,6 +652,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         _reauthenticationTimer?.Dispose();
         _lifetime.Cancel();
         _socket.Dispose();
+        _timeoutTimer?.Dispose();
         _settings.Instrumentation?.ConnectionClosed(Kind);
         DrainInFlight();
     }
@@ -556,9 +665,10 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             return;
         }
         var error = ToConnectionException(failure);
+        var timedOut = Volatile.Read(ref _timedOut);
         while (_inFlight.TryDequeue(out var pending))
         {
-            pending.TrySetException(error);
+            pending.SetFailure(ReferenceEquals(pending, timedOut) ? failure : error);
         }
     }
 
@@ -579,6 +689,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         try
         {
             _writer.Dispose();
+            _writeTimeout.Dispose();
         }
         finally
         {

@@ -97,8 +97,15 @@ internal sealed partial class ClientTls : IDisposable
 
         X509Certificate2? clientCertificate = null;
         SslStreamCertificateContext? clientContext = null;
-        if (hasCert && PemFiles.ReadText(CertFileKey, config.CertFile!, errors) is { } certText
-            && PemFiles.ReadCertificates(CertFileKey, config.CertFile!, certText, errors) is { } certificates)
+        var certText = hasCert ? PemFiles.ReadText(CertFileKey, config.CertFile!, errors) : null;
+        var certificates = certText is null ? null : PemFiles.ReadCertificates(CertFileKey, config.CertFile!, certText, errors);
+        if (certificates is null && hasCert && hasKey
+            && PemFiles.ReadText(KeyFileKey, config.KeyFile!, errors) is { } keyFileText && !PemFiles.HasPrivateKey(keyFileText))
+        {
+            // The certificate is unusable, but the key file gets checked too, so that every problem is reported at once.
+            errors.Add($"{KeyFileKey}: '{Path.GetFullPath(config.KeyFile!)}' holds no PEM private key (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY).");
+        }
+        if (certText is not null && certificates is not null)
         {
             owned.AddRange(certificates);
             string? keyText;

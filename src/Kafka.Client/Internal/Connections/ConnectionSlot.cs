@@ -17,6 +17,7 @@ internal sealed partial class ConnectionSlot : IAsyncDisposable
     private readonly Lock _lock = new();
     private BrokerConnection? _connection;
     private Task<BrokerConnection>? _connecting;
+    private Task<BrokerConnection>? _aliveTask;
     private int _consecutiveFailures;
     private long _retryNotBefore;
     private bool _disposed;
@@ -49,7 +50,8 @@ internal sealed partial class ConnectionSlot : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_connection is { IsAlive: true } alive)
             {
-                return Task.FromResult(alive);
+                // One completed task per connection, not one per call: producers ask for every request.
+                return _aliveTask is { } cached && ReferenceEquals(cached.Result, alive) ? cached : _aliveTask = Task.FromResult(alive);
             }
             if (_connection is not null)
             {

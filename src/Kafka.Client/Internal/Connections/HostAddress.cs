@@ -31,11 +31,22 @@ internal sealed record HostAddress(string Host, int Port)
             errors.Add("The hosts list is empty: give at least one broker as host:port.");
             return result;
         }
-        foreach (var raw in hosts.Split(',', StringSplitOptions.TrimEntries))
+        var entries = hosts.Split(',', StringSplitOptions.TrimEntries);
+        var empty = entries.Count(e => e.Length == 0);
+        if (empty == entries.Length)
+        {
+            errors.Add($"The hosts list '{hosts}' names no broker, only separators: give at least one broker as host:port.");
+            return result;
+        }
+        if (empty > 0)
+        {
+            // One message for all of them: the list is what is wrong, not each gap.
+            errors.Add(empty == 1 ? $"The hosts list '{hosts}' has an empty entry." : $"The hosts list '{hosts}' has {empty} empty entries.");
+        }
+        foreach (var raw in entries)
         {
             if (raw.Length == 0)
             {
-                errors.Add($"The hosts list '{hosts}' has an empty entry.");
                 continue;
             }
             if (TryParse(raw, defaultPort, allowPortZero: false, out var address, out var error))
@@ -51,8 +62,9 @@ internal sealed record HostAddress(string Host, int Port)
     }
 
     /// <summary>
-    /// Parses one <c>host[:port]</c> entry. IPv6 literals must be in brackets when a port follows; a bare IPv6
-    /// literal (more than one colon, no brackets) is taken as a host with the default port.
+    /// Parses one <c>host[:port]</c> entry. An IPv6 literal goes in brackets, with or without a port after them
+    /// (<c>[::1]:9092</c>, <c>[::1]</c>), as in URIs: without brackets <c>fe80::1:9092</c> could be an address with
+    /// a port or an address alone, so an entry with more than one colon outside brackets is refused.
     /// </summary>
     public static bool TryParse(string entry, int defaultPort, bool allowPortZero, out HostAddress address, out string error)
     {
@@ -87,15 +99,22 @@ internal sealed record HostAddress(string Host, int Port)
         }
         else
         {
-            var colon = text.LastIndexOf(':');
-            if (colon >= 0 && text.IndexOf(':', StringComparison.Ordinal) == colon)
+            var colon = text.IndexOf(':', StringComparison.Ordinal);
+            if (colon >= 0 && text.LastIndexOf(':') != colon)
+            {
+                error = IPAddress.TryParse(text, out _)
+                    ? $"'{entry}' is an IPv6 address without brackets: write it as [{text}], or [{text}]:port with a port."
+                    : $"'{entry}' has more than one ':'; expected host:port, with an IPv6 address in brackets ([::1]:9092).";
+                return false;
+            }
+            if (colon >= 0)
             {
                 host = text[..colon];
                 portText = text[(colon + 1)..];
             }
             else
             {
-                host = text; // no colon, or a bare IPv6 literal
+                host = text;
             }
         }
 

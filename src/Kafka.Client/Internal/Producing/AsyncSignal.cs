@@ -5,7 +5,8 @@ namespace Kafka.Client.Internal.Producing;
 /// <summary>
 /// An auto-reset event for one waiting loop that allocates nothing per wait: <see cref="Set"/> wakes the waiter, or
 /// is remembered until the next <see cref="WaitAsync"/>. Continuations run on the thread pool, never on the thread
-/// that calls <see cref="Set"/> (a producing thread must not end up running a sender loop).
+/// that calls <see cref="Set"/> (a producing thread must not end up running a sender loop) — unless the signal is made
+/// to run them inline: then the thread that wakes the loop runs it until its next wait.
 /// </summary>
 internal sealed class AsyncSignal : IValueTaskSource
 {
@@ -13,8 +14,15 @@ internal sealed class AsyncSignal : IValueTaskSource
     private const int Signaled = 1;
     private const int Waiting = 2;
 
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private ManualResetValueTaskSourceCore<bool> _core;
     private int _state;
+
+    /// <param name="runContinuationsInline">
+    /// Whether <see cref="Set"/> runs the waiting loop on the calling thread (until the loop waits again) instead of
+    /// handing it to the thread pool: saves a thread hop where the loop's work is short and never blocks.
+    /// </param>
+    public AsyncSignal(bool runContinuationsInline = false) =>
+        _core = new ManualResetValueTaskSourceCore<bool> { RunContinuationsAsynchronously = !runContinuationsInline };
 
     /// <summary>Wakes the waiter, or makes the next wait return at once.</summary>
     public void Set()

@@ -11,8 +11,10 @@ namespace Kafka.Client.Internal.Producing;
 internal sealed class BrokerSender
 {
     private readonly ProducerEngine _engine;
-    private readonly AsyncSignal _signal = new();
+    private readonly AsyncSignal _signal;
     private readonly ITimer _timer;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ProduceExchange> _exchanges = new();
+    private readonly Action<ProduceExchange, ProduceResponse?, Exception?> _onOutcome;
     private Task _loop = Task.CompletedTask;
     private long _armedFor = long.MaxValue;
     private int _inFlight;
@@ -22,6 +24,11 @@ internal sealed class BrokerSender
         _engine = engine;
         BrokerId = brokerId;
         _timer = engine.Time.CreateTimer(static s => ((BrokerSender)s!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _onOutcome = OnOutcome;
+        // Without linger a message is sent as soon as it is produced: the thread that wakes this loop (the producing
+        // thread, or the read loop that applied a response) writes the request itself instead of waking a pool thread
+        // for it. Writing only copies into the connection's buffer and the socket, so it does not hold that thread up.
+        _signal = new AsyncSignal(runContinuationsInline: engine.SendsAtOnce);
     }
 
     public int BrokerId { get; }
@@ -77,9 +84,13 @@ internal sealed class BrokerSender
         {
             var now = _engine.Now;
             var nextWake = long.MaxValue;
-            var batches = _engine.Collect(this, now, ref nextWake, out var broker);
-            if (batches is null)
+            if (!_exchanges.TryDequeue(out var exchange))
             {
+                exchange = new ProduceExchange(_engine);
+            }
+            if (!_engine.Collect(this, now, ref nextWake, out var broker, exchange.Batches))
+            {
+                _exchanges.Enqueue(exchange);
                 Arm(nextWake);
                 return;
             }
@@ -89,37 +100,37 @@ internal sealed class BrokerSender
             }
             Interlocked.Increment(ref _inFlight);
             _engine.RequestStarted();
-            Task<ProduceResponse> response;
+            ValueTask<ProduceResponse> response;
             try
             {
                 var connection = await broker!.GetConnectionAsync(ConnectionKind.Produce, _engine.Lifetime).ConfigureAwait(false);
                 var version = connection.Versions.Negotiate(KnownApis.Produce);
                 CheckFormat(version);
-                response = connection.SendAsync(_engine.BuildRequest(batches), version, _engine.RequestTimeout, _engine.Lifetime);
+                // The response is applied on the connection's read loop (no thread hop): applying it only moves
+                // batches and completes deliveries, whose awaiters resume on the thread pool.
+                response = connection.SendValueAsync(exchange.BuildRequest(_engine.TopicName), version, _engine.RequestTimeout,
+                    runContinuationsInline: true, _engine.Lifetime);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                response = Task.FromException<ProduceResponse>(ex);
+                response = ValueTask.FromException<ProduceResponse>(ex);
             }
-            _ = CompleteAsync(response, batches);
+            exchange.OnOutcome(response, _onOutcome);
         }
     }
 
-    private async Task CompleteAsync(Task<ProduceResponse> pending, List<(PartitionQueue Queue, ProducerBatch Batch)> batches)
+    private void OnOutcome(ProduceExchange exchange, ProduceResponse? response, Exception? error)
     {
         try
         {
-            ProduceResponse? response;
-            try
+            if (error is not null)
             {
-                response = await pending.ConfigureAwait(false);
+                _engine.OnRequestFailed(BrokerId, exchange.Batches, error);
             }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
+            else
             {
-                _engine.OnRequestFailed(BrokerId, batches, ex);
-                return;
+                _engine.OnResponse(BrokerId, exchange.Batches, response);
             }
-            _engine.OnResponse(BrokerId, batches, response);
         }
         catch (Exception ex)
         {
@@ -127,6 +138,8 @@ internal sealed class BrokerSender
         }
         finally
         {
+            exchange.Clear();
+            _exchanges.Enqueue(exchange);
             Interlocked.Decrement(ref _inFlight);
             _engine.RequestDone();
             _signal.Set();

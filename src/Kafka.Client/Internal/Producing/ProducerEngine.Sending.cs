@@ -14,12 +14,12 @@ internal sealed partial class ProducerEngine
     /// Takes the batches the next request of <paramref name="sender"/> carries: at most one per partition the broker
     /// leads, oldest first, within MaxRequestSize, skipping partitions that must wait (backoff, in-flight limits). Seals
     /// open batches that lingered long enough, fails batches past the delivery timeout, and reports in
-    /// <paramref name="nextWake"/> when something will next become ready.
+    /// <paramref name="nextWake"/> when something will next become ready. The batches go to <paramref name="taken"/>;
+    /// false when there are none.
     /// </summary>
-    public List<(PartitionQueue Queue, ProducerBatch Batch)>? Collect(BrokerSender sender, long now, ref long nextWake, out Broker? broker)
+    public bool Collect(BrokerSender sender, long now, ref long nextWake, out Broker? broker, List<(PartitionQueue Queue, ProducerBatch Batch)> taken)
     {
         broker = null;
-        List<(PartitionQueue, ProducerBatch)>? taken = null;
         List<(PartitionQueue, ProducerBatch)>? expired = null;
         var budget = (long)_options.MaxRequestSize - RequestOverhead;
         var hurry = Hurry;
@@ -91,7 +91,7 @@ internal sealed partial class ProducerEngine
                 queue.InFlightBrokerId = brokerId;
                 head.WasSent = true;
                 broker ??= leader;
-                (taken ??= []).Add((queue, head));
+                taken.Add((queue, head));
             }
         }
         sender.NextStart = queues.Length == 0 ? 0 : (start + 1) % queues.Length;
@@ -102,29 +102,13 @@ internal sealed partial class ProducerEngine
                 Finish(queue, batch, -1, -1, DeliveryTimedOut(queue, batch));
             }
         }
-        return taken;
+        return taken.Count > 0;
     }
 
     private ProduceFailureException DeliveryTimedOut(PartitionQueue queue, ProducerBatch batch) =>
         new($"{batch.Count} message(s) for {TopicName}/{queue.Id} were not delivered within DeliveryTimeout ({_options.DeliveryTimeout})"
             + (batch.LastError is null ? "." : $"; last error: {batch.LastError.Message}"),
             TopicName, queue.Id, (batch.LastError as ProduceFailureException)?.ErrorCode ?? KafkaErrorCode.None, batch.LastError);
-
-    /// <summary>Builds the produce request for <paramref name="batches"/>.</summary>
-    public ProduceRequest BuildRequest(List<(PartitionQueue Queue, ProducerBatch Batch)> batches)
-    {
-        var partitions = new ProducePartitionData[batches.Count];
-        for (var i = 0; i < partitions.Length; i++)
-        {
-            partitions[i] = new ProducePartitionData(batches[i].Queue.Id, batches[i].Batch.Bytes);
-        }
-        return new ProduceRequest
-        {
-            Acks = Acks,
-            TimeoutMs = AckTimeoutMs,
-            Topics = [new ProduceTopicData(TopicName, partitions)],
-        };
-    }
 
     public void RequestStarted() => Interlocked.Increment(ref _inFlightRequests);
 
@@ -137,7 +121,7 @@ internal sealed partial class ProducerEngine
     /// <summary>Applies a produce response (null for acks = 0) to the batches of its request.</summary>
     public void OnResponse(int brokerId, List<(PartitionQueue Queue, ProducerBatch Batch)> batches, ProduceResponse? response)
     {
-        IReadOnlyList<ProducePartitionResponse>? results = null;
+        ArraySegment<ProducePartitionResponse> results = default;
         if (response is not null)
         {
             foreach (var topic in response.Topics)
@@ -157,8 +141,7 @@ internal sealed partial class ProducerEngine
                 HandleResult(queue, batch, brokerId, KafkaErrorCode.None, -1, -1, null);
                 continue;
             }
-            var result = Find(results, queue.Id, i);
-            if (result is null)
+            if (Find(results, queue.Id, i) is not { } result)
             {
                 HandleResult(queue, batch, brokerId, KafkaErrorCode.None, -1, -1,
                     new KafkaProtocolException($"The produce response of broker {brokerId} has no result for {TopicName}/{queue.Id}."));
@@ -170,9 +153,9 @@ internal sealed partial class ProducerEngine
         }
     }
 
-    private static ProducePartitionResponse? Find(IReadOnlyList<ProducePartitionResponse>? results, int partition, int hint)
+    private static ProducePartitionResponse? Find(ArraySegment<ProducePartitionResponse> results, int partition, int hint)
     {
-        if (results is null)
+        if (results.Array is null)
         {
             return null;
         }

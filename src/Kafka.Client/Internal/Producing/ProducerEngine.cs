@@ -132,6 +132,9 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
 
     public int PartitionCount => _queues.Length;
 
+    /// <summary>Whether a message is sent as soon as it is produced (no linger, or sync mode).</summary>
+    public bool SendsAtOnce => _lingerTicks == 0;
+
     internal PartitionQueue[] Queues => _queues;
 
     public long Now => _time.GetTimestamp();
