@@ -141,6 +141,10 @@ public sealed class SaslHostingTests
         settings["Kafka:Sasl:Username"] = "orders-service";
         settings["Kafka:Sasl:Password"] = "stale-Pa55word";
         settings["Kafka:MinRefreshGap"] = "00:00:05";
+        // The connect timeout runs on the fake clock, which the pump below moves 500 ms at a time while the SASL exchange
+        // takes real time: with the usual 2 s, a slow exchange on a loaded machine timed out (retriable, so retried: a
+        // second connection for one refresh). An hour is more fake time than the pump can ever move.
+        settings["Kafka:ConnectTimeout"] = "01:00:00";
         using var host = Build(settings, s => s.AddKafkaClient().AddHealthCheck(), time);
         await host.StartAsync();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
