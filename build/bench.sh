@@ -8,6 +8,8 @@
 #                                       5000), --rounds n (default 5), --allocations (the types allocated, sampled)
 #   bash build/bench.sh consume [args]  the consumer benchmark: --messages-mb n (values per case, default 64), --passes n
 #                                       (default 7), --only "1000 B, lz4", --verbose (every pass)
+#   bash build/bench.sh hosted [args]   hosted consumers against a Confluent.Kafka BackgroundService loop: --passes n
+#                                       (default 5), --only "100 B" (a case name's start), --verbose (every pass)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -31,10 +33,16 @@ consume() {
   dotnet test/Kafka.ConsumeBenchmarks/bin/Release/net10.0/Kafka.ConsumeBenchmarks.dll "$@"
 }
 
+hosted() {
+  dotnet build test/Kafka.HostedBenchmarks/Kafka.HostedBenchmarks.csproj -c Release -nologo -v:q
+  dotnet test/Kafka.HostedBenchmarks/bin/Release/net10.0/Kafka.HostedBenchmarks.dll "$@"
+}
+
 case "$which" in
   produce) produce "$@" ;;
   lowrate) lowrate "$@" ;;
   consume) consume "$@" ;;
+  hosted) hosted "$@" ;;
   all) produce; lowrate; consume ;;
-  *) echo "usage: bash build/bench.sh [produce|lowrate|consume|all] [args]" >&2; exit 2 ;;
+  *) echo "usage: bash build/bench.sh [produce|lowrate|consume|hosted|all] [args]" >&2; exit 2 ;;
 esac

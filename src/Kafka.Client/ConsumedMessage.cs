@@ -23,7 +23,7 @@ namespace Kafka.Client;
 /// it past the next call either.
 /// </para>
 /// </remarks>
-public sealed class ConsumedMessage
+public sealed partial class ConsumedMessage
 {
     private readonly ReadOnlyMemory<byte> _value;
     private readonly ReadOnlyMemory<byte> _key;

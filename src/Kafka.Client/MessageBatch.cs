@@ -32,7 +32,7 @@ namespace Kafka.Client;
 /// uses a struct enumerator and does not allocate.
 /// </para>
 /// </remarks>
-public sealed class MessageBatch : IReadOnlyList<MessageView>, IDisposable
+public sealed partial class MessageBatch : IReadOnlyList<MessageView>, IDisposable
 {
     private Entry[] _entries;
     private int _count;

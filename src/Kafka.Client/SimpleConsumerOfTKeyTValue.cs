@@ -37,17 +37,7 @@ public sealed class SimpleConsumer<TKey, TValue> : IAsyncDisposable, IAsyncEnume
         return raw is null ? null : Deserialize(raw);
     }
 
-    private ConsumedMessage<TKey, TValue> Deserialize(ConsumedMessage raw)
-    {
-        var key = _keys.Deserialize(raw.PartitionKey.Span, new DeserializationContext(raw, MessageComponent.Key, raw.IsPartitionKeyNull));
-        var value = _values.Deserialize(raw.Value.Span, new DeserializationContext(raw, MessageComponent.Value, raw.IsValueNull));
-        var headers = raw.Headers;
-        if (headers.Count > 0)
-        {
-            headers = [.. headers.Select(h => h with { Value = h.Value.ToArray() })];
-        }
-        return new ConsumedMessage<TKey, TValue>(raw, key, value, headers);
-    }
+    private ConsumedMessage<TKey, TValue> Deserialize(ConsumedMessage raw) => raw.Deserialize(_keys, _values);
 
     /// <inheritdoc cref="SimpleConsumer.GetAsyncEnumerator"/>
     public async IAsyncEnumerator<ConsumedMessage<TKey, TValue>> GetAsyncEnumerator(CancellationToken cancellationToken = default)

@@ -56,6 +56,13 @@ public static class KafkaClientBuilderExtensions
     /// failed; <paramref name="failureStatus"/> when no refresh has succeeded, the last success is stale, or no broker
     /// is reachable. It reads the client's state and never connects. Adding it twice adds one check.
     /// </summary>
+    /// <remarks>
+    /// Each hosted consumer of the client (<c>AddConsumer</c>, <c>AddBatchConsumer</c>, whether added before or after
+    /// this call) gets a check too, named <c>{name}-consumer-{consumer}</c> (the consumer's configured name, or
+    /// <c>group/topic</c>), with the same tags: <paramref name="failureStatus"/> while it is not running or restarts
+    /// after a failure; Degraded while the failure policy keeps a partition stopped, or while messages of a partition
+    /// wait and nothing has been committed for it in five commit intervals; Healthy otherwise.
+    /// </remarks>
     /// <param name="builder">The client's builder.</param>
     /// <param name="name">The check's name; <see cref="KafkaClientDiagnostics.GetHealthCheckName"/> by default.</param>
     /// <param name="failureStatus">The status reported on failure; Unhealthy by default.</param>
@@ -74,7 +81,7 @@ public static class KafkaClientBuilderExtensions
         var clientName = builder.Name;
         var tagList = tags?.ToArray();
         builder.Services.AddHealthChecks();
-        builder.Services.Configure<HealthCheckServiceOptions>(options =>
+        builder.Services.AddOptions<HealthCheckServiceOptions>().Configure<IServiceProvider>((options, services) =>
         {
             if (options.Registrations.Any(r => string.Equals(r.Name, checkName, StringComparison.Ordinal)))
             {
@@ -86,6 +93,15 @@ public static class KafkaClientBuilderExtensions
                 failureStatus,
                 tagList,
                 timeout));
+            foreach (var consumer in services.GetServices<HostedConsumerRegistration>().Where(r => string.Equals(r.ClientName, clientName, StringComparison.Ordinal)))
+            {
+                options.Registrations.Add(new HealthCheckRegistration(
+                    $"{checkName}-consumer-{consumer.DisplayName}",
+                    sp => new HostedConsumerHealthCheck(sp.GetRequiredKeyedService<HostedConsumerService>(consumer.OptionsName)),
+                    failureStatus,
+                    tagList,
+                    timeout));
+            }
         });
         return builder;
     }

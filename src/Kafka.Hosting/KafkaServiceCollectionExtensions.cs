@@ -162,7 +162,7 @@ public static class KafkaServiceCollectionExtensions
     private static void RegisterClient(IServiceCollection services, string name, string? path, IConfiguration? configuration)
     {
         var first = !services.Any(d => d.ServiceType == typeof(KafkaClientRegistration));
-        services.AddSingleton(new KafkaClientRegistration(name, path));
+        services.AddSingleton(new KafkaClientRegistration(name, path, configuration));
 
         // Shared by every client.
         services.AddOptions();

@@ -73,12 +73,67 @@ public sealed class ProducerRegistrationTests
     }
 
     [Test]
-    public async Task Resolving_a_producer_whose_topic_is_not_known_yet_says_to_start_the_host()
+    public async Task A_hosted_service_takes_a_producer_in_its_constructor_and_produces_with_it()
     {
         await using var cluster = MockKafkaCluster.Start(1);
-        using var host = Build(FastSettings(cluster.BootstrapServers), s => s.AddKafkaClient().AddProducer("early", "not-yet"));
+        cluster.CreateTopic("events", partitions: 1, replicationFactor: 1);
+        using var host = Build(FastSettings(cluster.BootstrapServers), s =>
+        {
+            s.AddKafkaClient().AddProducer("events", "events");
+            s.AddHostedService<EventsWorker>(); // built by the host before any hosted service starts
+        });
+        await host.StartAsync();
+        var worker = host.Services.GetServices<IHostedService>().OfType<EventsWorker>().Single();
+        await worker.Produced.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.That(worker.Producer, Is.SameAs(host.Services.GetRequiredKeyedService<Producer>("events")), "the registered producer");
+        await host.StopAsync();
+
+        // Read back by Confluent.Kafka.
+        using var reader = new Confluent.Kafka.ConsumerBuilder<Confluent.Kafka.Ignore, string>(new Confluent.Kafka.ConsumerConfig
+        {
+            BootstrapServers = cluster.BootstrapServers,
+            GroupId = "reader",
+            EnableAutoCommit = false,
+        }).SetLogHandler((_, _) => { }).Build();
+        reader.Assign(new Confluent.Kafka.TopicPartitionOffset("events", 0, Confluent.Kafka.Offset.Beginning));
+        var values = new List<string>();
+        while (values.Count < 3 && reader.Consume(TimeSpan.FromSeconds(30)) is { } result)
+        {
+            values.Add(result.Message.Value);
+        }
+        Assert.That(values, Is.EqualTo(new[] { "started 0", "started 1", "started 2" }));
+    }
+
+    [Test]
+    public async Task Resolving_a_producer_whose_topic_cannot_be_looked_up_names_the_producer_and_topic()
+    {
+        var settings = FastSettings("127.0.0.1:1"); // nothing listens there
+        settings["Kafka:WaitForClusterTimeout"] = "00:00:01";
+        using var host = Build(settings, s => s.AddKafkaClient().AddProducer("early", "not-there"));
         var error = Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredKeyedService<Producer>("early"));
-        Assert.That(error!.Message, Does.Contain("not-yet").And.Contain("host starts"));
+        Assert.That(error!.Message, Does.Contain("'early'").And.Contain("not-there").And.Contain("WaitForClusterTimeout"));
+        Assert.That(error.InnerException, Is.Not.Null, "says why");
+        await Task.CompletedTask;
+    }
+
+    /// <summary>A hosted service of the application that takes the producer in its constructor, as Microsoft.Extensions users write.</summary>
+    private sealed class EventsWorker([FromKeyedServices("events")] Producer producer) : BackgroundService
+    {
+        private readonly TaskCompletionSource _produced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Producer Producer => producer;
+
+        public Task Produced => _produced.Task;
+
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await producer.ProduceAsync(Bytes($"started {i}"), cancellationToken: stoppingToken);
+            }
+            _produced.TrySetResult();
+        }
     }
 
     [Test]

@@ -33,8 +33,12 @@ internal sealed partial class KafkaProducerRuntime : IAsyncDisposable, IDisposab
     /// <summary>The producer if it has been created.</summary>
     public Producer? CreatedProducer => Volatile.Read(ref _producer);
 
-    /// <summary>The producer; created now if its topic is already known to the client.</summary>
-    /// <exception cref="InvalidOperationException">The topic is not known yet (the host has not started, or could not reach it).</exception>
+    /// <summary>
+    /// The producer; created now if it was not yet. Resolved before the host has started (a hosted service that takes it
+    /// in its constructor is built before any hosted service starts), it looks its topic up first, waiting for the
+    /// cluster up to <see cref="KafkaHostingOptions.WaitForClusterTimeout"/>, as a client that waits on start would.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The topic could not be looked up (the inner exception says why).</exception>
     public Producer Producer
     {
         get
@@ -43,13 +47,30 @@ internal sealed partial class KafkaProducerRuntime : IAsyncDisposable, IDisposab
             {
                 return producer;
             }
-            if (!_client.Client.Topics.TryGetValue(_registration.Topic, out var topic))
+            if (_client.Client.Topics.TryGetValue(_registration.Topic, out var known))
+            {
+                return Create(known);
+            }
+            var timeout = _client.HostingOptions.WaitForClusterTimeout;
+            Kafka.Client.Topic topic;
+            try
+            {
+                // Off the caller's context: the lookup's continuations must not need the thread that waits for them.
+                topic = Task.Run(() => LookUpAsync(timeout)).GetAwaiter().GetResult();
+            }
+            catch (Exception ex) when (ex is KafkaException or KeyNotFoundException or OperationCanceledException)
             {
                 throw new InvalidOperationException(
-                    $"Kafka producer '{Name}': topic '{_registration.Topic}' is not in the client's metadata yet. The producer is created when the host starts; resolve it after that.");
+                    $"Kafka producer '{Name}': topic '{_registration.Topic}' could not be looked up within {timeout} (WaitForClusterTimeout): {ex.Message}", ex);
             }
             return Create(topic);
         }
+    }
+
+    private async Task<Kafka.Client.Topic> LookUpAsync(TimeSpan timeout)
+    {
+        using var bound = new CancellationTokenSource(timeout, _client.TimeProvider);
+        return await _client.Client.Topics.GetAsync(_registration.Topic, bound.Token).ConfigureAwait(false);
     }
 
     /// <summary>Looks the topic up (which may create it) and creates the producer; a failure is logged, not thrown.</summary>

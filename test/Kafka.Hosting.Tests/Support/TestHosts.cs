@@ -100,6 +100,9 @@ internal sealed class LogCapture : ILoggerProvider
 {
     public ConcurrentQueue<(string Category, LogLevel Level, EventId EventId, string Message)> Entries { get; } = new();
 
+    /// <summary>Called on the logging thread as each entry is written: to take a snapshot at the moment something is logged.</summary>
+    public Action<(string Category, LogLevel Level, EventId EventId, string Message)>? Observer { get; set; }
+
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
     public void Dispose()
@@ -112,7 +115,11 @@ internal sealed class LogCapture : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((category, logLevel, eventId, formatter(state, exception)));
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var entry = (category, logLevel, eventId, formatter(state, exception));
+            owner.Entries.Enqueue(entry);
+            owner.Observer?.Invoke(entry);
+        }
     }
 }
