@@ -3,8 +3,8 @@ using Kafka.Testing;
 namespace Kafka.Client.Tests.Sasl;
 
 /// <summary>
-/// What the SASL tests share, made once: TLS certificates for SASL over TLS, and a Kerberos KDC (started on first use,
-/// for the GSSAPI tests) with user alice and the brokers' principal kafka/localhost.
+/// What the SASL tests share, made once: TLS certificates for SASL over TLS, and a Kerberos KDC (started before any test
+/// by <see cref="ProcessEnvironment"/>) with user alice and the brokers' principal kafka/localhost.
 /// </summary>
 [SetUpFixture]
 public sealed class SaslEnvironment
