@@ -182,11 +182,11 @@ internal sealed unsafe class CyrusSaslServer : ISaslServerFactory
         }
     }
 
-    // Cyrus keeps pointers to the callbacks, their context and the option strings they returned, and its plug-ins may
-    // keep them past the connection (a test process crashed in sasl_server_new after other proxies had freed theirs).
-    // A test fixture can afford to leave these few bytes per proxy allocated for the life of the process.
-    private static void Free()
+    // Cyrus keeps pointers to the callbacks and their context for as long as a connection lives.
+    private void Free()
     {
+        Marshal.FreeHGlobal(_callbacks);
+        _options.Dispose();
     }
 
     private static byte[] Utf8(string value)
