@@ -95,10 +95,10 @@ internal sealed unsafe class CyrusSaslServer : ISaslServerFactory
         int result;
         try
         {
-            fixed (byte* name = Utf8(ApplicationName))
-            {
-                result = CyrusSaslNative.ServerInit(null, name);
-            }
+            // Cyrus keeps this pointer (not a copy) and reads it in every sasl_server_new: it must never move or be
+            // freed, so it lives in native memory for the life of the process.
+            var name = (byte*)Marshal.StringToCoTaskMemUTF8(ApplicationName);
+            result = CyrusSaslNative.ServerInit(null, name);
         }
         catch (DllNotFoundException ex)
         {
