@@ -6,6 +6,8 @@
 #   bash build/bench.sh produce [args]  the producer benchmark: --rounds n (default 3), --scale x, --only "1000 B, lz4"
 #   bash build/bench.sh lowrate [args]  one message per ms, linger 0, each ProduceAsync awaited: --messages n (default
 #                                       5000), --rounds n (default 5), --allocations (the types allocated, sampled)
+#   bash build/bench.sh transactional [args]  transactions of the same size with both clients' transactional producers:
+#                                       --transactions n (default 200), --size n (messages each, default 1000), --rounds n (3)
 #   bash build/bench.sh consume [args]  the consumer benchmark: --messages-mb n (values per case, default 64), --passes n
 #                                       (default 7), --only "1000 B, lz4", --verbose (every pass)
 #   bash build/bench.sh hosted [args]   hosted consumers against a Confluent.Kafka BackgroundService loop: --passes n
@@ -28,6 +30,11 @@ lowrate() {
   dotnet test/Kafka.Benchmarks/bin/Release/net10.0/Kafka.Benchmarks.dll --lowrate "$@"
 }
 
+transactional() {
+  dotnet build test/Kafka.Benchmarks/Kafka.Benchmarks.csproj -c Release -nologo -v:q
+  dotnet test/Kafka.Benchmarks/bin/Release/net10.0/Kafka.Benchmarks.dll --transactional "$@"
+}
+
 consume() {
   dotnet build test/Kafka.ConsumeBenchmarks/Kafka.ConsumeBenchmarks.csproj -c Release -nologo -v:q
   dotnet test/Kafka.ConsumeBenchmarks/bin/Release/net10.0/Kafka.ConsumeBenchmarks.dll "$@"
@@ -41,8 +48,9 @@ hosted() {
 case "$which" in
   produce) produce "$@" ;;
   lowrate) lowrate "$@" ;;
+  transactional) transactional "$@" ;;
   consume) consume "$@" ;;
   hosted) hosted "$@" ;;
-  all) produce; lowrate; consume ;;
-  *) echo "usage: bash build/bench.sh [produce|lowrate|consume|hosted|all] [args]" >&2; exit 2 ;;
+  all) produce; lowrate; transactional; consume ;;
+  *) echo "usage: bash build/bench.sh [produce|lowrate|transactional|consume|hosted|all] [args]" >&2; exit 2 ;;
 esac

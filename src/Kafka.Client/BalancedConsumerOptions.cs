@@ -1,13 +1,18 @@
 namespace Kafka.Client;
 
 /// <summary>
-/// Settings of a <see cref="BalancedConsumer"/>: the <see cref="SimpleConsumerOptions"/> (except
-/// <see cref="SimpleConsumerOptions.Partitions"/>, which the group assigns, and
-/// <see cref="SimpleConsumerOptions.ConsumerGroup"/>, which is given to <c>GetBalancedConsumer</c>) plus the group
-/// membership settings of pykafka's <c>BalancedConsumer</c> and <c>ManagedBalancedConsumer</c>.
+/// Settings of a <see cref="BalancedConsumer"/>: every consumer's (<see cref="ConsumerOptions"/>; the group assigns the
+/// partitions) plus the group membership settings of pykafka's <c>BalancedConsumer</c> and <c>ManagedBalancedConsumer</c>.
 /// </summary>
-public sealed class BalancedConsumerOptions : SimpleConsumerOptions
+public sealed class BalancedConsumerOptions : ConsumerOptions
 {
+    /// <summary>
+    /// The consumer group, when these options name it: the group given to <c>GetBalancedConsumer</c> is the member's,
+    /// and a group set here must be the same one.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? ConsumerGroup { get; set; }
+
     /// <summary>
     /// Whether Kafka's group coordinator balances the group (pykafka's <c>managed=True</c>; the consumer is a
     /// <see cref="ManagedBalancedConsumer"/>), or the members balance it among themselves through ZooKeeper, as
@@ -130,9 +135,9 @@ public sealed class BalancedConsumerOptions : SimpleConsumerOptions
     public override IReadOnlyList<string> Validate()
     {
         var errors = new List<string>(base.Validate());
-        if (Partitions is not null)
+        if (ConsumerGroup is { Length: 0 })
         {
-            errors.Add("Partitions must be null: the group assigns the partitions of a balanced consumer.");
+            errors.Add("ConsumerGroup must not be empty (use null to take the group given to GetBalancedConsumer).");
         }
         Check(errors, nameof(SessionTimeout), SessionTimeout);
         Check(errors, nameof(RebalanceTimeout), RebalanceTimeout);
@@ -182,7 +187,7 @@ public sealed class BalancedConsumerOptions : SimpleConsumerOptions
     }
 
     /// <inheritdoc/>
-    public override SimpleConsumerOptions Clone() => (BalancedConsumerOptions)base.Clone();
+    public override BalancedConsumerOptions Clone() => (BalancedConsumerOptions)base.Clone();
 
     private static void Check(List<string> errors, string name, TimeSpan value)
     {

@@ -58,10 +58,12 @@ public sealed class Broker
     internal HostAddress Address => _address;
 
     /// <summary>
-    /// Whether the broker accepted the client's last connection attempt (true until an attempt fails, and again once
-    /// one succeeds). Health checks read it: it is what the client knows without opening anything.
+    /// Whether the broker accepted the client's last connection attempt: <see langword="true"/> until an attempt
+    /// fails (after the resilience pipeline's retries), and again once one succeeds. Health checks read it: it is what
+    /// the client knows without opening anything, kept current by the client's background refresh, which tries every
+    /// known broker after each refresh.
     /// </summary>
-    internal bool IsReachable => !_lastConnectFailed;
+    public bool IsReachable => !_lastConnectFailed;
 
     /// <summary>Called by a connection slot when an attempt to connect (with the resilience pipeline's retries) ends.</summary>
     internal void OnConnectAttempt(bool succeeded) => _lastConnectFailed = !succeeded;

@@ -15,22 +15,21 @@ public sealed partial class Cluster
     private volatile Broker[] _seeds;
     private readonly CancellationToken _lifetime;
     private readonly ILogger _logger;
-    private readonly Lock _updateLock = new();
     private readonly Lock _applyLock = new();
     private volatile ClusterSnapshot _snapshot = ClusterSnapshot.Empty;
-    private Task? _update;
 
     internal Cluster(
-        IReadOnlyList<HostAddress> seeds, ZooKeeperBrokerDiscovery? discovery, bool excludeInternalTopics, ConnectionSettings settings, CancellationToken lifetime)
+        IReadOnlyList<HostAddress> seeds, ZooKeeperBrokerDiscovery? discovery, KafkaClientOptions options, ConnectionSettings settings, CancellationToken lifetime)
     {
         _discovery = discovery;
         _settings = settings;
         _lifetime = lifetime;
         _logger = settings.LoggerFactory.CreateLogger("Kafka.Client.Cluster");
-        ExcludeInternalTopics = excludeInternalTopics;
+        ExcludeInternalTopics = options.ExcludeInternalTopics;
         _seeds = CreateSeeds(seeds);
         Topics = new TopicDictionary(this);
         Offsets = new OffsetLookup(this);
+        Metadata = new MetadataLoop(this, options.MetadataRefreshInterval, options.MinRefreshGap, lifetime);
     }
 
     /// <summary>The brokers by id, from the latest metadata.</summary>
@@ -50,6 +49,9 @@ public sealed partial class Cluster
     internal bool ExcludeInternalTopics { get; }
 
     internal OffsetLookup Offsets { get; }
+
+    /// <summary>The client's one metadata loop: every refresh goes through it.</summary>
+    internal MetadataLoop Metadata { get; }
 
     internal ConnectionSettings Settings => _settings;
 
@@ -72,13 +74,21 @@ public sealed partial class Cluster
     }
 
     /// <summary>
-    /// Raised, with a reason, when the client meets evidence that its metadata is out of date: a partition's leader
-    /// refused a request as not the leader, a partition has no known leader, or metadata names a broker it does not
-    /// list. The hosting layer answers with an early refresh. Handlers run on the caller's thread and must not block.
+    /// Raised after each new snapshot (a refresh or a topic lookup), so that engines follow leaders and partitions.
+    /// Handlers run on the refreshing task and must only signal their own loops.
     /// </summary>
-    internal event Action<string>? MetadataStale;
+    internal event Action? MetadataChanged;
 
-    internal void ReportStaleMetadata(string reason) => MetadataStale?.Invoke(reason);
+    /// <summary>
+    /// The client met evidence that its metadata is out of date (a partition's leader refused a request as not the
+    /// leader, a partition has no known leader, metadata names a broker it does not list): asks the metadata loop for
+    /// an early refresh.
+    /// </summary>
+    internal void ReportStaleMetadata(string reason) => Metadata.Request(reason);
+
+    /// <summary>Metadata with at least the brokers: refreshes now when the client has none yet.</summary>
+    internal Task EnsureMetadataAsync(CancellationToken cancellationToken) =>
+        _snapshot.Brokers.Count > 0 ? Task.CompletedTask : Metadata.RefreshNowAsync(cancellationToken);
 
     /// <summary>
     /// Creates a member of <paramref name="consumerGroup"/> that consumes the partitions of <paramref name="topics"/>
@@ -99,22 +109,17 @@ public sealed partial class Cluster
     }
 
     /// <summary>
-    /// Refreshes brokers and topics from any broker that answers: the known brokers first, in random order, then
-    /// the seed hosts, in random order. Concurrent calls share one refresh.
+    /// Refreshes brokers and topics now from any broker that answers: the known brokers first, in random order, then
+    /// the seed hosts, in random order. A refresh already running (the client's own, in the background) is shared.
     /// </summary>
     /// <exception cref="NoBrokersAvailableException">No broker or seed answered; the exception names each.</exception>
-    public Task UpdateAsync(CancellationToken cancellationToken = default)
+    public Task UpdateAsync(CancellationToken cancellationToken = default) => Metadata.RefreshNowAsync(cancellationToken);
+
+    /// <summary>One full refresh (the metadata loop's).</summary>
+    internal Task RefreshAllAsync(CancellationToken cancellationToken)
     {
-        Task task;
-        lock (_updateLock)
-        {
-            if (_update is null || _update.IsCompleted)
-            {
-                _update = RefreshAsync(new MetadataRequest { Topics = null }, fullRefresh: true);
-            }
-            task = _update;
-        }
-        return task.WaitAsync(cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        return RefreshAsync(new MetadataRequest { Topics = null }, fullRefresh: true);
     }
 
     /// <summary>Asks for one topic's metadata, letting the broker create it where allowed, and merges it in.</summary>
@@ -306,6 +311,8 @@ public sealed partial class Cluster
         {
             Log.EmptyMetadata(_logger);
         }
+        Metadata.OnMetadataReceived();
+        MetadataChanged?.Invoke();
         if (FindUnknownLeader(response) is { } unknownLeader)
         {
             ReportStaleMetadata(unknownLeader);
@@ -314,7 +321,7 @@ public sealed partial class Cluster
 
     /// <summary>
     /// A partition whose leader is a broker the same response does not list (the answering broker's view lags the
-    /// controller's), described for <see cref="MetadataStale"/>; <see langword="null"/> when every leader is listed.
+    /// controller's), described for an early refresh; <see langword="null"/> when every leader is listed.
     /// </summary>
     internal static string? FindUnknownLeader(MetadataResponse response)
     {
@@ -338,6 +345,8 @@ public sealed partial class Cluster
 
     internal async ValueTask CloseAsync()
     {
+        // The client's lifetime is cancelled by now: the loop ends, abandoning a refresh in flight.
+        await Metadata.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var broker in _snapshot.Brokers.Values)
         {
             await broker.CloseAsync().ConfigureAwait(false);

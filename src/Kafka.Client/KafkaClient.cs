@@ -38,17 +38,6 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null,
         ResiliencePipeline? resiliencePipeline = null)
-        : this(options, loggerFactory, timeProvider, resiliencePipeline, instrumentation: null)
-    {
-    }
-
-    /// <summary>The hosting layer's constructor: as the public one, plus metrics and traces of the connection layer.</summary>
-    internal KafkaClient(
-        KafkaClientOptions options,
-        ILoggerFactory? loggerFactory,
-        TimeProvider? timeProvider,
-        ResiliencePipeline? resiliencePipeline,
-        IClientInstrumentation? instrumentation)
     {
         ArgumentNullException.ThrowIfNull(options);
         // The validator reads and checks the Ssl files; the material it loads serves every connection of this client.
@@ -61,7 +50,7 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         Options = options.Clone();
         // An Event Hubs connection string stands for the hosts, TLS and SASL it implies.
         Internal.Sasl.EventHubsConnectionString.ApplyTo(Options);
-        var settings = ConnectionSettings.From(Options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, resiliencePipeline, tls, instrumentation);
+        var settings = ConnectionSettings.From(Options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, resiliencePipeline, tls);
         // ZooKeeperHosts, when set, wins over Hosts: the seeds are read from the broker registrations instead.
         ZooKeeperBrokerDiscovery? discovery = null;
         IReadOnlyList<HostAddress> seeds;
@@ -74,8 +63,10 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         {
             seeds = HostAddress.ParseList(Options.Hosts, nameof(options));
         }
-        Cluster = new Cluster(seeds, discovery, Options.ExcludeInternalTopics, settings, _lifetime.Token);
+        Cluster = new Cluster(seeds, discovery, Options, settings, _lifetime.Token);
+        Status = new KafkaClientStatus(Cluster);
         Admin = new KafkaAdmin(Cluster);
+        ClientTelemetry.Track(Cluster);
     }
 
     /// <summary>
@@ -97,8 +88,25 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
     public TopicDictionary Topics => Cluster.Topics;
 
     /// <summary>
-    /// Reads the cluster's metadata and updates brokers and topics (pykafka's <c>update_cluster()</c>). Any known
-    /// broker may answer; when none does, the seed hosts are tried.
+    /// How the client's metadata refreshes went, the partitions without a reachable leader and the ZooKeeper session:
+    /// what a health check reads. It never opens a connection.
+    /// </summary>
+    public KafkaClientStatus Status { get; }
+
+    /// <summary>
+    /// Creates a transactional producer (<see cref="ProducerOptions.TransactionalId"/> must be set): one producer for
+    /// any topics, whose messages and consumer offsets commit or abort together. Call
+    /// <see cref="TransactionalProducer.InitTransactionsAsync"/> before the first transaction. See docs/transactions.md.
+    /// </summary>
+    /// <param name="options">The producer's options, with a <see cref="ProducerOptions.TransactionalId"/>.</param>
+    /// <returns>The producer; dispose it (an open transaction is then aborted).</returns>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem with its key.</exception>
+    public TransactionalProducer GetTransactionalProducer(ProducerOptions options) => new(Cluster, options);
+
+    /// <summary>
+    /// Reads the cluster's metadata now and updates brokers and topics (pykafka's <c>update_cluster()</c>). Any known
+    /// broker may answer; when none does, the seed hosts are tried. A refresh already running is shared. Once the
+    /// client has metadata it also refreshes by itself, every <see cref="KafkaClientOptions.MetadataRefreshInterval"/>.
     /// </summary>
     /// <exception cref="NoBrokersAvailableException">No broker or seed answered; the exception names each host tried and why.</exception>
     public Task UpdateClusterAsync(CancellationToken cancellationToken = default)
@@ -107,13 +115,27 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
         return Cluster.UpdateAsync(cancellationToken);
     }
 
-    /// <summary>Closes every connection. Operations in flight fail with <see cref="KafkaConnectionException"/>.</summary>
+    /// <summary>
+    /// Asks the client's background refresh for an early metadata refresh, for example after the application learned
+    /// that partitions were added. Requests are coalesced, and two refreshes start at least
+    /// <see cref="KafkaClientOptions.MinRefreshGap"/> apart; the client asks by itself when it meets a stale leader or an
+    /// unknown broker. Returns at once (see <see cref="KafkaClientStatus.WaitForNextRefreshAsync"/> to wait).
+    /// </summary>
+    /// <param name="reason">Why, for the logs.</param>
+    public void RequestRefresh(string? reason = null)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        Cluster.Metadata.Request(string.IsNullOrWhiteSpace(reason) ? "requested by the application" : reason);
+    }
+
+    /// <summary>Stops the background refresh and closes every connection. Operations in flight fail with <see cref="KafkaConnectionException"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
+        ClientTelemetry.Forget(Cluster);
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await Cluster.CloseAsync().ConfigureAwait(false);
         Cluster.Settings.Tls?.Dispose();

@@ -12,7 +12,7 @@ public sealed class KafkaClientOptions
     public const string DefaultHosts = "127.0.0.1:9092";
 
     /// <summary>The value of <see cref="BrokerVersion"/> that negotiates versions with each broker.</summary>
-    public const string AutoBrokerVersion = "auto";
+    public const string AutoBrokerVersion = Protocol.BrokerRelease.Auto;
 
     /// <summary>
     /// Comma-separated seed brokers, <c>host:port</c> (the port defaults to 9092; IPv6 literals in brackets,
@@ -94,6 +94,24 @@ public sealed class KafkaClientOptions
     public int MaxResponseSize { get; set; } = 100 * 1024 * 1024;
 
     /// <summary>
+    /// How often the client refreshes its metadata (brokers, topics, leaders) in the background once it has any, so
+    /// that moved leaders and added partitions are used even when nothing fails. Early refreshes happen whenever the
+    /// client meets stale metadata. pykafka refreshed only on errors; Kafka's own clients refresh every 5 minutes
+    /// (<c>metadata.max.age.ms</c>).
+    /// </summary>
+    /// <value>The default value is 5 minutes; at least 1 second and at most 1 day.</value>
+    public TimeSpan MetadataRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The shortest time between the starts of two metadata refreshes: early refreshes asked for within it (a stale
+    /// leader met by a producer, a consumer or an offset lookup, <see cref="KafkaClient.RequestRefresh"/>) are served by
+    /// one refresh when it has passed. After a failed refresh the next attempt comes after this gap, doubling with each
+    /// further failure up to 30 seconds, with ±20% jitter.
+    /// </summary>
+    /// <value>The default value is 1 second (Kafka's Java client backs off its metadata requests from 100 ms to 1 s).</value>
+    public TimeSpan MinRefreshGap { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// TLS for every connection to the brokers; <see langword="null"/> for plaintext. When set, every host in
     /// <see cref="Hosts"/> must be a TLS port, as in pykafka. See <see cref="SslConfig"/>. pykafka: <c>ssl_config</c>.
     /// </summary>
@@ -117,6 +135,16 @@ public sealed class KafkaClientOptions
     /// <value>The default value is <see langword="null"/>.</value>
     [JsonIgnore]
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Checks every option, as the <see cref="KafkaClient"/> constructor does, without connecting anywhere (the only
+    /// I/O is reading and checking the <see cref="Ssl"/> files), and returns every problem found, each starting with
+    /// the option's name as a configuration key (<c>Hosts: 'broker:abc' has port 'abc'...</c>,
+    /// <c>Ssl:KeyFile: ...</c>), so that a host can report them all at start prefixed with its configuration section.
+    /// No problem's text holds a password.
+    /// </summary>
+    /// <returns>The problems; empty when the options are valid.</returns>
+    public IReadOnlyList<string> Validate() => Internal.KafkaClientOptionsValidator.Validate(this);
 
     /// <summary>Creates a copy, so that a client is not affected by later changes to these options.</summary>
     public KafkaClientOptions Clone()

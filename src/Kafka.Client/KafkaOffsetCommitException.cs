@@ -2,7 +2,7 @@ namespace Kafka.Client;
 
 /// <summary>
 /// Offsets could not be committed (or read) for a consumer group, after the retries the consumer allows
-/// (<see cref="SimpleConsumerOptions.OffsetsCommitMaxRetries"/>), or at once for an error retrying cannot fix.
+/// (<see cref="ConsumerOptions.OffsetsCommitMaxRetries"/>), or at once for an error retrying cannot fix.
 /// Unlike pykafka, which gave up silently, the failure is raised: the offsets are not stored.
 /// </summary>
 public sealed class KafkaOffsetCommitException : KafkaException

@@ -37,10 +37,20 @@ public sealed class Producer : IAsyncDisposable, IDisposable
     private readonly bool _reports;
 
     internal Producer(Topic topic, ProducerOptions options, TimeProvider? timeProvider = null)
+        : this(topic, options, transaction: null, timeProvider)
+    {
+    }
+
+    /// <summary>A producer of one topic; with <paramref name="transaction"/>, one topic's share of a transactional producer.</summary>
+    internal Producer(Topic topic, ProducerOptions options, TransactionManager? transaction, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(topic);
         ArgumentNullException.ThrowIfNull(options);
         var errors = ProducerOptionsValidator.Validate(options);
+        if (options.TransactionalId is not null && transaction is null)
+        {
+            errors.Add($"{nameof(options.TransactionalId)}: a transactional producer spans topics; get it from KafkaClient.GetTransactionalProducer, not Topic.GetProducer.");
+        }
         if (errors.Count > 0)
         {
             throw new ArgumentException(
@@ -49,8 +59,11 @@ public sealed class Producer : IAsyncDisposable, IDisposable
         Topic = topic;
         Options = options.Clone();
         _reports = Options.DeliveryReports;
-        _engine = new ProducerEngine(topic, Options, timeProvider ?? topic.Cluster.Settings.TimeProvider);
+        _engine = new ProducerEngine(topic, Options, timeProvider ?? topic.Cluster.Settings.TimeProvider, transaction);
     }
+
+    /// <summary>The engine (for the transactional producer, which drives one producer per topic).</summary>
+    internal ProducerEngine Engine => _engine;
 
     /// <summary>The topic this producer writes to.</summary>
     public Topic Topic { get; }

@@ -169,6 +169,27 @@ public sealed class ProducerOptions
     /// <value>The default value is 5, as the Java client's <c>max.in.flight.requests.per.connection</c>.</value>
     public int MaxInFlightRequests { get; set; } = 5;
 
+    /// <summary>
+    /// Makes the producer transactional: a <see cref="TransactionalProducer"/> from
+    /// <see cref="KafkaClient.GetTransactionalProducer"/>, whose messages (to any topics) and consumer offsets become
+    /// visible to <see cref="KafkaIsolationLevel.ReadCommitted"/> readers together, or not at all. The id must stay the
+    /// same across restarts of one logical producer (for example one per input partition or per instance), so that a
+    /// restarted producer fences its predecessor and completes or aborts what it left open. Implies
+    /// <see cref="EnableIdempotence"/> and <see cref="RequiredAcks.All"/>; setting either otherwise fails validation.
+    /// Not in pykafka (Java: <c>transactional.id</c>).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (not transactional).</value>
+    public string? TransactionalId { get; set; }
+
+    /// <summary>
+    /// How long the transaction coordinator lets a transaction stay open before it aborts it (and fences this
+    /// producer's epoch); sent with InitProducerId. Brokers refuse values above their
+    /// <c>transaction.max.timeout.ms</c> (15 minutes by default) with INVALID_TRANSACTION_TIMEOUT. Used only with
+    /// <see cref="TransactionalId"/>.
+    /// </summary>
+    /// <value>The default value is 60 seconds, as the Java client's <c>transaction.timeout.ms</c>.</value>
+    public TimeSpan TransactionTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Creates a copy, so that a producer is not affected by later changes to these options.</summary>
     public ProducerOptions Clone() => (ProducerOptions)MemberwiseClone();
 }

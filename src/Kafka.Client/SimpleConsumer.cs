@@ -1,6 +1,4 @@
 using Kafka.Client.Internal.Consuming;
-using Kafka.Client.Protocol;
-using Microsoft.Extensions.Logging;
 
 namespace Kafka.Client;
 
@@ -13,8 +11,8 @@ namespace Kafka.Client;
 /// <remarks>
 /// <para>
 /// The consumer starts at once in the background: it reads the group's committed offsets (or looks up
-/// <see cref="SimpleConsumerOptions.AutoOffsetReset"/>), then fetches every partition from its leader, one fetch loop
-/// per leader broker, keeping up to <see cref="SimpleConsumerOptions.QueuedMaxMessages"/> messages per partition ready.
+/// <see cref="ConsumerOptions.AutoOffsetReset"/>), then fetches every partition from its leader, one fetch loop
+/// per leader broker, keeping up to <see cref="ConsumerOptions.QueuedMaxMessages"/> messages per partition ready.
 /// A failure to start is raised by the next call, which tries again.
 /// </para>
 /// <para>
@@ -41,15 +39,10 @@ namespace Kafka.Client;
 public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessage>
 {
     private readonly SimpleConsumerOptions _options;
-    private readonly FetchEngine _engine;
-    private readonly OffsetsChannel? _offsets;
-    private readonly ILogger _logger;
-    private readonly CancellationTokenSource _lifetime = new();
+    private readonly ConsumerCore _core;
     private readonly Lock _lock = new();
     private readonly int[] _partitionIds;
     private Task _start;
-    private Task _autoCommit = Task.CompletedTask;
-    private Dictionary<int, long> _lastCommitted = [];
     private int _disposed;
 
     internal SimpleConsumer(Topic topic, SimpleConsumerOptions options)
@@ -80,19 +73,12 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
         Partitions = partitions;
         _partitionIds = [.. ids];
 
-        var cluster = topic.Cluster;
-        _logger = cluster.Settings.LoggerFactory.CreateLogger("Kafka.Client.Consumer");
-        _engine = new FetchEngine(cluster, FetchSettings.From(_options, cluster.Settings), _logger);
-        _engine.Assign(partitions.Values);
-        _engine.Start();
-        if (_options.ConsumerGroup is { } group)
-        {
-            _offsets = new OffsetsChannel(cluster, group, _options.OffsetsChannelBackoff, _options.OffsetsCommitMaxRetries, _logger);
-        }
-        _start = Task.Run(() => StartAsync(_lifetime.Token));
+        _core = new ConsumerCore(topic.Cluster, _options, _options.ConsumerGroup, typeof(SimpleConsumer), "Kafka.Client.Consumer");
+        _core.Engine.Assign(partitions.Values);
+        _start = Task.Run(() => StartAsync(_core.Lifetime));
         if (_options.AutoCommitEnable)
         {
-            _autoCommit = Task.Run(() => AutoCommitAsync(_lifetime.Token));
+            _core.StartAutoCommit(token => Volatile.Read(ref _start).IsCompletedSuccessfully ? CommitChangedAsync(token) : Task.CompletedTask);
         }
     }
 
@@ -110,11 +96,14 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
     /// commits. Partitions whose start position is still being looked up are absent. (pykafka's <c>held_offsets</c>
     /// gave the last offset consumed, one less.)
     /// </summary>
-    public IReadOnlyDictionary<int, long> HeldOffsets => _engine.GetPositions(Topic);
+    public IReadOnlyDictionary<int, long> HeldOffsets => _core.Engine.GetPositions(Topic);
+
+    /// <summary>How many fetched messages wait to be handed out, per partition (what tests and diagnostics look at).</summary>
+    internal IReadOnlyDictionary<int, int> BufferedMessages => _core.Engine.GetBuffered(Topic);
 
     /// <summary>
     /// The next message, taking partitions round-robin; <see langword="null"/> when none arrives within
-    /// <see cref="SimpleConsumerOptions.ConsumerTimeout"/> (by default it waits until one does). Its bytes are valid
+    /// <see cref="ConsumerOptions.ConsumerTimeout"/> (by default it waits until one does). Its bytes are valid
     /// until the next call (see <see cref="ConsumedMessage"/>).
     /// </summary>
     /// <exception cref="KafkaConsumeException">A partition cannot be consumed further (corrupt data, a refusal); the others go on.</exception>
@@ -124,21 +113,20 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
     public ValueTask<ConsumedMessage?> ConsumeAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        var start = Volatile.Read(ref _start);
-        return start.IsCompletedSuccessfully
-            ? _engine.ConsumeAsync(_options.ConsumerTimeout, cancellationToken)
+        return Volatile.Read(ref _start).IsCompletedSuccessfully
+            ? _core.ConsumeAsync(cancellationToken)
             : ConsumeAfterStartAsync(cancellationToken);
     }
 
     private async ValueTask<ConsumedMessage?> ConsumeAfterStartAsync(CancellationToken cancellationToken)
     {
         await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
-        return await _engine.ConsumeAsync(_options.ConsumerTimeout, cancellationToken).ConfigureAwait(false);
+        return await _core.ConsumeAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Up to <paramref name="maxMessages"/> messages at once, for consumers that handle messages in batches or want to
-    /// read without allocating: waits until at least one message is there (or <see cref="SimpleConsumerOptions.ConsumerTimeout"/>
+    /// read without allocating: waits until at least one message is there (or <see cref="ConsumerOptions.ConsumerTimeout"/>
     /// passes: then the batch is empty), then takes what is already fetched, a run of each partition's messages in
     /// turn. The batch is the consumer's own object, filled again by every call: it and its messages are valid until
     /// the next consume call (see <see cref="MessageBatch"/>). <see cref="HeldOffsets"/> moves past the whole batch.
@@ -154,33 +142,33 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessages);
         ThrowIfDisposed();
-        var start = Volatile.Read(ref _start);
-        return start.IsCompletedSuccessfully
-            ? _engine.ConsumeBatchAsync(maxMessages, _options.ConsumerTimeout, cancellationToken)
+        return Volatile.Read(ref _start).IsCompletedSuccessfully
+            ? _core.ConsumeBatchAsync(maxMessages, cancellationToken)
             : ConsumeBatchAfterStartAsync(maxMessages, cancellationToken);
     }
 
     private async ValueTask<MessageBatch> ConsumeBatchAfterStartAsync(int maxMessages, CancellationToken cancellationToken)
     {
         await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
-        return await _engine.ConsumeBatchAsync(maxMessages, _options.ConsumerTimeout, cancellationToken).ConfigureAwait(false);
+        return await _core.ConsumeBatchAsync(maxMessages, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Enumerates messages as <see cref="ConsumeAsync"/> returns them, ending when it returns <see langword="null"/> (a <see cref="SimpleConsumerOptions.ConsumerTimeout"/>).</summary>
-    public IAsyncEnumerator<ConsumedMessage> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new Enumerator(this, cancellationToken);
+    /// <summary>Enumerates messages as <see cref="ConsumeAsync"/> returns them, ending when it returns <see langword="null"/> (a <see cref="ConsumerOptions.ConsumerTimeout"/>).</summary>
+    public IAsyncEnumerator<ConsumedMessage> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+        new ConsumerEnumerator(ConsumeAsync, cancellationToken);
 
     /// <summary>
     /// Commits <see cref="HeldOffsets"/> (the next offset to consume of every partition) for the consumer group,
-    /// retrying (and finding the group's coordinator again) up to <see cref="SimpleConsumerOptions.OffsetsCommitMaxRetries"/> times.
+    /// retrying (and finding the group's coordinator again) up to <see cref="ConsumerOptions.OffsetsCommitMaxRetries"/> times.
     /// </summary>
     /// <exception cref="KafkaOffsetCommitException">The offsets were not stored.</exception>
     /// <exception cref="InvalidOperationException">The consumer has no <see cref="ConsumerGroup"/>.</exception>
     public async Task CommitOffsetsAsync(CancellationToken cancellationToken = default)
     {
-        var offsets = RequireGroup();
+        RequireGroup();
         ThrowIfDisposed();
         await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
-        await CommitAsync(offsets, HeldOffsets, cancellationToken).ConfigureAwait(false);
+        await _core.CommitAsync(Keyed(HeldOffsets), CommitScope.Outside, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Commits the given offsets (each the offset of the next message to consume) for the consumer group.</summary>
@@ -190,7 +178,7 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
     public Task CommitOffsetsAsync(IReadOnlyDictionary<int, long> offsets, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(offsets);
-        var channel = RequireGroup();
+        RequireGroup();
         ThrowIfDisposed();
         foreach (var (id, offset) in offsets)
         {
@@ -200,7 +188,7 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
                 throw new ArgumentException($"Offset {offset} for partition {id} is negative; commit the offset of the next message to consume.", nameof(offsets));
             }
         }
-        return CommitAsync(channel, offsets, cancellationToken);
+        return _core.CommitAsync(Keyed(offsets), CommitScope.Outside, cancellationToken);
     }
 
     /// <summary>
@@ -227,41 +215,18 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
     {
         ArgumentNullException.ThrowIfNull(offsets);
         ThrowIfDisposed();
-        var direct = new Dictionary<int, long>();
-        var earliest = new List<int>();
-        var latest = new List<int>();
+        var wanted = new Dictionary<Partition, long>(offsets.Count);
         foreach (var (id, offset) in offsets)
         {
             CheckPartition(id, nameof(offsets));
-            switch (offset)
+            if (offset < (long)OffsetType.Earliest)
             {
-                case >= 0:
-                    direct[id] = offset;
-                    break;
-                case (long)OffsetType.Earliest:
-                    earliest.Add(id);
-                    break;
-                case (long)OffsetType.Latest:
-                    latest.Add(id);
-                    break;
-                default:
-                    throw new ArgumentException($"Offset {offset} for partition {id} is not an offset nor an OffsetType.", nameof(offsets));
+                throw new ArgumentException($"Offset {offset} for partition {id} is not an offset nor an OffsetType.", nameof(offsets));
             }
+            wanted[Partitions[id]] = offset;
         }
         await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
-        var positions = new Dictionary<int, long>(direct);
-        _engine.Seek(direct.Select(kv => new KeyValuePair<Partition, long>(Partitions[kv.Key], kv.Value)));
-        foreach (var (ids, type) in new[] { (earliest, OffsetType.Earliest), (latest, OffsetType.Latest) })
-        {
-            if (ids.Count > 0)
-            {
-                foreach (var (id, offset) in await _engine.SeekToAsync(Topic, ids, (long)type, cancellationToken).ConfigureAwait(false))
-                {
-                    positions[id] = offset;
-                }
-            }
-        }
-        await CommitAfterResetAsync(positions, cancellationToken).ConfigureAwait(false);
+        await CommitAfterResetAsync(await _core.SeekAsync(wanted, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Moves every partition to its earliest or latest offset (see <see cref="ResetOffsetsAsync(IReadOnlyDictionary{int, long}, CancellationToken)"/>).</summary>
@@ -296,18 +261,17 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
         {
             CheckPartition(id, nameof(partitionIds));
         }
-        var milliseconds = timestamp.ToUnixTimeMilliseconds();
-        if (milliseconds < 0)
+        if (timestamp.ToUnixTimeMilliseconds() < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(timestamp), timestamp, "Timestamps before 1970 cannot be looked up.");
         }
         await EnsureStartedAsync(cancellationToken).ConfigureAwait(false);
-        var positions = await _engine.SeekToAsync(Topic, ids, milliseconds, cancellationToken).ConfigureAwait(false);
+        var positions = await _core.SeekToTimeAsync(Topic, ids, timestamp, cancellationToken).ConfigureAwait(false);
         await CommitAfterResetAsync(positions, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Stops fetching and, with <see cref="SimpleConsumerOptions.AutoCommitEnable"/>, commits <see cref="HeldOffsets"/>
+    /// Stops fetching and, with <see cref="ConsumerOptions.AutoCommitEnable"/>, commits <see cref="HeldOffsets"/>
     /// (a failure is logged, not thrown: call <see cref="CommitOffsetsAsync(CancellationToken)"/> first to be told).
     /// Messages already returned become unreadable.
     /// </summary>
@@ -317,76 +281,38 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
         {
             return;
         }
-        await _lifetime.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await _autoCommit.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopped.
-        }
-        try
-        {
-            await _start.ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or KafkaException)
-        {
-            // Reported to the callers that waited for it.
-        }
-        await _engine.DisposeAsync().ConfigureAwait(false);
-        if (_options.AutoCommitEnable && _offsets is not null && _start.IsCompletedSuccessfully)
+        await _core.StopAsync().ConfigureAwait(false);
+        await _start.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // a failure was reported to the callers that waited for it
+        await _core.Engine.DisposeAsync().ConfigureAwait(false);
+        if (_options.AutoCommitEnable && _core.Offsets is { } offsets && _start.IsCompletedSuccessfully)
         {
             try
             {
-                await CommitChangedAsync(_offsets, CancellationToken.None).ConfigureAwait(false);
+                await CommitChangedAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (KafkaException ex)
             {
-                ConsumerLog.FinalCommitFailed(_logger, ex, _offsets.GroupId);
+                ConsumerLog.FinalCommitFailed(_core.Logger, ex, offsets.GroupId);
             }
         }
-        _lifetime.Dispose();
+        await _core.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
     public override string ToString() => $"SimpleConsumer({Topic.Name}, {Partitions.Count} partitions{(ConsumerGroup is null ? "" : $", group {ConsumerGroup}")})";
 
+    /// <summary>Looks up where each partition starts (the group's committed offsets, or AutoOffsetReset), then starts fetching.</summary>
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         try
         {
-            if (_offsets is not null && !_options.ResetOffsetOnStart)
-            {
-                var committed = await _offsets.FetchAsync(Topic.Name, _partitionIds, cancellationToken).ConfigureAwait(false);
-                var known = committed.Where(kv => kv.Value >= 0).ToDictionary(kv => kv.Key, kv => kv.Value);
-                _engine.Seek(known.Select(kv => new KeyValuePair<Partition, long>(Partitions[kv.Key], kv.Value)));
-                lock (_lock)
-                {
-                    _lastCommitted = new Dictionary<int, long>(known);
-                }
-                var missing = _partitionIds.Where(id => !known.ContainsKey(id)).ToList();
-                if (missing.Count > 0)
-                {
-                    var resolved = await _engine.SeekToAsync(Topic, missing, (long)_options.AutoOffsetReset, cancellationToken).ConfigureAwait(false);
-                    if (_options.ResetOffsetOnFetch)
-                    {
-                        await CommitAsync(_offsets, resolved, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-            }
-            else
-            {
-                var resolved = await _engine.SeekToAsync(Topic, _partitionIds, (long)_options.AutoOffsetReset, cancellationToken).ConfigureAwait(false);
-                if (_offsets is not null)
-                {
-                    await CommitAsync(_offsets, resolved, cancellationToken).ConfigureAwait(false);
-                }
-            }
+            var start = await _core.StartPositionsAsync([.. Partitions.Values], _options.ResetOffsetOnStart, CommitScope.Outside, commitFailureIsFatal: true, cancellationToken)
+                .ConfigureAwait(false);
+            _core.Engine.Seek(start);
         }
         catch (KafkaException ex)
         {
-            ConsumerLog.StartFailed(_logger, Topic.Name, ex.Message);
+            ConsumerLog.StartFailed(_core.Logger, Topic.Name, ex.Message);
             throw;
         }
     }
@@ -398,71 +324,25 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
         lock (_lock)
         {
             start = _start;
-            if ((start.IsFaulted || start.IsCanceled) && !_lifetime.IsCancellationRequested)
+            if ((start.IsFaulted || start.IsCanceled) && !_core.Lifetime.IsCancellationRequested)
             {
-                _start = start = Task.Run(() => StartAsync(_lifetime.Token), CancellationToken.None);
+                _start = start = Task.Run(() => StartAsync(_core.Lifetime), CancellationToken.None);
             }
         }
         return start.IsCompletedSuccessfully ? Task.CompletedTask : start.WaitAsync(cancellationToken);
     }
 
-    private async Task CommitAsync(OffsetsChannel channel, IReadOnlyDictionary<int, long> offsets, CancellationToken cancellationToken)
-    {
-        if (offsets.Count == 0)
-        {
-            return;
-        }
-        await channel.CommitAsync(Topic.Name, offsets, cancellationToken).ConfigureAwait(false);
-        lock (_lock)
-        {
-            foreach (var (id, offset) in offsets)
-            {
-                _lastCommitted[id] = offset;
-            }
-        }
-    }
+    private Task CommitChangedAsync(CancellationToken cancellationToken) =>
+        _core.CommitAsync(_core.Uncommitted(Keyed(HeldOffsets)), CommitScope.Outside, cancellationToken);
 
-    private async Task CommitChangedAsync(OffsetsChannel channel, CancellationToken cancellationToken)
-    {
-        Dictionary<int, long> changed;
-        var positions = HeldOffsets;
-        lock (_lock)
-        {
-            changed = positions.Where(kv => !_lastCommitted.TryGetValue(kv.Key, out var last) || last != kv.Value)
-                .ToDictionary(kv => kv.Key, kv => kv.Value);
-        }
-        await CommitAsync(channel, changed, cancellationToken).ConfigureAwait(false);
-    }
+    private Task CommitAfterResetAsync(IReadOnlyDictionary<TopicAndPartition, long> positions, CancellationToken cancellationToken) =>
+        _core.Offsets is null ? Task.CompletedTask : _core.CommitAsync(positions, CommitScope.Outside, cancellationToken);
 
-    private Task CommitAfterResetAsync(IReadOnlyDictionary<int, long> positions, CancellationToken cancellationToken) =>
-        _offsets is null ? Task.CompletedTask : CommitAsync(_offsets, positions, cancellationToken);
-
-    private async Task AutoCommitAsync(CancellationToken cancellationToken)
-    {
-        var time = Topic.Cluster.Settings.TimeProvider;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(_options.AutoCommitInterval, time, cancellationToken).ConfigureAwait(false);
-                if (Volatile.Read(ref _start).IsCompletedSuccessfully)
-                {
-                    await CommitChangedAsync(_offsets!, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (KafkaException ex)
-            {
-                ConsumerLog.AutoCommitFailed(_logger, _offsets!.GroupId, ex.Message);
-            }
-        }
-    }
+    private Dictionary<TopicAndPartition, long> Keyed(IReadOnlyDictionary<int, long> offsets) =>
+        offsets.ToDictionary(kv => new TopicAndPartition(Topic.Name, kv.Key), kv => kv.Value);
 
     private OffsetsChannel RequireGroup() =>
-        _offsets ?? throw new InvalidOperationException(
+        _core.Offsets ?? throw new InvalidOperationException(
             $"The consumer of '{Topic.Name}' has no ConsumerGroup: offsets can only be committed or fetched for a group.");
 
     private void CheckPartition(int id, string parameter)
@@ -474,30 +354,4 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-
-    private sealed class Enumerator(SimpleConsumer consumer, CancellationToken cancellationToken) : IAsyncEnumerator<ConsumedMessage>
-    {
-        private ConsumedMessage? _current;
-
-        public ConsumedMessage Current => _current ?? throw new InvalidOperationException("MoveNextAsync has not returned true.");
-
-        public ValueTask<bool> MoveNextAsync()
-        {
-            var next = consumer.ConsumeAsync(cancellationToken);
-            if (next.IsCompletedSuccessfully)
-            {
-                _current = next.Result;
-                return new ValueTask<bool>(_current is not null);
-            }
-            return AwaitAsync(next);
-        }
-
-        private async ValueTask<bool> AwaitAsync(ValueTask<ConsumedMessage?> next)
-        {
-            _current = await next.ConfigureAwait(false);
-            return _current is not null;
-        }
-
-        public ValueTask DisposeAsync() => default;
-    }
 }

@@ -30,7 +30,7 @@ public sealed class SimpleConsumer<TKey, TValue> : IAsyncDisposable, IAsyncEnume
     /// <summary>The offset of the next message to consume from each partition (see <see cref="SimpleConsumer.HeldOffsets"/>).</summary>
     public IReadOnlyDictionary<int, long> HeldOffsets => Inner.HeldOffsets;
 
-    /// <summary>The next message, deserialized; <see langword="null"/> on <see cref="SimpleConsumerOptions.ConsumerTimeout"/>.</summary>
+    /// <summary>The next message, deserialized; <see langword="null"/> on <see cref="ConsumerOptions.ConsumerTimeout"/>.</summary>
     public async ValueTask<ConsumedMessage<TKey, TValue>?> ConsumeAsync(CancellationToken cancellationToken = default)
     {
         var raw = await Inner.ConsumeAsync(cancellationToken).ConfigureAwait(false);

@@ -38,9 +38,9 @@ public class HostedConsumerOptions
 
     /// <summary>
     /// The settings of the consumer group member (session and heartbeat timings, assignor, fetch sizes, start
-    /// offsets). Its <see cref="SimpleConsumerOptions.ConsumerGroup"/> is <see cref="Group"/>. The hosted consumer
+    /// offsets). Its <see cref="BalancedConsumerOptions.ConsumerGroup"/> is <see cref="Group"/>. The hosted consumer
     /// manages commits and the consume loop itself, so it sets <see cref="BalancedConsumerOptions.StoreOffsetsOnConsume"/>
-    /// and <see cref="SimpleConsumerOptions.AutoCommitEnable"/> off and its own <see cref="SimpleConsumerOptions.ConsumerTimeout"/>
+    /// and <see cref="ConsumerOptions.AutoCommitEnable"/> off and its own <see cref="ConsumerOptions.ConsumerTimeout"/>
     /// (see <see cref="CommitInterval"/>); partition callbacks set here run after its own.
     /// </summary>
     public BalancedConsumerOptions Consumer { get; set; } = new();

@@ -167,7 +167,6 @@ public static class KafkaServiceCollectionExtensions
         // Shared by every client.
         services.AddOptions();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new KafkaMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         if (first)
         {
             // Polly's telemetry (logs and the "Polly" meter) gets error.type and friends from here.
@@ -189,8 +188,7 @@ public static class KafkaServiceCollectionExtensions
             sp.GetRequiredService<IOptionsMonitor<KafkaHostingOptions>>(),
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ResiliencePipelineProvider<string>>(),
-            sp.GetRequiredService<KafkaMetrics>()));
+            sp.GetRequiredService<ResiliencePipelineProvider<string>>()));
         services.AddSingleton<IHostedService, KafkaClientHostedService>(sp => new KafkaClientHostedService(
             sp.GetRequiredKeyedService<KafkaClientRuntime>(name),
             sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));

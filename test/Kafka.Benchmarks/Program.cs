@@ -9,6 +9,8 @@ using Kafka.Benchmarks;
 //   --run ...       one measured run of one client (started by the orchestrator).
 //   --lowrate       the low-rate case instead (see LowRate): one message per ms, each ProduceAsync awaited.
 //   --run-lowrate   one measured low-rate run of one client.
+//   --transactional the transactional case instead (see Transactional): transactions of the same size, both clients.
+//   --run-transactional  one measured transactional run of one client.
 var arguments = args.ToList();
 if (arguments.Count > 0 && arguments[0] == "--mock-server")
 {
@@ -21,6 +23,14 @@ if (arguments.Count > 0 && arguments[0] == "--run")
 if (arguments.Count > 0 && arguments[0] == "--run-lowrate")
 {
     return await LowRate.RunSingleAsync(arguments.Skip(1).ToArray());
+}
+if (arguments.Count > 0 && arguments[0] == "--run-transactional")
+{
+    return await Transactional.RunSingleAsync(arguments.Skip(1).ToArray());
+}
+if (arguments.Contains("--transactional"))
+{
+    return await Transactional.RunAsync(arguments);
 }
 if (arguments.Contains("--lowrate"))
 {

@@ -90,9 +90,12 @@ public sealed class OptionsTests
             SourceAddress = "host:notaport",
             MaxResponseSize = 10,
             ZooKeeperHosts = "zk1:2181,zk2:x/chroot",
+            MetadataRefreshInterval = TimeSpan.FromDays(2),
+            MinRefreshGap = TimeSpan.Zero,
+            Ssl = new SslConfig { CaFile = "/no/such/ca.pem" },
         };
 
-        var errors = KafkaClientOptionsValidator.Validate(options);
+        var errors = options.Validate();
 
         Assert.That(errors, Has.Some.StartsWith("Hosts:").And.Contains("broker:abc"));
         Assert.That(errors, Has.Some.StartsWith("SocketTimeout:"));
@@ -102,7 +105,20 @@ public sealed class OptionsTests
         Assert.That(errors, Has.Some.StartsWith("SourceAddress:").And.Contains("notaport"));
         Assert.That(errors, Has.Some.StartsWith("MaxResponseSize:"));
         Assert.That(errors, Has.Some.StartsWith("ZooKeeperHosts:").And.Contains("zk2:x"));
-        Assert.That(errors, Has.Count.EqualTo(8));
+        Assert.That(errors, Has.Some.StartsWith("MetadataRefreshInterval:").And.Contains("outside 00:00:01 to 1.00:00:00"));
+        Assert.That(errors, Has.Some.StartsWith("MinRefreshGap:").And.Contains("must be positive"));
+        Assert.That(errors, Has.Some.StartsWith("Ssl:CaFile:").And.Contains("/no/such/ca.pem"));
+        Assert.That(errors, Has.Count.EqualTo(11));
+        var thrown = Assert.Throws<ArgumentException>(() => new KafkaClient(options));
+        Assert.That(errors, Is.All.Matches<string>(e => thrown!.Message.Contains(e, StringComparison.Ordinal)), "the constructor reports the same problems");
+    }
+
+    [Test]
+    public void A_refresh_gap_longer_than_the_interval_is_one_problem()
+    {
+        var errors = new KafkaClientOptions { MetadataRefreshInterval = TimeSpan.FromSeconds(10), MinRefreshGap = TimeSpan.FromSeconds(11) }.Validate();
+
+        Assert.That(errors, Is.EqualTo(new[] { "MinRefreshGap: must be positive and at most MetadataRefreshInterval (00:00:10); was 00:00:11." }));
     }
 
     [Test]
@@ -110,7 +126,9 @@ public sealed class OptionsTests
     {
         var options = new KafkaClientOptions();
 
-        Assert.That(KafkaClientOptionsValidator.Validate(options), Is.Empty);
+        Assert.That(options.Validate(), Is.Empty);
+        Assert.That(options.MetadataRefreshInterval, Is.EqualTo(TimeSpan.FromMinutes(5)));
+        Assert.That(options.MinRefreshGap, Is.EqualTo(TimeSpan.FromSeconds(1)));
         Assert.That(options.Hosts, Is.EqualTo("127.0.0.1:9092"));
         Assert.That(options.SocketTimeout, Is.EqualTo(TimeSpan.FromSeconds(30)));
         Assert.That(options.OffsetsChannelSocketTimeout, Is.EqualTo(TimeSpan.FromSeconds(10)));

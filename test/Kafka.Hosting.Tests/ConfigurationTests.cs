@@ -112,7 +112,7 @@ public sealed class ConfigurationTests
             Assert.That(client.Hosts, Is.EqualTo("from-env:9092"));
             Assert.That(client.SocketTimeout, Is.EqualTo(TimeSpan.FromSeconds(33)));
             Assert.That(hosting.Resilience.BaseDelay, Is.EqualTo(TimeSpan.FromMilliseconds(300)));
-            Assert.That(hosting.MetadataRefreshInterval, Is.EqualTo(TimeSpan.FromMinutes(2)));
+            Assert.That(client.MetadataRefreshInterval, Is.EqualTo(TimeSpan.FromMinutes(2)));
         }
         finally
         {
@@ -128,13 +128,13 @@ public sealed class ConfigurationTests
         {
             s.AddSingleton(new HostsFromService("from-service:9092"));
             s.AddKafkaClient((sp, o) => o.Hosts = sp.GetRequiredService<HostsFromService>().Hosts)
-                .ConfigureHosting(o => o.MinRefreshGap = TimeSpan.FromSeconds(9));
+                .ConfigureHosting(o => o.WaitForClusterTimeout = TimeSpan.FromSeconds(9));
         });
 
         var client = host.Services.GetRequiredService<KafkaClient>();
         Assert.That(client.Options.Hosts, Is.EqualTo("from-service:9092"));
         Assert.That(client.Options.ClientId, Is.EqualTo("bound"));
-        Assert.That(host.Services.GetRequiredService<IOptionsMonitor<KafkaHostingOptions>>().Get("").MinRefreshGap, Is.EqualTo(TimeSpan.FromSeconds(9)));
+        Assert.That(host.Services.GetRequiredService<IOptionsMonitor<KafkaHostingOptions>>().Get("").WaitForClusterTimeout, Is.EqualTo(TimeSpan.FromSeconds(9)));
     }
 
     [Test]
@@ -165,9 +165,10 @@ public sealed class ConfigurationTests
     {
         await using var cluster = MockKafkaCluster.Start(1);
         var options = new KafkaHostingOptions();
+        var client = new KafkaClientOptions();
 
-        Assert.That(options.MetadataRefreshInterval, Is.EqualTo(TimeSpan.FromMinutes(5)));
-        Assert.That(options.MinRefreshGap, Is.EqualTo(TimeSpan.FromSeconds(5)));
+        Assert.That(client.MetadataRefreshInterval, Is.EqualTo(TimeSpan.FromMinutes(5)));
+        Assert.That(client.MinRefreshGap, Is.EqualTo(TimeSpan.FromSeconds(1)));
         Assert.That(options.WaitForClusterOnStart, Is.False);
         Assert.That(options.WaitForClusterTimeout, Is.EqualTo(TimeSpan.FromSeconds(30)));
         Assert.That(options.Resilience.MaxRetryAttempts, Is.EqualTo(3));
@@ -194,8 +195,8 @@ public sealed class ConfigurationTests
             Assert.That(c.ReconnectBackoff, Is.EqualTo(TimeSpan.FromMilliseconds(75)));
             Assert.That(c.ReconnectBackoffMax, Is.EqualTo(TimeSpan.FromSeconds(2)));
             Assert.That(c.MaxResponseSize, Is.EqualTo(1048576));
-            Assert.That(h.MetadataRefreshInterval, Is.EqualTo(TimeSpan.FromSeconds(90)));
-            Assert.That(h.MinRefreshGap, Is.EqualTo(TimeSpan.FromSeconds(3)));
+            Assert.That(c.MetadataRefreshInterval, Is.EqualTo(TimeSpan.FromSeconds(90)));
+            Assert.That(c.MinRefreshGap, Is.EqualTo(TimeSpan.FromSeconds(3)));
             Assert.That(h.WaitForClusterOnStart, Is.True);
             Assert.That(h.WaitForClusterTimeout, Is.EqualTo(TimeSpan.FromSeconds(45)));
             Assert.That(h.Resilience.MaxRetryAttempts, Is.EqualTo(5));

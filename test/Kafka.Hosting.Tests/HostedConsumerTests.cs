@@ -422,7 +422,7 @@ public sealed class HostedConsumerTests
     {
         try
         {
-            await TestHosts.WaitUntilAsync(condition, what, Deadline);
+            await Eventually.WaitUntilAsync(condition, what, Deadline);
         }
         catch
         {

@@ -32,7 +32,7 @@ public sealed class ProducerRegistrationTests
         var producer = host.Services.GetRequiredKeyedService<Producer>("events");
         Assert.That(host.Services.GetRequiredKeyedService<Producer>("events"), Is.SameAs(producer));
         Assert.That(producer.Topic.Name, Is.EqualTo("events"));
-        Assert.That(producer.Topic.Cluster, Is.SameAs(host.Services.GetRequiredService<KafkaClient>().Cluster), "the registered client's");
+        Assert.That(producer.Topic, Is.SameAs(host.Services.GetRequiredService<KafkaClient>().Topics["events"]), "the registered client's topic");
         Assert.That(host.Services.GetService<Producer>(), Is.Null, "producers are keyed only");
         for (var i = 0; i < 10; i++)
         {
@@ -56,7 +56,7 @@ public sealed class ProducerRegistrationTests
         await host.StartAsync();
 
         var producer = host.Services.GetRequiredKeyedService<Producer>("audit-log");
-        Assert.That(producer.Topic.Cluster, Is.SameAs(host.Services.GetRequiredKeyedService<KafkaClient>("second").Cluster));
+        Assert.That(producer.Topic, Is.SameAs(host.Services.GetRequiredKeyedService<KafkaClient>("second").Topics["audit"]), "the named client's topic");
         Assert.That(producer.Options.Compression, Is.EqualTo(CompressionType.Zstd));
         var report = await producer.ProduceAsync(Bytes("entry"));
         Assert.That((report.Topic, report.Offset), Is.EqualTo(("audit", 0L)));

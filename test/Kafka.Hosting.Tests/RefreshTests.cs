@@ -24,14 +24,17 @@ public sealed class RefreshTests
         await host.StartAsync();
         var client = host.Services.GetRequiredService<KafkaClient>();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
-        await WaitUntilAsync(() => status.LastSuccessfulRefresh is not null, "the refresh at start");
+        var started = time.GetUtcNow();
+        await WaitUntilAsync(() => client.Status.NextRefresh is not null, "the refresh at start, then the next one planned");
+        Assert.That(client.Status.NextRefresh, Is.EqualTo(started + TimeSpan.FromMinutes(5)), "planned an interval after the first");
         var partition = client.Topics["moves"].Partitions[0];
         var newLeader = cluster.BrokerIds.First(id => id != partition.Leader!.Id);
 
         cluster.SetPartitionLeader("moves", 0, newLeader);
+        // The fake clock runs due timers inside Advance: a refresh due before 5 minutes would have been started here.
         time.Advance(TimeSpan.FromMinutes(4));
-        await Task.Delay(100);
-        Assert.That(status.RefreshCount, Is.EqualTo(1), "no refresh before the interval has passed");
+        Assert.That(client.Status.NextRefresh, Is.EqualTo(started + TimeSpan.FromMinutes(5)), "no refresh before the interval has passed");
+        Assert.That(status.RefreshCount, Is.EqualTo(1));
         time.Advance(TimeSpan.FromMinutes(1));
 
         await WaitUntilAsync(() => partition.Leader?.Id == newLeader, "the moved leader after the interval");
@@ -44,20 +47,24 @@ public sealed class RefreshTests
     {
         await using var cluster = MockKafkaCluster.Start(1);
         var time = new FakeTimeProvider();
-        using var host = Build(FastSettings(cluster.BootstrapServers), s => s.AddKafkaClient(), time);
+        var settings = FastSettings(cluster.BootstrapServers);
+        settings["Kafka:MinRefreshGap"] = "00:00:05";
+        using var host = Build(settings, s => s.AddKafkaClient(), time);
         await host.StartAsync();
+        var client = host.Services.GetRequiredService<KafkaClient>();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
-        await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
+        var started = time.GetUtcNow();
+        await WaitUntilAsync(() => client.Status.NextRefresh is not null, "the refresh at start, then the next one planned");
 
         status.RequestRefresh("test");
         status.RequestRefresh("test again");
         status.RequestRefresh();
-        await Task.Delay(100);
+        await WaitUntilAsync(() => client.Status.NextRefresh == started + TimeSpan.FromSeconds(5), "the early refresh planned after the minimum gap");
         Assert.That(status.RefreshCount, Is.EqualTo(1), "not before the minimum gap (5 s)");
         time.Advance(TimeSpan.FromSeconds(5));
 
-        await WaitUntilAsync(() => status.RefreshCount == 2, "one early refresh");
-        await Task.Delay(100);
+        await WaitUntilAsync(() => client.Status.NextRefresh == started + TimeSpan.FromSeconds(5) + TimeSpan.FromMinutes(5),
+            "one early refresh, then the next one planned an interval later");
         Assert.That(status.RefreshCount, Is.EqualTo(2), "three requests, one refresh");
         await host.StopAsync();
     }
@@ -72,7 +79,7 @@ public sealed class RefreshTests
         await host.StartAsync();
         var client = host.Services.GetRequiredService<KafkaClient>();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
-        await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
+        await WaitForFirstRefreshAsync(host.Services.GetRequiredService<KafkaClient>());
         var topic = client.Topics["stale"];
 
         cluster.PushRequestErrors(2, 6); // ListOffsets: NOT_LEADER_OR_FOLLOWER once
@@ -96,12 +103,13 @@ public sealed class RefreshTests
         settings["Kafka:Resilience:MaxRetryAttempts"] = "2";
         settings["Kafka:MinRefreshGap"] = "00:00:01";
         using var host = Build(settings, s => s.AddKafkaClient().AddHealthCheck(), time, logs);
+        var client = host.Services.GetRequiredService<KafkaClient>();
         await host.StartAsync();
         try
         {
             var status = host.Services.GetRequiredService<KafkaClusterStatus>();
             var health = host.Services.GetRequiredService<HealthCheckService>();
-            await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
+            await WaitUntilAsync(() => client.Status.NextRefresh is not null, "the refresh at start and its reachability probe");
             await WaitUntilAsync(() => proxies.All(p => p.OpenCount == 1), "the reachability probe to connect to each broker");
             Assert.That((await health.CheckHealthAsync()).Status, Is.EqualTo(HealthStatus.Healthy));
             var before = proxies.Select(p => p.AcceptedCount).ToArray();
@@ -200,11 +208,7 @@ public sealed class RefreshTests
 
         await zooKeeper.KillAsync();
         HealthReport report = healthy;
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while ((report = await health.CheckHealthAsync()).Status != HealthStatus.Degraded && watch.Elapsed < Deadline)
-        {
-            await Task.Delay(50);
-        }
+        await WaitUntilAsync(async () => (report = await health.CheckHealthAsync()).Status == HealthStatus.Degraded, "Degraded once ZooKeeper is gone", Deadline);
 
         Assert.That(report.Status, Is.EqualTo(HealthStatus.Degraded));
         Assert.That(report.Entries["kafka"].Description, Does.Contain("ZooKeeper").And.Contain(zooKeeper.ConnectString));
@@ -222,7 +226,7 @@ public sealed class RefreshTests
         await host.StartAsync();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
         var health = host.Services.GetRequiredService<HealthCheckService>();
-        await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
+        await WaitForFirstRefreshAsync(host.Services.GetRequiredService<KafkaClient>());
 
         cluster.SetBrokerDown(2);
         time.Advance(TimeSpan.FromMinutes(5));
@@ -251,7 +255,7 @@ public sealed class RefreshTests
 
         await host.StartAsync();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
-        await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
+        await WaitForFirstRefreshAsync(host.Services.GetRequiredService<KafkaClient>());
         var accepted = proxies[0].AcceptedCount;
         for (var i = 0; i < 20; i++)
         {
@@ -284,7 +288,7 @@ public sealed class RefreshTests
         });
         await host.StartAsync();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
-        await WaitUntilAsync(() => status.RefreshCount == 1, "the refresh at start");
+        await WaitForFirstRefreshAsync(host.Services.GetRequiredService<KafkaClient>());
 
         // Every answer now waits 10 minutes: the refresh hangs on its socket for far longer than the test waits, so a
         // stop that waited for it cannot pass, however loaded the machine (no timing of the stop itself).

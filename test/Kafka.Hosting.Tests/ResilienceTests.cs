@@ -28,7 +28,7 @@ public sealed class ResilienceTests
         await host.StartAsync();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();
 
-        await WaitUntilAsync(() => status.RefreshCount >= 1, "the refresh at start");
+        await WaitForFirstRefreshAsync(host.Services.GetRequiredService<KafkaClient>());
 
         Assert.That(status.ConsecutiveFailures, Is.Zero, "three failures are within the default three retries");
         // To the seed: three refused attempts, then the accepted one (v3, which the mock does not speak, and the v0
@@ -44,7 +44,9 @@ public sealed class ResilienceTests
         cluster.StartRequestTracking();
         cluster.PushRequestErrors(ApiVersions, RequestTimedOut, RequestTimedOut, RequestTimedOut);
         var retries = 0;
-        using var host = Build(FastSettings(cluster.BootstrapServers), s => s.AddKafkaClient()
+        var settings = FastSettings(cluster.BootstrapServers);
+        settings["Kafka:MinRefreshGap"] = "00:01:00"; // the client's own retry of the failed refresh comes after the test
+        using var host = Build(settings, s => s.AddKafkaClient()
             .ConfigureResilience(b => b.AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = 1,
@@ -75,6 +77,7 @@ public sealed class ResilienceTests
         cluster.PushRequestErrors(ApiVersions, RequestTimedOut);
         var settings = FastSettings(cluster.BootstrapServers);
         settings["Kafka:Resilience:MaxRetryAttempts"] = "0";
+        settings["Kafka:MinRefreshGap"] = "00:01:00"; // the client's own retry of the failed refresh comes after the test
         using var host = Build(settings, s => s.AddKafkaClient());
         await host.StartAsync();
         var status = host.Services.GetRequiredService<KafkaClusterStatus>();

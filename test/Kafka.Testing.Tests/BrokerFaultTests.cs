@@ -38,12 +38,12 @@ public class BrokerFaultTests
 
         cluster.SetBrokerDown(2);
 
-        Eventually.WaitUntil(() => !Peer.Metadata(admin, Peer.Short).Brokers.Any(b => b.BrokerId == 2), "broker 2 gone from metadata");
-        Eventually.WaitUntil(() => Peer.Topic(admin, "led", Peer.Short).Partitions.Single().Leader == 2, "partition still led by broker 2");
+        WaitUntil(() => !Peer.Metadata(admin, Peer.Short).Brokers.Any(b => b.BrokerId == 2), "broker 2 gone from metadata");
+        WaitUntil(() => Peer.Topic(admin, "led", Peer.Short).Partitions.Single().Leader == 2, "partition still led by broker 2");
 
         cluster.SetBrokerUp(2);
 
-        Eventually.WaitUntil(() => Peer.Metadata(admin, Peer.Short).Brokers.Any(b => b.BrokerId == 2), "broker 2 back in metadata");
+        WaitUntil(() => Peer.Metadata(admin, Peer.Short).Brokers.Any(b => b.BrokerId == 2), "broker 2 back in metadata");
     }
 
     [Test]
@@ -58,7 +58,7 @@ public class BrokerFaultTests
 
         cluster.SetBrokerUp(-1);
 
-        Eventually.WaitUntil(() => Peer.Metadata(admin, Peer.Short).Brokers.Count == 3, "metadata after the brokers are back");
+        WaitUntil(() => Peer.Metadata(admin, Peer.Short).Brokers.Count == 3, "metadata after the brokers are back");
     }
 
     [Test]
@@ -198,7 +198,7 @@ public class BrokerFaultTests
         using var socket = RawKafka.Connect(cluster.GetBrokerPort(1));
         Assert.That(RawKafka.Exchange(socket, 3, 5, [0xff, 0xff, 0xff, 0xff, 0]), Is.Null, "the broker closes the connection");
 
-        Eventually.WaitUntil(
+        WaitUntil(
             () => logger.Entries.Any(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Error && e.Message.Contains("unsupported MetadataRequest version 5", StringComparison.Ordinal)),
             "the mock's error reaches the logger");
         Assert.Throws<MockKafkaClusterException>(() => cluster.SetApiVersion(500, 0, 1));

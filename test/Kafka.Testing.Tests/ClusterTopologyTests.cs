@@ -79,7 +79,7 @@ public class ClusterTopologyTests
         using var admin = Peer.Admin(cluster);
 
         // librdkafka's admin metadata request allows auto-creation; the mock then creates the topic with its default.
-        Eventually.WaitUntil(() => Peer.Topic(admin, "auto", Peer.Short).Partitions.Count == 4, "auto-created topic with 4 partitions");
+        WaitUntil(() => Peer.Topic(admin, "auto", Peer.Short).Partitions.Count == 4, "auto-created topic with 4 partitions");
     }
 
     [Test]
@@ -103,9 +103,9 @@ public class ClusterTopologyTests
 
         cluster.SetTopicError("broken", 29); // TOPIC_AUTHORIZATION_FAILED
 
-        Eventually.WaitUntil(() => Peer.Topic(admin, "broken", Peer.Short).Error.Code == Confluent.Kafka.ErrorCode.TopicAuthorizationFailed, "topic error in metadata");
+        WaitUntil(() => Peer.Topic(admin, "broken", Peer.Short).Error.Code == Confluent.Kafka.ErrorCode.TopicAuthorizationFailed, "topic error in metadata");
         cluster.SetTopicError("broken", 0);
-        Eventually.WaitUntil(() => !Peer.Topic(admin, "broken", Peer.Short).Error.IsError, "topic error cleared");
+        WaitUntil(() => !Peer.Topic(admin, "broken", Peer.Short).Error.IsError, "topic error cleared");
     }
 
     [Test]
@@ -119,7 +119,7 @@ public class ClusterTopologyTests
 
         cluster.SetPartitionLeader("moving", 1, target);
 
-        Eventually.WaitUntil(() => Peer.Topic(admin, "moving", Peer.Short).Partitions.Single(p => p.PartitionId == 1).Leader == target,
+        WaitUntil(() => Peer.Topic(admin, "moving", Peer.Short).Partitions.Single(p => p.PartitionId == 1).Leader == target,
             $"partition 1 led by broker {target}");
     }
 
@@ -143,7 +143,7 @@ public class ClusterTopologyTests
 
         cluster.SetBrokerHostPort(2, "127.0.0.1", 9);
 
-        Eventually.WaitUntil(() => Peer.Metadata(admin, Peer.Short).Brokers.Single(b => b.BrokerId == 2).Port == 9, "broker 2 advertised on port 9");
+        WaitUntil(() => Peer.Metadata(admin, Peer.Short).Brokers.Single(b => b.BrokerId == 2).Port == 9, "broker 2 advertised on port 9");
         Assert.That(cluster.GetBrokerPort(2), Is.EqualTo(listening));
         Assert.That(RawKafka.ApiVersions(listening).ErrorCode, Is.EqualTo(0), "broker 2 still answers where it listens");
         Assert.Throws<ArgumentOutOfRangeException>(() => cluster.SetBrokerHostPort(7, "127.0.0.1", 9));
@@ -159,13 +159,13 @@ public class ClusterTopologyTests
         cluster.AddBroker(4);
 
         Assert.That(cluster.BrokerIds, Is.EqualTo(new[] { 1, 2, 3, 4 }));
-        Eventually.WaitUntil(() => Peer.Metadata(admin, Peer.Short).Brokers.Count == 4, "4 brokers in metadata");
+        WaitUntil(() => Peer.Metadata(admin, Peer.Short).Brokers.Count == 4, "4 brokers in metadata");
         Assert.Throws<InvalidOperationException>(() => cluster.GetBrokerAddress(4));
 
         cluster.DecommissionBroker(2);
 
         Assert.That(cluster.BrokerIds, Is.EqualTo(new[] { 1, 3, 4 }));
-        Eventually.WaitUntil(
+        WaitUntil(
             () => Peer.Metadata(admin, Peer.Short).Brokers.Select(b => b.BrokerId).Order().SequenceEqual(new[] { 1, 3, 4 }),
             "brokers 1, 3, 4 in metadata");
         Assert.Throws<System.Net.Sockets.SocketException>(() => RawKafka.Connect(port2).Dispose(), "decommissioned broker's port");

@@ -71,7 +71,7 @@ public class LifetimeTests
     {
         int port = StartAndForget();
 
-        Eventually.WaitUntil(() =>
+        WaitUntil(() =>
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();

@@ -120,7 +120,7 @@ public class RequestTrackingTests
         {
             consumer.Subscribe("feed");
             ConsumeResult<string, string>? result = null;
-            Eventually.WaitUntil(() => (result = consumer.Consume(TimeSpan.FromMilliseconds(200))) is not null, "a message from the group consumer");
+            WaitUntil(() => (result = consumer.Consume(TimeSpan.FromMilliseconds(200))) is not null, "a message from the group consumer");
             Assert.That(result!.Message.Value, Is.EqualTo("hello"));
             consumer.Close();
         }
@@ -151,7 +151,7 @@ public class RequestTrackingTests
             AutoOffsetReset = AutoOffsetReset.Earliest,
         }).SetLogHandler((_, _) => { }).Build();
         consumer.Subscribe("late");
-        Eventually.WaitUntil(() => consumer.Consume(TimeSpan.FromMilliseconds(200)) is not null, "a message after the delay");
+        WaitUntil(() => consumer.Consume(TimeSpan.FromMilliseconds(200)) is not null, "a message after the delay");
 
         Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(delay));
         consumer.Close();
@@ -183,7 +183,7 @@ public class RequestTrackingTests
         }).SetLogHandler((_, _) => { }).Build();
         consumer.Assign(new TopicPartitionOffset("nearby", 0, Offset.Beginning));
         int received = 0;
-        Eventually.WaitUntil(() =>
+        WaitUntil(() =>
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is not null)
             {

@@ -14,12 +14,12 @@ public class TcpProxyTests
 
         using var socket = RawKafka.Connect(proxy.Port);
         Assert.That(RawKafka.Exchange(socket, RawKafka.ApiVersionsKey, 0, []), Is.Not.Null, "ApiVersions answered through the proxy");
-        Eventually.WaitUntil(() => proxy.OpenCount == 1, "the proxy tracks the open connection");
+        WaitUntil(() => proxy.OpenCount == 1, "the proxy tracks the open connection");
 
         proxy.CutAllConnections();
 
         Assert.That(RawKafka.IsClosedByPeer(socket), Is.True);
-        Eventually.WaitUntil(() => proxy.OpenCount == 0, "the cut connection is forgotten");
+        WaitUntil(() => proxy.OpenCount == 0, "the cut connection is forgotten");
         Assert.That(proxy.AcceptedCount, Is.EqualTo(1));
     }
 

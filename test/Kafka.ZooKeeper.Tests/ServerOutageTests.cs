@@ -36,7 +36,7 @@ public sealed class ServerOutageTests
         await client.GetDataAsync($"{root}/watched", probe.Callback);
 
         await _server.StopAsync();
-        await UntilAsync(() => client.State == ZooKeeperState.Disconnected, "the client notices the server is gone");
+        await WaitUntilAsync(() => client.State == ZooKeeperState.Disconnected, "the client notices the server is gone");
         // Started while disconnected: waits for the next connection instead of failing.
         var whileDown = client.ExistsAsync($"{root}/mine");
         await _server.StartAsync();
@@ -76,14 +76,14 @@ public sealed class ServerOutageTests
         await watcher.GetChildrenAsync(root, children.Callback);
 
         await _server.KillAsync();
-        await UntilAsync(() => watcher.State == ZooKeeperState.Disconnected, "the watcher notices the server died");
+        await WaitUntilAsync(() => watcher.State == ZooKeeperState.Disconnected, "the watcher notices the server died");
         await _server.StartAsync();
         await writer.ConnectAsync();
         await writer.SetDataAsync($"{root}/data", Bytes("2"));
         await writer.CreateAsync($"{root}/new");
         Assert.That(data.Fired.IsCompleted || created.Fired.IsCompleted || children.Fired.IsCompleted, Is.False);
 
-        await UntilAsync(() => watcher.State == ZooKeeperState.Connected, "the watcher reconnects",
+        await WaitUntilAsync(() => watcher.State == ZooKeeperState.Connected, "the watcher reconnects",
             step: () => time.Advance(TimeSpan.FromMilliseconds(50)));
         Assert.That(watcher.SessionId, Is.EqualTo(sessionId));
         Assert.Multiple(async () =>
@@ -115,7 +115,7 @@ public sealed class ServerOutageTests
         await Task.WhenAll(watching);
 
         await _server.StopAsync();
-        await UntilAsync(() => client.State == ZooKeeperState.Disconnected, "the client notices the server is gone");
+        await WaitUntilAsync(() => client.State == ZooKeeperState.Disconnected, "the client notices the server is gone");
         await _server.StartAsync();
         await client.ConnectAsync();
 
@@ -153,9 +153,9 @@ public sealed class ServerOutageTests
         };
 
         await _server.StopAsync();
-        await UntilAsync(() => client.State == ZooKeeperState.Expired, "the session expires");
+        await WaitUntilAsync(() => client.State == ZooKeeperState.Expired, "the session expires");
         // The event follows on the client's event loop.
-        await UntilAsync(() => { lock (states) { return states.Contains(ZooKeeperState.Expired); } }, "the Expired event");
+        await WaitUntilAsync(() => { lock (states) { return states.Contains(ZooKeeperState.Expired); } }, "the Expired event");
 
         Assert.Multiple(async () =>
         {
@@ -174,6 +174,6 @@ public sealed class ServerOutageTests
         await _server.StartAsync();
         await using var fresh = await ConnectedAsync(_server.ConnectString);
         Assert.That(fresh.SessionId, Is.Not.EqualTo(sessionId));
-        await UntilAsync(async () => await fresh.ExistsAsync($"{root}/mine") is null, "the expired session's node is deleted");
+        await WaitUntilAsync(async () => await fresh.ExistsAsync($"{root}/mine") is null, "the expired session's node is deleted");
     }
 }

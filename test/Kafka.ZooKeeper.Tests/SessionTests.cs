@@ -48,7 +48,7 @@ public sealed class SessionTests
                 streamed.Add(state);
             }
         });
-        await UntilAsync(() => streamed.Count == 1, "the stream yields the current state");
+        await WaitUntilAsync(() => streamed.Count == 1, "the stream yields the current state");
 
         await client.ConnectAsync();
         await client.CloseAsync();
@@ -75,9 +75,9 @@ public sealed class SessionTests
         Assert.That(client.Engine.PingReplies, Is.Zero);
 
         time.Advance(third);
-        await UntilAsync(() => client.Engine.PingReplies == 1, "a ping after a third of the timeout");
+        await WaitUntilAsync(() => client.Engine.PingReplies == 1, "a ping after a third of the timeout");
         time.Advance(third);
-        await UntilAsync(() => client.Engine.PingReplies == 2, "another ping a third later");
+        await WaitUntilAsync(() => client.Engine.PingReplies == 2, "another ping a third later");
         Assert.That(client.State, Is.EqualTo(ZooKeeperState.Connected));
     }
 
@@ -90,7 +90,7 @@ public sealed class SessionTests
         client.StateChanged += (_, _) => Interlocked.Increment(ref changes);
         var sessionId = client.SessionId;
 
-        await UntilAsync(() => client.Engine.PingReplies >= 6, "pings for two seconds");
+        await WaitUntilAsync(() => client.Engine.PingReplies >= 6, "pings for two seconds");
 
         Assert.Multiple(async () =>
         {
@@ -112,8 +112,8 @@ public sealed class SessionTests
         // Nothing heard for more than two thirds of the timeout (the clock jumps past any ping): the client drops
         // the connection, then reconnects after its random pause.
         time.Advance(client.SessionTimeout * 3 / 4);
-        await UntilAsync(() => client.State == ZooKeeperState.Disconnected, "the read timeout drops the connection");
-        await UntilAsync(() => client.State == ZooKeeperState.Connected, "reconnected", step: () => time.Advance(TimeSpan.FromMilliseconds(50)));
+        await WaitUntilAsync(() => client.State == ZooKeeperState.Disconnected, "the read timeout drops the connection");
+        await WaitUntilAsync(() => client.State == ZooKeeperState.Connected, "reconnected", step: () => time.Advance(TimeSpan.FromMilliseconds(50)));
 
         Assert.That(client.SessionId, Is.EqualTo(sessionId));
         Assert.That((await client.ExistsAsync(path))!.EphemeralOwner, Is.EqualTo(sessionId));
@@ -134,8 +134,8 @@ public sealed class SessionTests
         proxy.StallNextConnections(1);
         var cutAt = time.GetUtcNow();
         proxy.CutAllConnections();
-        await UntilAsync(() => client.State == ZooKeeperState.Disconnected, "the client notices the cut");
-        await UntilAsync(() => client.State == ZooKeeperState.Connected, "resumed after the stalled attempt",
+        await WaitUntilAsync(() => client.State == ZooKeeperState.Disconnected, "the client notices the cut");
+        await WaitUntilAsync(() => client.State == ZooKeeperState.Connected, "resumed after the stalled attempt",
             step: () => time.Advance(TimeSpan.FromMilliseconds(50)));
 
         Assert.Multiple(async () =>
@@ -170,8 +170,8 @@ public sealed class SessionTests
             }
         };
 
-        await UntilAsync(() => client.State == ZooKeeperState.Disconnected, "the server closes the expired session's connection");
-        await UntilAsync(() => client.State == ZooKeeperState.Expired, "expired", step: () => time.Advance(TimeSpan.FromMilliseconds(50)));
+        await WaitUntilAsync(() => client.State == ZooKeeperState.Disconnected, "the server closes the expired session's connection");
+        await WaitUntilAsync(() => client.State == ZooKeeperState.Expired, "expired", step: () => time.Advance(TimeSpan.FromMilliseconds(50)));
         await expired.Task.WaitAsync(Deadline);
 
         // Well before the client would have given up on its own (four thirds of the timeout).
@@ -283,7 +283,7 @@ public sealed class SessionTests
         var client = Client(silent.ConnectString, sessionTimeout: TimeSpan.FromSeconds(30));
         var connecting = client.ConnectAsync();
         var operation = client.GetDataAsync("/");
-        await UntilAsync(() => silent.Connections > 0, "the client reached the server");
+        await WaitUntilAsync(() => silent.Connections > 0, "the client reached the server");
 
         var watch = Stopwatch.StartNew();
         await client.DisposeAsync();

@@ -32,36 +32,6 @@ internal static class TestSupport
 
     public static string Text(ReadOnlyMemory<byte> data) => Encoding.UTF8.GetString(data.Span);
 
-    /// <summary>Polls <paramref name="condition"/> until it holds, failing the test at the deadline.</summary>
-    public static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? deadline = null, Action? step = null)
-    {
-        var watch = Stopwatch.StartNew();
-        var limit = deadline ?? Deadline;
-        while (!condition())
-        {
-            if (watch.Elapsed > limit)
-            {
-                Assert.Fail($"Timed out after {limit.TotalSeconds:0.#} s waiting for: {what}");
-            }
-            step?.Invoke();
-            await Task.Delay(20);
-        }
-    }
-
-    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
-    {
-        var watch = Stopwatch.StartNew();
-        var limit = deadline ?? Deadline;
-        while (!await condition())
-        {
-            if (watch.Elapsed > limit)
-            {
-                Assert.Fail($"Timed out after {limit.TotalSeconds:0.#} s waiting for: {what}");
-            }
-            await Task.Delay(50);
-        }
-    }
-
     /// <summary>A watch callback whose event can be awaited.</summary>
     public sealed class WatchProbe
     {

@@ -254,7 +254,8 @@ public sealed partial class KafkaAdmin
         }
         if (!_cluster.Brokers.TryGetValue(result.NodeId, out var coordinator))
         {
-            await _cluster.UpdateAsync(cancellationToken).ConfigureAwait(false);
+            await _cluster.Metadata.WaitForRefreshAsync($"the coordinator of group '{groupId}', broker {result.NodeId}, is not in the metadata", cancellationToken)
+                .ConfigureAwait(false);
             coordinator = _cluster.Brokers.GetValueOrDefault(result.NodeId)
                 ?? throw new KafkaBrokerException(KafkaErrorCode.CoordinatorNotAvailable, $"The coordinator of group '{groupId}', broker {result.NodeId}, is not in the cluster metadata.");
         }

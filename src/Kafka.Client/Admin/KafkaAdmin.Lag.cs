@@ -79,7 +79,7 @@ public sealed partial class KafkaAdmin
         }
         if (byTopic.Any(g => !_cluster.Snapshot.Topics.ContainsKey(g.Key)))
         {
-            await _cluster.UpdateAsync(cancellationToken).ConfigureAwait(false);
+            await _cluster.Metadata.WaitForRefreshAsync("the lag of a group names topics the metadata does not have", cancellationToken).ConfigureAwait(false);
         }
         foreach (var topic in byTopic)
         {

@@ -41,13 +41,7 @@ public sealed partial class KafkaAdmin
             or KafkaErrorCode.CoordinatorLoadInProgress or KafkaErrorCode.RequestTimedOut or KafkaErrorCode.LeaderNotAvailable
             or KafkaErrorCode.NotLeaderOrFollower;
 
-    private async Task EnsureMetadataAsync(CancellationToken cancellationToken)
-    {
-        if (_cluster.Brokers.Count == 0)
-        {
-            await _cluster.UpdateAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private Task EnsureMetadataAsync(CancellationToken cancellationToken) => _cluster.EnsureMetadataAsync(cancellationToken);
 
     private Broker AnyBroker()
     {
@@ -84,7 +78,7 @@ public sealed partial class KafkaAdmin
             catch (KafkaException ex) when (ex.IsRetriable && Time.GetElapsedTime(started) < timeout && !cancellationToken.IsCancellationRequested)
             {
                 await PauseAsync(round, cancellationToken).ConfigureAwait(false);
-                await _cluster.UpdateAsync(cancellationToken).ConfigureAwait(false);
+                await _cluster.Metadata.WaitForRefreshAsync($"an admin request failed: {ex.Message}", cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -110,7 +104,7 @@ public sealed partial class KafkaAdmin
                 return;
             }
             await PauseAsync(n, cancellationToken).ConfigureAwait(false);
-            await _cluster.UpdateAsync(cancellationToken).ConfigureAwait(false);
+            await _cluster.Metadata.WaitForRefreshAsync("admin requests are retried", cancellationToken).ConfigureAwait(false);
         }
     }
 

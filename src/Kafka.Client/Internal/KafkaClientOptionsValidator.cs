@@ -8,11 +8,19 @@ namespace Kafka.Client.Internal;
 /// so that configuration errors can be traced to their key. No message holds the TLS key's password, a SASL secret or the
 /// connection string.
 /// </summary>
+/// <remarks>
+/// One method per group of options, each adding <c>Option: problem</c> lines; a new group of options (a nested
+/// settings object such as <c>Ssl</c>) gets a method of its own and reports with its key as prefix.
+/// </remarks>
 internal static class KafkaClientOptionsValidator
 {
     public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(1);
 
     public const int MinResponseSize = 64 * 1024;
+
+    public static readonly TimeSpan MinRefreshInterval = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan MaxRefreshInterval = TimeSpan.FromDays(1);
 
     public static List<string> Validate(KafkaClientOptions options)
     {
@@ -26,7 +34,25 @@ internal static class KafkaClientOptionsValidator
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
+        ValidateBrokers(options, errors);
+        ValidateTimeouts(options, errors);
+        ValidateRefresh(options, errors);
+        ValidateConnection(options, errors);
+        Sasl.SaslValidation.Validate(options, errors);
 
+        // Last, so that the certificate material is only kept when everything else is valid too.
+        tls = options.Ssl is null ? null : ClientTls.Load(options.Ssl, errors);
+        if (tls is not null && errors.Count > 0)
+        {
+            tls.Dispose();
+            tls = null;
+        }
+        return errors;
+    }
+
+    /// <summary>Where the brokers are: <c>Hosts</c>, or <c>ZooKeeperHosts</c>.</summary>
+    private static void ValidateBrokers(KafkaClientOptions options, List<string> errors)
+    {
         if (string.IsNullOrWhiteSpace(options.ZooKeeperHosts) || !string.IsNullOrWhiteSpace(options.Hosts))
         {
             var hostErrors = new List<string>();
@@ -37,7 +63,10 @@ internal static class KafkaClientOptionsValidator
         {
             errors.AddRange(ValidateZooKeeperHosts(options.ZooKeeperHosts).Select(e => $"{nameof(options.ZooKeeperHosts)}: {e}"));
         }
+    }
 
+    private static void ValidateTimeouts(KafkaClientOptions options, List<string> errors)
+    {
         Timeout(errors, nameof(options.SocketTimeout), options.SocketTimeout);
         Timeout(errors, nameof(options.OffsetsChannelSocketTimeout), options.OffsetsChannelSocketTimeout);
         Timeout(errors, nameof(options.ConnectTimeout), options.ConnectTimeout);
@@ -47,7 +76,27 @@ internal static class KafkaClientOptionsValidator
         {
             errors.Add($"{nameof(options.ReconnectBackoffMax)}: {options.ReconnectBackoffMax} is shorter than {nameof(options.ReconnectBackoff)} ({options.ReconnectBackoff}).");
         }
+    }
 
+    /// <summary>The background metadata refresh.</summary>
+    private static void ValidateRefresh(KafkaClientOptions options, List<string> errors)
+    {
+        var interval = options.MetadataRefreshInterval;
+        var intervalValid = interval >= MinRefreshInterval && interval <= MaxRefreshInterval;
+        if (!intervalValid)
+        {
+            errors.Add($"{nameof(options.MetadataRefreshInterval)}: {interval} is outside {MinRefreshInterval} to {MaxRefreshInterval}.");
+        }
+        // Compared with a valid interval only, so that one bad value is reported once.
+        if (options.MinRefreshGap <= TimeSpan.Zero || (intervalValid && options.MinRefreshGap > interval))
+        {
+            errors.Add($"{nameof(options.MinRefreshGap)}: must be positive and at most {nameof(options.MetadataRefreshInterval)} ({interval}); was {options.MinRefreshGap}.");
+        }
+    }
+
+    /// <summary>What every connection sends or binds: source address, broker version, client id, response limit.</summary>
+    private static void ValidateConnection(KafkaClientOptions options, List<string> errors)
+    {
         if (!HostAddress.TryParseSourceAddress(options.SourceAddress, out _, out var sourceError))
         {
             errors.Add($"{nameof(options.SourceAddress)}: {sourceError}");
@@ -64,17 +113,6 @@ internal static class KafkaClientOptionsValidator
         {
             errors.Add($"{nameof(options.MaxResponseSize)}: {options.MaxResponseSize.ToString(CultureInfo.InvariantCulture)} is below the minimum of {MinResponseSize.ToString(CultureInfo.InvariantCulture)} bytes.");
         }
-
-        Sasl.SaslValidation.Validate(options, errors);
-
-        // Last, so that the certificate material is only kept when everything else is valid too.
-        tls = options.Ssl is null ? null : ClientTls.Load(options.Ssl, errors);
-        if (tls is not null && errors.Count > 0)
-        {
-            tls.Dispose();
-            tls = null;
-        }
-        return errors;
     }
 
     private static void Timeout(List<string> errors, string name, TimeSpan value)

@@ -2,7 +2,7 @@ namespace Kafka.Client.Protocol;
 
 /// <summary>
 /// The versions a broker supports of each API (from its ApiVersions answer, or from a release's table), optionally
-/// capped by the release <see cref="KafkaClientOptions.BrokerVersion"/> names; and the negotiation of the version
+/// capped by the release the client's <c>BrokerVersion</c> names; and the negotiation of the version
 /// to use for each API: the highest version both the client and the (capped) broker support.
 /// </summary>
 internal sealed class ApiVersionTable

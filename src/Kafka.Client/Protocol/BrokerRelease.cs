@@ -3,12 +3,15 @@ using System.Globalization;
 namespace Kafka.Client.Protocol;
 
 /// <summary>
-/// A Kafka release named by <see cref="KafkaClientOptions.BrokerVersion"/>: <c>0.9</c>, <c>0.10.2</c>,
+/// A Kafka release named by a broker-version setting: <c>0.9</c>, <c>0.10.2</c>,
 /// <c>0.10.2.1</c>, <c>2.8</c>, <c>3.7.0</c>, <c>4.1</c>... Releases before 1.0 have up to four parts
 /// (0.major.minor.patch), later ones up to three. The oldest release the client accepts is 0.9.0.
 /// </summary>
 internal sealed class BrokerRelease : IComparable<BrokerRelease>, IEquatable<BrokerRelease>
 {
+    /// <summary>The setting that names no release: negotiate each API's version with every broker.</summary>
+    public const string Auto = "auto";
+
     /// <summary>The oldest release the client speaks to: 0.9.0 (the first with the group coordinator APIs).</summary>
     public static BrokerRelease Minimum { get; } = new(new Version(0, 9, 0, 0), "0.9.0");
 
@@ -54,7 +57,7 @@ internal sealed class BrokerRelease : IComparable<BrokerRelease>, IEquatable<Bro
     {
         release = null;
         var text = value?.Trim() ?? string.Empty;
-        if (text.Equals(KafkaClientOptions.AutoBrokerVersion, StringComparison.OrdinalIgnoreCase))
+        if (text.Equals(Auto, StringComparison.OrdinalIgnoreCase))
         {
             error = string.Empty;
             return true;
@@ -77,7 +80,7 @@ internal sealed class BrokerRelease : IComparable<BrokerRelease>, IEquatable<Bro
         // 0.x releases have four parts at most (0.10.2.1), later ones three (3.7.0); all need major.minor.
         if (!valid || count < 2 || (parts[0] > 0 && count > 3))
         {
-            error = $"'{value}' is not a Kafka release: use '{KafkaClientOptions.AutoBrokerVersion}' or a release number such as 0.10.2, 2.8 or 3.7.0.";
+            error = $"'{value}' is not a Kafka release: use '{Auto}' or a release number such as 0.10.2, 2.8 or 3.7.0.";
             return false;
         }
 

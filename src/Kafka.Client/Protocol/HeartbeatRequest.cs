@@ -4,44 +4,18 @@ namespace Kafka.Client.Protocol;
 /// Heartbeat (key 12): keeps a member's session alive and tells it when the group rebalances.
 /// v0–v4, flexible from v4; v3 adds the group instance id.
 /// </summary>
-internal sealed class HeartbeatRequest : KafkaRequest<HeartbeatResponse>
+internal sealed class HeartbeatRequest : GenerationRequest<HeartbeatResponse>
 {
     /// <inheritdoc/>
     public override ApiInfo Api => KnownApis.Heartbeat;
-
-    /// <summary>The group id.</summary>
-    public string GroupId { get; set; } = string.Empty;
-
-    /// <summary>The member's generation.</summary>
-    public int GenerationId { get; set; }
-
-    /// <summary>The member's id.</summary>
-    public string MemberId { get; set; } = string.Empty;
-
-    /// <summary>
-    /// The static member's instance id (v3+), or <see langword="null"/>. Writing one before v3 throws
-    /// <see cref="KafkaVersionException"/>.
-    /// </summary>
-    public string? GroupInstanceId { get; set; }
 
     /// <inheritdoc/>
     public override void Write(KafkaWriter writer, short version)
     {
         ArgumentNullException.ThrowIfNull(writer);
         Api.ThrowIfUnsupported(version);
-        if (GroupInstanceId is not null && version < 3)
-        {
-            throw new KafkaVersionException(
-                $"Heartbeat v{version} has no group instance id: static membership needs v3 or later (Kafka 2.3).");
-        }
         var flexible = Api.IsFlexible(version);
-        writer.WriteString(GroupId, flexible);
-        writer.WriteInt32(GenerationId);
-        writer.WriteString(MemberId, flexible);
-        if (version >= 3)
-        {
-            writer.WriteNullableString(GroupInstanceId, flexible);
-        }
+        WriteMember(writer, version, flexible);
         writer.WriteEmptyTaggedFieldsIf(flexible);
     }
 

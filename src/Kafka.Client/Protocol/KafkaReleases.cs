@@ -2,7 +2,7 @@ namespace Kafka.Client.Protocol;
 
 /// <summary>
 /// What each Kafka release supports of the APIs this client uses, from 0.9.0 to 4.2: the table behind
-/// <see cref="BrokerRelease"/> when <see cref="KafkaClientOptions.BrokerVersion"/> names a release. It stands in for
+/// <see cref="BrokerRelease"/> when the client's <c>BrokerVersion</c> names a release. It stands in for
 /// ApiVersions where brokers cannot answer it (0.9) and caps the broker's answer otherwise.
 /// </summary>
 /// <remarks>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Kafka.Buffers;
 
 namespace Kafka.Client.Protocol;
 
@@ -12,95 +13,39 @@ namespace Kafka.Client.Protocol;
 /// </summary>
 internal sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
 {
-    private byte[] _buffer;
-    private int _position;
+    private PooledByteBuffer _bytes;
 
-    public KafkaWriter(int initialCapacity = 4096)
-    {
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 64));
-    }
+    public KafkaWriter(int initialCapacity = 4096) => _bytes = new PooledByteBuffer(Math.Max(initialCapacity, 64));
 
     /// <summary>The number of bytes written since the last <see cref="Reset"/>.</summary>
-    public int Position => _position;
+    public int Position => _bytes.Position;
 
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _position);
+    public ReadOnlySpan<byte> WrittenSpan => _bytes.Written;
 
-    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _position);
+    public ReadOnlyMemory<byte> WrittenMemory => _bytes.WrittenMemory;
 
     /// <summary>Forgets what was written; keeps the buffer.</summary>
-    public void Reset() => _position = 0;
+    public void Reset() => _bytes.Reset();
 
-    public void Dispose()
-    {
-        var buffer = _buffer;
-        _buffer = [];
-        _position = 0;
-        if (buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+    public void Dispose() => _bytes.Return();
 
     // IBufferWriter<byte>: lets codecs (compression, serializers) write straight into the request buffer.
-    public void Advance(int count)
-    {
-        if ((uint)count > (uint)(_buffer.Length - _position))
-        {
-            throw new ArgumentOutOfRangeException(nameof(count));
-        }
-        _position += count;
-    }
+    public void Advance(int count) => _bytes.Advance(count);
 
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
-        Ensure(Math.Max(sizeHint, 1));
-        return _buffer.AsMemory(_position);
+        _bytes.Ensure(Math.Max(sizeHint, 1));
+        return _bytes.FreeMemory;
     }
 
     public Span<byte> GetSpan(int sizeHint = 0)
     {
-        Ensure(Math.Max(sizeHint, 1));
-        return _buffer.AsSpan(_position);
+        _bytes.Ensure(Math.Max(sizeHint, 1));
+        return _bytes.Free;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private Span<byte> Take(int count)
-    {
-        if (_buffer.Length - _position < count)
-        {
-            Grow(count);
-        }
-        var span = _buffer.AsSpan(_position, count);
-        _position += count;
-        return span;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Ensure(int count)
-    {
-        if (_buffer.Length - _position < count)
-        {
-            Grow(count);
-        }
-    }
-
-    private void Grow(int count)
-    {
-        ObjectDisposedException.ThrowIf(_buffer.Length == 0 && _position == 0 && count < 0, this);
-        var needed = (long)_position + count;
-        var size = Math.Max(needed, Math.Max(_buffer.Length, 32) * 2L);
-        if (size > Array.MaxLength)
-        {
-            size = needed <= Array.MaxLength ? Array.MaxLength : throw new InvalidOperationException("A Kafka request cannot exceed 2 GiB.");
-        }
-        var larger = ArrayPool<byte>.Shared.Rent((int)size);
-        _buffer.AsSpan(0, _position).CopyTo(larger);
-        if (_buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
-        _buffer = larger;
-    }
+    private Span<byte> Take(int count) => _bytes.Take(count);
 
     public void WriteInt8(sbyte value) => Take(1)[0] = (byte)value;
 
@@ -130,24 +75,12 @@ internal sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
     }
 
     /// <summary>An unsigned LEB128 variable-length integer (lengths in flexible versions, tag numbers).</summary>
-    public void WriteUnsignedVarInt(uint value)
-    {
-        Ensure(5);
-        var span = _buffer.AsSpan(_position);
-        var i = 0;
-        while (value >= 0x80)
-        {
-            span[i++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-        span[i++] = (byte)value;
-        _position += i;
-    }
+    public void WriteUnsignedVarInt(uint value) => WriteUnsignedVarLong(value);
 
     public void WriteUnsignedVarLong(ulong value)
     {
-        Ensure(10);
-        var span = _buffer.AsSpan(_position);
+        _bytes.Ensure(10);
+        var span = _bytes.Free;
         var i = 0;
         while (value >= 0x80)
         {
@@ -155,7 +88,7 @@ internal sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
             value >>= 7;
         }
         span[i++] = (byte)value;
-        _position += i;
+        _bytes.Advance(i);
     }
 
     /// <summary>A zig-zag signed variable-length integer, as in record batch v2.</summary>
@@ -267,38 +200,20 @@ internal sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
     /// <summary>Reserves four bytes to be filled in later with <see cref="PatchInt32"/> (sizes, CRCs).</summary>
     public int ReserveInt32()
     {
-        var position = _position;
+        var position = _bytes.Position;
         Take(4);
         return position;
     }
 
-    public void PatchInt32(int position, int value)
-    {
-        if ((uint)position > (uint)(_position - 4))
-        {
-            throw new ArgumentOutOfRangeException(nameof(position));
-        }
-        BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(position, 4), value);
-    }
+    public void PatchInt32(int position, int value) =>
+        BinaryPrimitives.WriteInt32BigEndian(_bytes.Rewrite(position, 4), value);
 
-    public void PatchInt16(int position, short value)
-    {
-        if ((uint)position > (uint)(_position - 2))
-        {
-            throw new ArgumentOutOfRangeException(nameof(position));
-        }
-        BinaryPrimitives.WriteInt16BigEndian(_buffer.AsSpan(position, 2), value);
-    }
+    public void PatchInt16(int position, short value) =>
+        BinaryPrimitives.WriteInt16BigEndian(_bytes.Rewrite(position, 2), value);
 
-    public void PatchInt64(int position, long value)
-    {
-        if ((uint)position > (uint)(_position - 8))
-        {
-            throw new ArgumentOutOfRangeException(nameof(position));
-        }
-        BinaryPrimitives.WriteInt64BigEndian(_buffer.AsSpan(position, 8), value);
-    }
+    public void PatchInt64(int position, long value) =>
+        BinaryPrimitives.WriteInt64BigEndian(_bytes.Rewrite(position, 8), value);
 
     /// <summary>The bytes written from <paramref name="start"/> to the current position.</summary>
-    public ReadOnlySpan<byte> WrittenSince(int start) => _buffer.AsSpan(start, _position - start);
+    public ReadOnlySpan<byte> WrittenSince(int start) => _bytes.WrittenSince(start);
 }

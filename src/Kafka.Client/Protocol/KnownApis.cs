@@ -21,6 +21,18 @@ internal static class KnownApis
     /// <summary>InitProducerId v0–v4, flexible from v2 (v3 bumps an existing producer's epoch).</summary>
     public static readonly ApiInfo InitProducerId = new(ApiKey.InitProducerId, 0, 4, 2);
 
+    /// <summary>AddPartitionsToTxn v0–v3, flexible from v3 (v4+ are broker-to-broker, KIP-890).</summary>
+    public static readonly ApiInfo AddPartitionsToTxn = new(ApiKey.AddPartitionsToTxn, 0, 3, 3);
+
+    /// <summary>AddOffsetsToTxn v0–v4, flexible from v3.</summary>
+    public static readonly ApiInfo AddOffsetsToTxn = new(ApiKey.AddOffsetsToTxn, 0, 4, 3);
+
+    /// <summary>EndTxn v0–v5, flexible from v3; v5 is transactions V2 (a new epoch per transaction).</summary>
+    public static readonly ApiInfo EndTxn = new(ApiKey.EndTxn, 0, 5, 3);
+
+    /// <summary>TxnOffsetCommit v0–v4, flexible from v3; v3 carries the group member's generation and ids (KIP-447).</summary>
+    public static readonly ApiInfo TxnOffsetCommit = new(ApiKey.TxnOffsetCommit, 0, 4, 3);
+
     /// <summary>
     /// Fetch v4–v18, flexible from v12; topic ids from v13. v0–v3 were removed in Kafka 4.0 (KIP-896) and read only
     /// message format v0/v1.
@@ -89,7 +101,7 @@ internal static class KnownApis
     /// <summary>Every API above, for code that needs to walk them (diagnostics, tests).</summary>
     public static IReadOnlyList<ApiInfo> All { get; } =
         [ApiVersions, Metadata, ListOffsets, Fetch, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
-         Produce, InitProducerId, SaslHandshake, SaslAuthenticate,
+         Produce, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit, SaslHandshake, SaslAuthenticate,
          CreateTopics, DeleteTopics, CreatePartitions, DescribeCluster, DescribeConfigs, IncrementalAlterConfigs, ListGroups, DescribeGroups,
          DeleteGroups, DeleteRecords];
 }

@@ -55,32 +55,23 @@ internal sealed class ListOffsetsRequest : KafkaRequest<ListOffsetsResponse>
         {
             writer.WriteInt8(IsolationLevel);
         }
-        writer.WriteArrayLength(topics.Count, flexible);
-        for (var t = 0; t < topics.Count; t++)
-        {
-            var topic = topics[t];
-            writer.WriteString(topic.Name, flexible);
-            var partitions = topic.Partitions;
-            writer.WriteArrayLength(partitions.Count, flexible);
-            for (var p = 0; p < partitions.Count; p++)
-            {
-                var partition = partitions[p];
-                if (partition.Timestamp == MaxTimestamp && version < 7)
-                {
-                    throw new KafkaVersionException(
-                        $"ListOffsets v{version} cannot look up the max-timestamp offset of {topic.Name}/{partition.PartitionIndex}: that needs v7 or later.");
-                }
-                writer.WriteInt32(partition.PartitionIndex);
-                if (version >= 4)
-                {
-                    writer.WriteInt32(partition.CurrentLeaderEpoch);
-                }
-                writer.WriteInt64(partition.Timestamp);
-                writer.WriteEmptyTaggedFieldsIf(flexible);
-            }
-            writer.WriteEmptyTaggedFieldsIf(flexible);
-        }
+        TopicArrays.Write<ListOffsetsTopic, ListOffsetsPartition>(writer, topics, version, flexible, WritePartition);
         writer.WriteEmptyTaggedFieldsIf(flexible);
+    }
+
+    private static void WritePartition(KafkaWriter writer, string topic, ListOffsetsPartition partition, short version, bool flexible)
+    {
+        if (partition.Timestamp == MaxTimestamp && version < 7)
+        {
+            throw new KafkaVersionException(
+                $"ListOffsets v{version} cannot look up the max-timestamp offset of {topic}/{partition.PartitionIndex}: that needs v7 or later.");
+        }
+        writer.WriteInt32(partition.PartitionIndex);
+        if (version >= 4)
+        {
+            writer.WriteInt32(partition.CurrentLeaderEpoch);
+        }
+        writer.WriteInt64(partition.Timestamp);
     }
 
     /// <inheritdoc/>
@@ -90,38 +81,30 @@ internal sealed class ListOffsetsRequest : KafkaRequest<ListOffsetsResponse>
         var flexible = Api.IsFlexible(version);
         var throttleTimeMs = version >= 2 ? reader.ReadInt32() : 0;
 
-        // Smallest topic entry: an empty name and an empty partition array.
-        var topicCount = reader.ReadCount(flexible, flexible ? 3 : 6);
-        var topics = new ListOffsetsTopicResponse[topicCount];
-        for (var t = 0; t < topics.Length; t++)
-        {
-            var name = reader.ReadString(flexible);
-
-            // Each partition: index, error code, timestamp, offset (+ leader epoch, + tagged fields).
-            var partitionCount = reader.ReadCount(flexible, 4 + 2 + 8 + 8 + (version >= 4 ? 4 : 0) + (flexible ? 1 : 0));
-            var partitions = new ListOffsetsPartitionResponse[partitionCount];
-            for (var p = 0; p < partitions.Length; p++)
-            {
-                var partitionIndex = reader.ReadInt32();
-                var errorCode = (KafkaErrorCode)reader.ReadInt16();
-                var timestamp = reader.ReadInt64();
-                var offset = reader.ReadInt64();
-                var leaderEpoch = version >= 4 ? reader.ReadInt32() : -1;
-                reader.SkipTaggedFieldsIf(flexible);
-                partitions[p] = new ListOffsetsPartitionResponse(partitionIndex, errorCode, timestamp, offset, leaderEpoch);
-            }
-            reader.SkipTaggedFieldsIf(flexible);
-            topics[t] = new ListOffsetsTopicResponse(name, partitions);
-        }
+        // Smallest topic entry: an empty name and an empty partition array. Each partition: index, error code,
+        // timestamp, offset (+ leader epoch, + tagged fields).
+        var topics = TopicArrays.Read(ref reader, version, flexible, flexible ? 3 : 6, 4 + 2 + 8 + 8 + (version >= 4 ? 4 : 0) + (flexible ? 1 : 0),
+            ReadPartition, static (name, partitions) => new ListOffsetsTopicResponse(name, partitions));
         reader.SkipTaggedFieldsIf(flexible);
         return new ListOffsetsResponse { ThrottleTimeMs = throttleTimeMs, Topics = topics };
+    }
+
+    private static ListOffsetsPartitionResponse ReadPartition(ref KafkaReader reader, short version, bool flexible)
+    {
+        var partitionIndex = reader.ReadInt32();
+        var errorCode = (KafkaErrorCode)reader.ReadInt16();
+        var timestamp = reader.ReadInt64();
+        var offset = reader.ReadInt64();
+        var leaderEpoch = version >= 4 ? reader.ReadInt32() : -1;
+        reader.SkipTaggedFieldsIf(flexible);
+        return new ListOffsetsPartitionResponse(partitionIndex, errorCode, timestamp, offset, leaderEpoch);
     }
 }
 
 /// <summary>The partitions of one topic to look up.</summary>
 /// <param name="Name">The topic name.</param>
 /// <param name="Partitions">The partitions, each with the timestamp to look up.</param>
-internal sealed record ListOffsetsTopic(string Name, IReadOnlyList<ListOffsetsPartition> Partitions);
+internal sealed record ListOffsetsTopic(string Name, IReadOnlyList<ListOffsetsPartition> Partitions) : ITopicPartitions<ListOffsetsPartition>;
 
 /// <summary>One partition to look up.</summary>
 /// <param name="PartitionIndex">The partition number.</param>

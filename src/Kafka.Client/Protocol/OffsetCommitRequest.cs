@@ -52,28 +52,19 @@ internal sealed class OffsetCommitRequest : KafkaRequest<OffsetCommitResponse>
             writer.WriteInt64(RetentionTimeMs);
         }
         var topics = Topics;
-        writer.WriteArrayLength(topics.Count, flexible);
-        for (var t = 0; t < topics.Count; t++)
-        {
-            var topic = topics[t];
-            writer.WriteString(topic.Name, flexible);
-            var partitions = topic.Partitions;
-            writer.WriteArrayLength(partitions.Count, flexible);
-            for (var p = 0; p < partitions.Count; p++)
-            {
-                var partition = partitions[p];
-                writer.WriteInt32(partition.PartitionIndex);
-                writer.WriteInt64(partition.CommittedOffset);
-                if (version >= 6)
-                {
-                    writer.WriteInt32(partition.CommittedLeaderEpoch);
-                }
-                writer.WriteNullableString(partition.CommittedMetadata, flexible);
-                writer.WriteEmptyTaggedFieldsIf(flexible);
-            }
-            writer.WriteEmptyTaggedFieldsIf(flexible);
-        }
+        TopicArrays.Write<OffsetCommitTopic, OffsetCommitPartition>(writer, topics, version, flexible, WritePartition);
         writer.WriteEmptyTaggedFieldsIf(flexible);
+    }
+
+    private static void WritePartition(KafkaWriter writer, string topic, OffsetCommitPartition partition, short version, bool flexible)
+    {
+        writer.WriteInt32(partition.PartitionIndex);
+        writer.WriteInt64(partition.CommittedOffset);
+        if (version >= 6)
+        {
+            writer.WriteInt32(partition.CommittedLeaderEpoch);
+        }
+        writer.WriteNullableString(partition.CommittedMetadata, flexible);
     }
 
     /// <inheritdoc/>
@@ -82,32 +73,25 @@ internal sealed class OffsetCommitRequest : KafkaRequest<OffsetCommitResponse>
         Api.ThrowIfUnsupported(version);
         var flexible = Api.IsFlexible(version);
         var throttleTimeMs = version >= 3 ? reader.ReadInt32() : 0;
-        var topicCount = reader.ReadCount(flexible, flexible ? 3 : 6);
-        var topics = new OffsetCommitTopicResponse[topicCount];
-        for (var t = 0; t < topics.Length; t++)
-        {
-            var name = reader.ReadString(flexible);
-            var partitionCount = reader.ReadCount(flexible, 4 + 2 + (flexible ? 1 : 0));
-            var partitions = new OffsetCommitPartitionResponse[partitionCount];
-            for (var p = 0; p < partitions.Length; p++)
-            {
-                var index = reader.ReadInt32();
-                var errorCode = (KafkaErrorCode)reader.ReadInt16();
-                reader.SkipTaggedFieldsIf(flexible);
-                partitions[p] = new OffsetCommitPartitionResponse(index, errorCode);
-            }
-            reader.SkipTaggedFieldsIf(flexible);
-            topics[t] = new OffsetCommitTopicResponse(name, partitions);
-        }
+        var topics = TopicArrays.Read(ref reader, version, flexible, flexible ? 3 : 6, 4 + 2 + (flexible ? 1 : 0),
+            ReadPartition, static (name, partitions) => new OffsetCommitTopicResponse(name, partitions));
         reader.SkipTaggedFieldsIf(flexible);
         return new OffsetCommitResponse { ThrottleTimeMs = throttleTimeMs, Topics = topics };
+    }
+
+    private static OffsetCommitPartitionResponse ReadPartition(ref KafkaReader reader, short version, bool flexible)
+    {
+        var index = reader.ReadInt32();
+        var errorCode = (KafkaErrorCode)reader.ReadInt16();
+        reader.SkipTaggedFieldsIf(flexible);
+        return new OffsetCommitPartitionResponse(index, errorCode);
     }
 }
 
 /// <summary>The offsets to commit for one topic.</summary>
 /// <param name="Name">The topic name.</param>
 /// <param name="Partitions">One entry per partition.</param>
-internal sealed record OffsetCommitTopic(string Name, IReadOnlyList<OffsetCommitPartition> Partitions);
+internal sealed record OffsetCommitTopic(string Name, IReadOnlyList<OffsetCommitPartition> Partitions) : ITopicPartitions<OffsetCommitPartition>;
 
 /// <summary>The offset to commit for one partition.</summary>
 /// <param name="PartitionIndex">The partition number.</param>

@@ -2,7 +2,7 @@ namespace Kafka.Client.Protocol;
 
 /// <summary>
 /// Produce (key 0): record batches for partitions of topics. v0–v10; flexible from v9. v0–v2 carry legacy message
-/// sets (magic 0 and 1) and are only negotiated when <see cref="KafkaClientOptions.BrokerVersion"/> names a release
+/// sets (magic 0 and 1) and are only negotiated when the client's <c>BrokerVersion</c> names a release
 /// before 0.11; v3 and later carry record batches v2 and add the transactional id. With <see cref="Acks"/> = 0 the
 /// broker sends no response at all.
 /// </summary>
@@ -56,24 +56,14 @@ internal sealed class ProduceRequest : KafkaRequest<ProduceResponse>
         }
         writer.WriteInt16(Acks);
         writer.WriteInt32(TimeoutMs);
-        var topics = Topics;
-        writer.WriteArrayLength(topics.Count, flexible);
-        for (var t = 0; t < topics.Count; t++)
-        {
-            var topic = topics[t];
-            writer.WriteString(topic.Name, flexible);
-            var partitions = topic.Partitions;
-            writer.WriteArrayLength(partitions.Count, flexible);
-            for (var p = 0; p < partitions.Count; p++)
-            {
-                var partition = partitions[p];
-                writer.WriteInt32(partition.Index);
-                writer.WriteNullableBytes(partition.Records, flexible);
-                writer.WriteEmptyTaggedFieldsIf(flexible);
-            }
-            writer.WriteEmptyTaggedFieldsIf(flexible);
-        }
+        TopicArrays.Write<ProduceTopicData, ProducePartitionData>(writer, Topics, version, flexible, WritePartition);
         writer.WriteEmptyTaggedFieldsIf(flexible);
+    }
+
+    private static void WritePartition(KafkaWriter writer, string topic, ProducePartitionData partition, short version, bool flexible)
+    {
+        writer.WriteInt32(partition.Index);
+        writer.WriteNullableBytes(partition.Records, flexible);
     }
 
     /// <inheritdoc/>
@@ -216,7 +206,7 @@ internal sealed class ProduceRequest : KafkaRequest<ProduceResponse>
 /// <summary>The partitions of one topic to produce to.</summary>
 /// <param name="Name">The topic name.</param>
 /// <param name="Partitions">The records of each partition.</param>
-internal readonly record struct ProduceTopicData(string Name, IReadOnlyList<ProducePartitionData> Partitions);
+internal readonly record struct ProduceTopicData(string Name, IReadOnlyList<ProducePartitionData> Partitions) : ITopicPartitions<ProducePartitionData>;
 
 /// <summary>The records of one partition: one record batch v2 (or, before v3, one message set).</summary>
 /// <param name="Index">The partition number.</param>

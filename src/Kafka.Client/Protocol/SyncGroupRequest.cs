@@ -4,25 +4,10 @@ namespace Kafka.Client.Protocol;
 /// SyncGroup (key 14): after a join, the leader sends every member's assignment and each member receives its own.
 /// v0–v5, flexible from v4; v3 adds the group instance id, v5 the protocol type and name (KIP-559).
 /// </summary>
-internal sealed class SyncGroupRequest : KafkaRequest<SyncGroupResponse>
+internal sealed class SyncGroupRequest : GenerationRequest<SyncGroupResponse>
 {
     /// <inheritdoc/>
     public override ApiInfo Api => KnownApis.SyncGroup;
-
-    /// <summary>The group id.</summary>
-    public string GroupId { get; set; } = string.Empty;
-
-    /// <summary>The generation the member joined.</summary>
-    public int GenerationId { get; set; }
-
-    /// <summary>The member's id.</summary>
-    public string MemberId { get; set; } = string.Empty;
-
-    /// <summary>
-    /// The static member's instance id (v3+), or <see langword="null"/>. Writing one before v3 throws
-    /// <see cref="KafkaVersionException"/>.
-    /// </summary>
-    public string? GroupInstanceId { get; set; }
 
     /// <summary>The group's protocol type (v5+; dropped before), checked by the coordinator.</summary>
     public string? ProtocolType { get; set; }
@@ -38,19 +23,8 @@ internal sealed class SyncGroupRequest : KafkaRequest<SyncGroupResponse>
     {
         ArgumentNullException.ThrowIfNull(writer);
         Api.ThrowIfUnsupported(version);
-        if (GroupInstanceId is not null && version < 3)
-        {
-            throw new KafkaVersionException(
-                $"SyncGroup v{version} has no group instance id: static membership needs v3 or later (Kafka 2.3).");
-        }
         var flexible = Api.IsFlexible(version);
-        writer.WriteString(GroupId, flexible);
-        writer.WriteInt32(GenerationId);
-        writer.WriteString(MemberId, flexible);
-        if (version >= 3)
-        {
-            writer.WriteNullableString(GroupInstanceId, flexible);
-        }
+        WriteMember(writer, version, flexible);
         if (version >= 5)
         {
             writer.WriteNullableString(ProtocolType, flexible);

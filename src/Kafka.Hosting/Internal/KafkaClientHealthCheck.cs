@@ -1,11 +1,13 @@
 using System.Globalization;
+using Kafka.ZooKeeper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Kafka.Hosting.Internal;
 
 /// <summary>
-/// A client's health from what it already knows: the background refresh's last success and each known broker's
-/// reachability. It never builds a client and never opens a connection.
+/// A client's health from what it already knows, through its public status: the background refresh's last success,
+/// each known broker's reachability, leaderless partitions and the ZooKeeper session. It never builds a client and
+/// never opens a connection.
 /// </summary>
 internal sealed class KafkaClientHealthCheck : IHealthCheck
 {
@@ -17,8 +19,12 @@ internal sealed class KafkaClientHealthCheck : IHealthCheck
     {
         ArgumentNullException.ThrowIfNull(context);
         var failure = context.Registration.FailureStatus;
-        var status = _runtime.Status;
-        var interval = _runtime.HostingOptions.MetadataRefreshInterval;
+        if (_runtime.CreatedClient is not { } client)
+        {
+            return Result(failure, "No metadata refresh has succeeded yet.", null, new Dictionary<string, object> { ["consecutiveFailures"] = 0 });
+        }
+        var status = client.Status;
+        var interval = client.Options.MetadataRefreshInterval;
         var data = new Dictionary<string, object>
         {
             ["consecutiveFailures"] = status.ConsecutiveFailures,
@@ -30,7 +36,7 @@ internal sealed class KafkaClientHealthCheck : IHealthCheck
             data["authenticationFailed"] = true;
             return Result(failure, $"Authentication failed: {refused.Message}", status.LastError, data);
         }
-        if (status.LastSuccessfulRefresh is not { } lastSuccess || _runtime.CreatedClient is not { } client)
+        if (status.LastSuccessfulRefresh is not { } lastSuccess)
         {
             return Result(failure, "No metadata refresh has succeeded yet.", status.LastError, data);
         }
@@ -54,7 +60,7 @@ internal sealed class KafkaClientHealthCheck : IHealthCheck
             return Result(HealthStatus.Degraded, $"Broker(s) {string.Join(", ", unreachable)} of {brokers.Length} unreachable.", null, data);
         }
         // Kafka stops listing a broker that is down; its partitions then have no leader the client can reach.
-        var leaderless = LeaderlessPartitions(client);
+        var leaderless = status.LeaderlessPartitions;
         if (leaderless.Count > 0)
         {
             data["leaderlessPartitions"] = leaderless.Count;
@@ -62,14 +68,14 @@ internal sealed class KafkaClientHealthCheck : IHealthCheck
                 $"{leaderless.Count} partition(s) have no reachable leader ({string.Join(", ", leaderless.Take(5))}{(leaderless.Count > 5 ? ", ..." : "")}).", null, data);
         }
         // With ZooKeeperHosts, brokers are found again through ZooKeeper when none of the known ones answers.
-        if (client.Cluster.ZooKeeper is { } zooKeeper)
+        if (!string.IsNullOrWhiteSpace(client.Options.ZooKeeperHosts))
         {
-            var state = zooKeeper.State?.ToString() ?? "NotConnected";
+            var state = status.ZooKeeperState?.ToString() ?? "NotConnected";
             data["zooKeeper"] = state;
-            if (zooKeeper.State is not Kafka.ZooKeeper.ZooKeeperState.Connected)
+            if (status.ZooKeeperState is not ZooKeeperState.Connected)
             {
                 return Result(HealthStatus.Degraded,
-                    $"The ZooKeeper session at {zooKeeper.ConnectString} is {state}: brokers cannot be rediscovered if the known ones stop answering.", null, data);
+                    $"The ZooKeeper session at {client.Options.ZooKeeperHosts.Trim()} is {state}: brokers cannot be rediscovered if the known ones stop answering.", null, data);
             }
         }
         if (status.ConsecutiveFailures > 0)
@@ -87,24 +93,6 @@ internal sealed class KafkaClientHealthCheck : IHealthCheck
         { InnerException: { } inner } => AuthenticationFailure(inner),
         _ => null,
     };
-
-    /// <summary>Partitions whose leader is none, or a broker the metadata does not list (from the latest snapshot).</summary>
-    private static List<string> LeaderlessPartitions(Kafka.Client.KafkaClient client)
-    {
-        var snapshot = client.Cluster.Snapshot;
-        var result = new List<string>();
-        foreach (var (name, topic) in snapshot.Topics.OrderBy(t => t.Key, StringComparer.Ordinal))
-        {
-            foreach (var partition in topic.Partitions)
-            {
-                if (partition.LeaderId < 0 || !snapshot.Brokers.ContainsKey(partition.LeaderId))
-                {
-                    result.Add($"{name}/{partition.PartitionIndex}");
-                }
-            }
-        }
-        return result;
-    }
 
     private static Task<HealthCheckResult> Result(HealthStatus status, string description, Exception? error, Dictionary<string, object> data) =>
         Task.FromResult(new HealthCheckResult(status, description, error, data));

@@ -6,8 +6,8 @@ using Polly.Registry;
 namespace Kafka.Hosting.Internal;
 
 /// <summary>
-/// One registered client: builds it on first use (no I/O), wires its stale-metadata signal to the refresh, and
-/// closes its connections when the host stops or the container is disposed.
+/// One registered client: builds it on first use (no I/O) from validated options, the app's logging and clock and its
+/// resilience pipeline, and closes it when the host stops or the container is disposed.
 /// </summary>
 internal sealed class KafkaClientRuntime : IAsyncDisposable, IDisposable
 {
@@ -16,7 +16,6 @@ internal sealed class KafkaClientRuntime : IAsyncDisposable, IDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
     private readonly ResiliencePipelineProvider<string> _pipelines;
-    private readonly KafkaMetrics _metrics;
     private readonly Lazy<KafkaClient> _client;
     private int _disposed;
 
@@ -26,33 +25,25 @@ internal sealed class KafkaClientRuntime : IAsyncDisposable, IDisposable
         IOptionsMonitor<KafkaHostingOptions> hostingOptions,
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
-        ResiliencePipelineProvider<string> pipelines,
-        KafkaMetrics metrics)
+        ResiliencePipelineProvider<string> pipelines)
     {
         Name = name;
-        NameTag = new(KafkaClientDiagnostics.ClientNameTag, KafkaClientDiagnostics.DisplayName(name));
         _clientOptions = clientOptions;
         _hostingOptions = hostingOptions;
         _loggerFactory = loggerFactory;
         _timeProvider = timeProvider;
         _pipelines = pipelines;
-        _metrics = metrics;
-        Status = new KafkaClusterStatus(name);
+        Status = new KafkaClusterStatus(this);
         _client = new Lazy<KafkaClient>(Create, LazyThreadSafetyMode.ExecutionAndPublication);
-        metrics.Track(this);
     }
 
     public string Name { get; }
-
-    public KeyValuePair<string, object?> NameTag { get; }
 
     public KafkaClusterStatus Status { get; }
 
     public KafkaHostingOptions HostingOptions => _hostingOptions.Get(Name);
 
     public TimeProvider TimeProvider => _timeProvider;
-
-    public KafkaMetrics Metrics => _metrics;
 
     /// <summary>The client, built on first use from validated options.</summary>
     public KafkaClient Client
@@ -71,9 +62,7 @@ internal sealed class KafkaClientRuntime : IAsyncDisposable, IDisposable
     {
         var options = _clientOptions.Get(Name); // validated here: an invalid option throws OptionsValidationException
         var pipeline = _pipelines.GetPipeline(KafkaClientResilience.GetPipelineKey(Name));
-        var client = new KafkaClient(options, _loggerFactory, _timeProvider, pipeline, new KafkaInstrumentation(Name, _metrics));
-        client.Cluster.MetadataStale += Status.RequestRefresh;
-        return client;
+        return new KafkaClient(options, _loggerFactory, _timeProvider, pipeline);
     }
 
     /// <summary>For containers disposed synchronously: starts closing the client's connections without waiting.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Kafka.Client;
-using Kafka.Client.Internal;
 using Microsoft.Extensions.Options;
 
 namespace Kafka.Hosting.Internal;
@@ -12,8 +11,8 @@ namespace Kafka.Hosting.Internal;
 /// </summary>
 internal sealed class KafkaOptionsValidator : IValidateOptions<KafkaClientOptions>
 {
-    private static readonly TimeSpan MaxInterval = TimeSpan.FromDays(1);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(1); // as the client's timeouts
     private static readonly TimeSpan MinAttemptTimeout = TimeSpan.FromMilliseconds(10); // Polly's lower bound
 
     private readonly string _name;
@@ -34,8 +33,8 @@ internal sealed class KafkaOptionsValidator : IValidateOptions<KafkaClientOption
             return ValidateOptionsResult.Skip;
         }
         var errors = new List<string>();
-        // The client's validator names each problem "Option: ..."; a configuration path in front makes it the key.
-        errors.AddRange(KafkaClientOptionsValidator.Validate(options).Select(Key));
+        // The client names each problem "Option: ..."; a configuration path in front makes it the key.
+        errors.AddRange(options.Validate().Select(Key));
         errors.AddRange(ValidateHosting(_hosting.Get(_name)).Select(Key));
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
@@ -45,18 +44,7 @@ internal sealed class KafkaOptionsValidator : IValidateOptions<KafkaClientOption
     internal static List<string> ValidateHosting(KafkaHostingOptions options)
     {
         var errors = new List<string>();
-        var interval = options.MetadataRefreshInterval;
-        var intervalValid = interval >= KafkaHostingOptions.MinimumRefreshInterval && interval <= MaxInterval;
-        if (!intervalValid)
-        {
-            errors.Add($"{nameof(options.MetadataRefreshInterval)}: {interval} is outside {KafkaHostingOptions.MinimumRefreshInterval} to {MaxInterval}.");
-        }
-        // Compared with a valid interval only, so that one bad value is reported once.
-        if (options.MinRefreshGap <= TimeSpan.Zero || (intervalValid && options.MinRefreshGap > interval))
-        {
-            errors.Add($"{nameof(options.MinRefreshGap)}: must be positive and at most {nameof(options.MetadataRefreshInterval)} ({interval}); was {options.MinRefreshGap}.");
-        }
-        Positive(errors, nameof(options.WaitForClusterTimeout), options.WaitForClusterTimeout, KafkaClientOptionsValidator.MaxTimeout);
+        Positive(errors, nameof(options.WaitForClusterTimeout), options.WaitForClusterTimeout, MaxTimeout);
 
         var resilience = options.Resilience;
         const string prefix = nameof(options.Resilience) + ":";
@@ -75,9 +63,9 @@ internal sealed class KafkaOptionsValidator : IValidateOptions<KafkaClientOption
         {
             errors.Add($"{prefix}{nameof(resilience.MaxDelay)}: {resilience.MaxDelay} is shorter than {nameof(resilience.BaseDelay)} ({resilience.BaseDelay}).");
         }
-        if (resilience.AttemptTimeout < MinAttemptTimeout || resilience.AttemptTimeout > KafkaClientOptionsValidator.MaxTimeout)
+        if (resilience.AttemptTimeout < MinAttemptTimeout || resilience.AttemptTimeout > MaxTimeout)
         {
-            errors.Add($"{prefix}{nameof(resilience.AttemptTimeout)}: {resilience.AttemptTimeout} is outside {MinAttemptTimeout} to {KafkaClientOptionsValidator.MaxTimeout}.");
+            errors.Add($"{prefix}{nameof(resilience.AttemptTimeout)}: {resilience.AttemptTimeout} is outside {MinAttemptTimeout} to {MaxTimeout}.");
         }
         return errors;
     }

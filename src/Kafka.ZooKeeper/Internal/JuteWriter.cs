@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using Kafka.Buffers;
 
 namespace Kafka.ZooKeeper.Internal;
 
@@ -10,79 +11,35 @@ namespace Kafka.ZooKeeper.Internal;
 /// </summary>
 internal ref struct JuteWriter
 {
-    private byte[] _buffer;
-    private int _position;
+    private PooledByteBuffer _bytes;
 
-    public JuteWriter(int initialCapacity)
-    {
-        _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
-        _position = 0;
-    }
+    public JuteWriter(int initialCapacity) => _bytes = new PooledByteBuffer(initialCapacity);
 
-    public readonly int Position => _position;
+    public readonly int Position => _bytes.Position;
 
-    public void WriteInt32(int value) => BinaryPrimitives.WriteInt32BigEndian(Take(4), value);
+    public void WriteInt32(int value) => BinaryPrimitives.WriteInt32BigEndian(_bytes.Take(4), value);
 
-    public void WriteInt64(long value) => BinaryPrimitives.WriteInt64BigEndian(Take(8), value);
+    public void WriteInt64(long value) => BinaryPrimitives.WriteInt64BigEndian(_bytes.Take(8), value);
 
-    public void WriteBoolean(bool value) => Take(1)[0] = value ? (byte)1 : (byte)0;
+    public void WriteBoolean(bool value) => _bytes.Take(1)[0] = value ? (byte)1 : (byte)0;
 
     public void WriteBuffer(ReadOnlySpan<byte> value)
     {
         WriteInt32(value.Length);
-        value.CopyTo(Take(value.Length));
+        value.CopyTo(_bytes.Take(value.Length));
     }
 
     public void WriteString(string value)
     {
         var length = Encoding.UTF8.GetByteCount(value);
         WriteInt32(length);
-        Encoding.UTF8.GetBytes(value, Take(length));
+        Encoding.UTF8.GetBytes(value, _bytes.Take(length));
     }
 
-    public readonly void PatchInt32(int offset, int value) =>
-        BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(offset, 4), value);
+    public readonly void PatchInt32(int offset, int value) => BinaryPrimitives.WriteInt32BigEndian(_bytes.Rewrite(offset, 4), value);
 
     /// <summary>Hands the pooled buffer to the caller, who must return it to the shared pool.</summary>
-    public byte[] Detach(out int length)
-    {
-        var buffer = _buffer;
-        length = _position;
-        _buffer = [];
-        _position = 0;
-        return buffer;
-    }
+    public byte[] Detach(out int length) => _bytes.Detach(out length);
 
-    public void Dispose()
-    {
-        var buffer = _buffer;
-        _buffer = [];
-        _position = 0;
-        if (buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private Span<byte> Take(int count)
-    {
-        if (_buffer.Length - _position < count)
-        {
-            Grow(count);
-        }
-        var span = _buffer.AsSpan(_position, count);
-        _position += count;
-        return span;
-    }
-
-    private void Grow(int count)
-    {
-        var next = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _position + count));
-        _buffer.AsSpan(0, _position).CopyTo(next);
-        if (_buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
-        _buffer = next;
-    }
+    public void Dispose() => _bytes.Return();
 }

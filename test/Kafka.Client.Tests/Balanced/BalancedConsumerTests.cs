@@ -292,9 +292,9 @@ public sealed class BalancedConsumerTests
         {
             HeartbeatInterval = TimeSpan.FromSeconds(10),
             SessionTimeout = TimeSpan.FromSeconds(6),
-            Partitions = [0],
+            QueuedMaxMessages = 0,
         }));
-        Assert.That(invalid!.Message, Does.Contain("HeartbeatInterval").And.Contain("Partitions"));
+        Assert.That(invalid!.Message, Does.Contain("HeartbeatInterval").And.Contain("QueuedMaxMessages"));
         Assert.Throws<ArgumentException>(() => topic.GetBalancedConsumer("g", new BalancedConsumerOptions { ConsumerGroup = "other" }));
     }
 }
@@ -461,7 +461,7 @@ internal sealed class BalancedScenario : IAsyncDisposable
     {
         try
         {
-            await Support.TestSupport.WaitUntilAsync(condition, what, Deadline);
+            await Eventually.WaitUntilAsync(condition, what, Deadline);
         }
         catch
         {

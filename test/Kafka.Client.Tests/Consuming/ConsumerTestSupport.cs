@@ -131,19 +131,6 @@ internal static class ConsumerTestSupport
         }
     }
 
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? deadline = null)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (watch.Elapsed > (deadline ?? ConsumeDeadline))
-            {
-                Assert.Fail($"Timed out waiting for {what}.");
-            }
-            await Task.Delay(20);
-        }
-    }
-
     public static SimpleConsumerOptions FastOptions(Action<SimpleConsumerOptions>? configure = null)
     {
         var options = new SimpleConsumerOptions

@@ -56,8 +56,8 @@ public sealed class TypedAndFlowTests
         var topic = await client.Topics.GetAsync("rr", Timeout());
         await using var consumer = topic.GetSimpleConsumer(FastOptions(o => o.QueuedMaxMessages = 100));
         // Let the fetch loops fill the buffers, then look at the first messages: every partition is served early.
-        await WaitUntilAsync(() => consumer.HeldOffsets.Count == 4, "start positions");
-        await Task.Delay(300);
+        await WaitUntilAsync(() => consumer.BufferedMessages is { Count: 4 } buffered && buffered.Values.All(n => n >= 100),
+            "every partition's buffer filled to QueuedMaxMessages");
         var first = await ConsumeAsync(consumer, 40);
         Assert.That(first.Select(m => m.PartitionId).Distinct().Count(), Is.EqualTo(4), "no partition starves");
         var counts = first.GroupBy(m => m.PartitionId).Select(g => g.Count()).ToList();

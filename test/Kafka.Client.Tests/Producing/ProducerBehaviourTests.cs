@@ -227,11 +227,12 @@ public sealed class ProducerBehaviourTests
         await producer.FlushAsync(Timeout());
         Assert.That((await ready).Offset, Is.Zero);
 
+        var lingerEnd = clock.GetTimestamp() + producer.Engine.Ticks(TimeSpan.FromSeconds(2));
         var first = producer.ProduceAsync(Bytes("a"), cancellationToken: Timeout()).AsTask();
         var second = producer.ProduceAsync(Bytes("b"), cancellationToken: Timeout()).AsTask();
+        // The sender has seen the batch and, instead of sending it, set its timer for the linger's end.
+        await WaitUntilAsync(() => producer.Engine.SenderWakeTimes.Contains(lingerEnd), "the sender to wait for the linger's end");
         clock.Advance(TimeSpan.FromMilliseconds(1999));
-        // Nothing may be sent before the linger ends; give the sender a real chance to do so wrongly.
-        await Task.WhenAny(first, Task.Delay(300));
         Assert.That(first.IsCompleted || second.IsCompleted, Is.False, "sent before the linger ended");
         Assert.That(await topic.Partitions[0].LatestAvailableOffsetAsync(Timeout()), Is.EqualTo(1));
 

@@ -6,7 +6,7 @@ namespace Kafka.Client.Tests.Producing;
 
 /// <summary>A record as stored, with the header of the batch that carried it (producer id, epoch, sequence).</summary>
 internal sealed record StoredRecord(int Partition, long Offset, string? Key, string? Value, long ProducerId, short ProducerEpoch,
-    int BaseSequence, int IndexInBatch, int BatchRecordCount, byte Magic, CompressionType Compression);
+    int BaseSequence, int IndexInBatch, int BatchRecordCount, byte Magic, CompressionType Compression, bool IsControl = false, bool IsTransactional = false);
 
 /// <summary>
 /// Reads a partition's log as the broker stores it, batch headers included, with a minimal Fetch v4 request (the
@@ -15,7 +15,10 @@ internal sealed record StoredRecord(int Partition, long Offset, string? Key, str
 /// </summary>
 internal static class RawLog
 {
-    public static async Task<List<StoredRecord>> ReadAsync(KafkaClient client, string topic, CancellationToken ct)
+    /// <param name="verifyChecksums">
+    /// False to read the control batches librdkafka's mock writes on EndTxn, whose CRC it leaves 0 (rdkafka_mock.c).
+    /// </param>
+    public static async Task<List<StoredRecord>> ReadAsync(KafkaClient client, string topic, CancellationToken ct, bool verifyChecksums = true)
     {
         await client.UpdateClusterAsync(ct);
         var result = new List<StoredRecord>();
@@ -26,7 +29,7 @@ internal static class RawLog
             while (offset < end)
             {
                 var records = await partition.Leader!.SendAsync(ConnectionKind.Fetch, new FetchV4(topic, id, offset), ct);
-                using var reader = new RecordSetReader();
+                using var reader = new RecordSetReader { VerifyChecksums = verifyChecksums };
                 reader.Reset(records, topic, id);
                 var before = offset;
                 while (reader.TryReadBatch(out var batch))
@@ -39,7 +42,8 @@ internal static class RawLog
                             result.Add(new StoredRecord(id, record.Offset,
                                 record.IsKeyNull ? null : System.Text.Encoding.UTF8.GetString(record.Key.Span),
                                 record.IsValueNull ? null : System.Text.Encoding.UTF8.GetString(record.Value.Span),
-                                batch.ProducerId, batch.ProducerEpoch, batch.BaseSequence, index, batch.RecordCount, batch.Magic, batch.Compression));
+                                batch.ProducerId, batch.ProducerEpoch, batch.BaseSequence, index, batch.RecordCount, batch.Magic, batch.Compression,
+                                batch.IsControl, batch.IsTransactional));
                             offset = record.Offset + 1;
                         }
                         index++;

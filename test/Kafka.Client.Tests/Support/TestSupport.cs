@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Kafka.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Kafka.Client.Tests.Support;
 
@@ -8,10 +9,11 @@ internal static class TestSupport
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
-    public static KafkaClient NewClient(MockKafkaCluster cluster, Action<KafkaClientOptions>? configure = null) =>
-        NewClient(cluster.BootstrapServers, configure);
+    public static KafkaClient NewClient(
+        MockKafkaCluster cluster, Action<KafkaClientOptions>? configure = null, ILoggerFactory? loggerFactory = null, TimeProvider? time = null) =>
+        NewClient(cluster.BootstrapServers, configure, loggerFactory, time);
 
-    public static KafkaClient NewClient(string hosts, Action<KafkaClientOptions>? configure = null)
+    public static KafkaClient NewClient(string hosts, Action<KafkaClientOptions>? configure = null, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
     {
         var options = new KafkaClientOptions
         {
@@ -22,25 +24,10 @@ internal static class TestSupport
             ReconnectBackoffMax = TimeSpan.FromMilliseconds(200),
         };
         configure?.Invoke(options);
-        return new KafkaClient(options);
+        return new KafkaClient(options, loggerFactory, time);
     }
 
     public static CancellationToken Timeout(TimeSpan? after = null) => new CancellationTokenSource(after ?? Deadline).Token;
-
-    /// <summary>Waits until <paramref name="condition"/> holds, polling, failing the test at the deadline.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
-    {
-        var watch = Stopwatch.StartNew();
-        var limit = deadline ?? Deadline;
-        while (!await condition())
-        {
-            if (watch.Elapsed > limit)
-            {
-                Assert.Fail($"Timed out after {limit.TotalSeconds:0} s waiting for {what}.");
-            }
-            await Task.Delay(25);
-        }
-    }
 
     public static IAdminClient PeerAdmin(MockKafkaCluster cluster) =>
         new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers })

@@ -271,4 +271,24 @@ public sealed class SslOptionsTests
         Assert.That(copy.Ssl, Is.Not.SameAs(options.Ssl));
         Assert.That(copy.Ssl!.CaFile, Is.EqualTo("/a.pem"));
     }
+
+    [Test]
+    public async Task An_expired_client_certificate_is_judged_by_the_clients_clock()
+    {
+        var ssl = new SslConfig { CaFile = Certs.Authority.CertFile, CertFile = Certs.Client.CertFile, KeyFile = Certs.Client.KeyFile };
+        var now = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var later = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddYears(2)); // the certificate is valid for one
+        var nowLogs = new Support.CapturingLoggerFactory();
+        var laterLogs = new Support.CapturingLoggerFactory();
+
+        await using (new KafkaClient(new KafkaClientOptions { Ssl = ssl }, nowLogs, now))
+        {
+        }
+        await using (new KafkaClient(new KafkaClientOptions { Ssl = ssl }, laterLogs, later))
+        {
+        }
+
+        Assert.That(nowLogs.Entries, Has.None.Contains("expired on"));
+        Assert.That(laterLogs.Entries, Has.Some.StartsWith("Warning Kafka.Client.Tls").And.Contains("expired on"));
+    }
 }

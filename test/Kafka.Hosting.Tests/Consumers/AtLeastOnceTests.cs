@@ -26,17 +26,17 @@ public sealed class AtLeastOnceTests
         using var hostB = Member(cluster, journal);
         await hostA.StartAsync();
         await ProduceAsync(cluster, "orders", Partitions, 30);
-        await WaitUntilAsync(() => journal.Count >= 60, "the first member handling");
+        await WaitForAsync(() => journal.Count >= 60, "the first member handling");
 
         await hostB.StartAsync(); // a rebalance while messages are in flight
         await ProduceAsync(cluster, "orders", Partitions, 30, start: 30);
-        await WaitUntilAsync(() => Service(hostB).Consumer?.Assignment.Count > 0, "the second member owning partitions");
+        await WaitForAsync(() => Service(hostB).Consumer?.Assignment.Count > 0, "the second member owning partitions");
         await ProduceAsync(cluster, "orders", Partitions, 30, start: 60);
         await hostA.StopAsync(); // and another as the first leaves
         await ProduceAsync(cluster, "orders", Partitions, 30, start: 90);
 
-        await WaitUntilAsync(() => journal.Count == Partitions * 120, "every message handled at least once");
-        await WaitUntilAsync(() => watch.Verified.All(v => v == 120), "everything committed");
+        await WaitForAsync(() => journal.Count == Partitions * 120, "every message handled at least once");
+        await WaitForAsync(() => watch.Verified.All(v => v == 120), "everything committed");
         await hostB.StopAsync();
 
         Assert.That(watch.Violations, Is.Empty);
@@ -51,19 +51,19 @@ public sealed class AtLeastOnceTests
         var journal = new Journal { Work = TimeSpan.FromMilliseconds(1) };
         await using var watch = new CommitWatch(cluster, "orders", Partitions, "billing", journal);
         using var killed = SeparateMember.Start(cluster.BootstrapServers, "orders", "billing", journal);
-        await WaitUntilAsync(() => killed.Assigned == Partitions, "the separate member owning the partitions");
+        await WaitForAsync(() => killed.Assigned == Partitions, "the separate member owning the partitions");
         using var survivor = Member(cluster, journal);
         await survivor.StartAsync();
-        await WaitUntilAsync(() => killed.Assigned == 3 && Service(survivor).Consumer?.Assignment.Count == 3, "the members splitting the partitions");
+        await WaitForAsync(() => killed.Assigned == 3 && Service(survivor).Consumer?.Assignment.Count == 3, "the members splitting the partitions");
         await ProduceAsync(cluster, "orders", Partitions, 40);
-        await WaitUntilAsync(() => journal.Handled.Keys.Count(k => k.Offset >= 20) >= 30, "both members handling");
+        await WaitForAsync(() => journal.Handled.Keys.Count(k => k.Offset >= 20) >= 30, "both members handling");
 
         killed.Kill(); // mid-handling: no last commit, no LeaveGroup
         await ProduceAsync(cluster, "orders", Partitions, 40, start: 40);
 
-        await WaitUntilAsync(() => Service(survivor).Consumer?.Assignment.Count == Partitions, "the survivor owning every partition once the killed member's session expired");
-        await WaitUntilAsync(() => journal.Count == Partitions * 80, "every message handled at least once");
-        await WaitUntilAsync(() => watch.Verified.All(v => v == 80), "everything committed");
+        await WaitForAsync(() => Service(survivor).Consumer?.Assignment.Count == Partitions, "the survivor owning every partition once the killed member's session expired");
+        await WaitForAsync(() => journal.Count == Partitions * 80, "every message handled at least once");
+        await WaitForAsync(() => watch.Verified.All(v => v == 80), "everything committed");
         await survivor.StopAsync();
 
         Assert.That(watch.Violations, Is.Empty);
@@ -94,17 +94,17 @@ public sealed class AtLeastOnceTests
         }, logs: logs);
         await host.StartAsync();
         await ProduceAsync(cluster, "orders", Partitions, 10);
-        await WaitUntilAsync(() => watch.Verified.All(v => v == 10), "the first messages committed");
+        await WaitForAsync(() => watch.Verified.All(v => v == 10), "the first messages committed");
 
         cluster.SetBrokerDown(2);
         await ProduceAsync(cluster, "orders", Partitions, 20, start: 10);
-        await WaitUntilAsync(() => journal.Count == Partitions * 30, "the messages produced during the outage handled while the coordinator is down", logs);
-        await WaitUntilAsync(() => logs.Entries.Any(e => e.EventId.Id == 408), "the failed commit logged", logs);
+        await WaitForAsync(() => journal.Count == Partitions * 30, "the messages produced during the outage handled while the coordinator is down", logs);
+        await WaitForAsync(() => logs.Entries.Any(e => e.EventId.Id == 408), "the failed commit logged", logs);
         Assert.That(watch.Verified, Is.All.EqualTo(10), "nothing committed while the coordinator is down");
 
         cluster.SetBrokerUp(2);
-        await WaitUntilAsync(() => watch.Verified.All(v => v == 30), "the commit landed once the coordinator is back", logs);
-        await WaitUntilAsync(() => logs.Entries.Any(e => e.EventId.Id == 412), "the recovery logged", logs);
+        await WaitForAsync(() => watch.Verified.All(v => v == 30), "the commit landed once the coordinator is back", logs);
+        await WaitForAsync(() => logs.Entries.Any(e => e.EventId.Id == 412), "the recovery logged", logs);
         await host.StopAsync();
 
         Assert.That(logs.Entries.Count(e => e.EventId.Id == 408), Is.EqualTo(1), "a streak of failed commits is logged once");
@@ -123,7 +123,7 @@ public sealed class AtLeastOnceTests
         using (var first = Member(cluster, journal))
         {
             await first.StartAsync();
-            await WaitUntilAsync(() => journal.Count >= 100, "the first host handling");
+            await WaitForAsync(() => journal.Count >= 100, "the first host handling");
             await first.StopAsync(); // mid-stream: what it handled is committed as it leaves
         }
         var handledByFirst = journal.Count;
@@ -131,8 +131,8 @@ public sealed class AtLeastOnceTests
         using var second = Member(cluster, journal);
         await second.StartAsync();
 
-        await WaitUntilAsync(() => journal.Count == Partitions * 60, "every message handled");
-        await WaitUntilAsync(() => watch.Verified.All(v => v == 60), "everything committed");
+        await WaitForAsync(() => journal.Count == Partitions * 60, "every message handled");
+        await WaitForAsync(() => watch.Verified.All(v => v == 60), "everything committed");
         await second.StopAsync();
 
         Assert.That(handledByFirst, Is.LessThan(Partitions * 60));

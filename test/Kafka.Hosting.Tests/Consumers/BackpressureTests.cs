@@ -27,7 +27,7 @@ public sealed class BackpressureTests
         }, logs: logs);
         await host.StartAsync();
         var service = Service(host);
-        await WaitUntilAsync(() => service.Consumer?.Assignment.Count == 4, "the member owning the partitions");
+        await WaitForAsync(() => service.Consumer?.Assignment.Count == 4, "the member owning the partitions");
         var maxInFlight = 0;
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
@@ -40,18 +40,18 @@ public sealed class BackpressureTests
         });
         await ProduceAsync(cluster, "orders", 4, 100);
 
-        await WaitUntilAsync(() => journal.Handled.Keys.Count(k => k.Partition != 0) == 300, "the other partitions handled while partition 0 is stuck", logs);
-        await WaitUntilAsync(() => service.Consumer!.Paused.Contains(new TopicAndPartition("orders", 0)), "partition 0 paused");
+        await WaitForAsync(() => journal.Handled.Keys.Count(k => k.Partition != 0) == 300, "the other partitions handled while partition 0 is stuck", logs);
+        await WaitForAsync(() => service.Consumer!.Paused.Contains(new TopicAndPartition("orders", 0)), "partition 0 paused");
         var lane = service.Session!.Lanes.Single(l => l.Partition.Partition == 0);
         Assert.That(lane.Pending, Is.InRange(20, 29), "paused once it held twice its share of 40 / 4, having taken at most one share more");
 
         journal.Gate.SetResult();
-        await WaitUntilAsync(() => journal.Count == 400, "partition 0 resumed and caught up");
+        await WaitForAsync(() => journal.Count == 400, "partition 0 resumed and caught up");
         await sampling.CancelAsync();
         await sampler;
         Assert.That(maxInFlight, Is.InRange(1, 40), "never more than MaxInFlightMessages fetched and not handled");
         Assert.That(service.Consumer!.Paused, Is.Empty);
-        await WaitUntilAsync(() => Committed(cluster, "orders", 4, "billing").Values.All(o => o == 100), "everything committed");
+        await WaitForAsync(() => Committed(cluster, "orders", 4, "billing").Values.All(o => o == 100), "everything committed");
         await host.StopAsync();
     }
 }

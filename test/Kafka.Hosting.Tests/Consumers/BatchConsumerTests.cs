@@ -33,8 +33,8 @@ public sealed class BatchConsumerTests
         await host.StartAsync();
         await ProduceAsync(cluster, "orders", 3, 250);
 
-        await WaitUntilAsync(() => batches.Messages == 750, "every message handled");
-        await WaitUntilAsync(() => Committed(cluster, "orders", 3, "billing").Values.All(o => o == 250), "every batch committed");
+        await WaitForAsync(() => batches.Messages == 750, "every message handled");
+        await WaitForAsync(() => Committed(cluster, "orders", 3, "billing").Values.All(o => o == 250), "every batch committed");
         await host.StopAsync();
 
         Assert.Multiple(() =>
@@ -74,18 +74,18 @@ public sealed class BatchConsumerTests
         for (var i = 0; i < 3; i++)
         {
             await ProduceAsync(cluster, "orders", 1, 1, start: i);
-            await WaitUntilAsync(() => service.Session!.Lanes.Single().Pending == i + 1, $"message {i} waiting in the lane");
+            await WaitForAsync(() => service.Session!.Lanes.Single().Pending == i + 1, $"message {i} waiting in the lane");
         }
         Assert.That(batches.All, Is.Empty, "not handed over before the wait");
         time.Advance(TimeSpan.FromSeconds(5));
-        await WaitUntilAsync(() => batches.All.Count == 1, "the batch handed over once the first message waited MaxBatchWait");
+        await WaitForAsync(() => batches.All.Count == 1, "the batch handed over once the first message waited MaxBatchWait");
         Assert.That(batches.All.Single(), Is.EqualTo(new BatchRecord(0, 0, 3)));
 
         await ProduceAsync(cluster, "orders", 1, 12, start: 3);
-        await WaitUntilAsync(() => batches.Messages == 13, "a full batch at once, without waiting");
+        await WaitForAsync(() => batches.Messages == 13, "a full batch at once, without waiting");
         Assert.That(batches.All[1], Is.EqualTo(new BatchRecord(0, 3, 10)));
         time.Advance(TimeSpan.FromSeconds(5));
-        await WaitUntilAsync(() => batches.Messages == 15, "the rest after the wait");
+        await WaitForAsync(() => batches.Messages == 15, "the rest after the wait");
         Assert.That(batches.All[2], Is.EqualTo(new BatchRecord(0, 13, 2)));
         Assert.That(batches.Problems, Is.Empty);
         await host.StopAsync();
@@ -114,7 +114,7 @@ public sealed class BatchConsumerTests
         await host.StartAsync();
         await ProduceAsync(cluster, "orders", 2, 40);
 
-        await WaitUntilAsync(() => Committed(cluster, "orders", 2, "billing").Values.All(o => o == 40), "both partitions committed to the end");
+        await WaitForAsync(() => Committed(cluster, "orders", 2, "billing").Values.All(o => o == 40), "both partitions committed to the end");
         await host.StopAsync();
 
         var forwarded = ReadAll(cluster, "orders.dlq");

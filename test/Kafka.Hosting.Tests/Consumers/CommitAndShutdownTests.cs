@@ -29,12 +29,12 @@ public sealed class CommitAndShutdownTests
         cluster.StartRequestTracking();
 
         await ProduceAsync(cluster, "orders", 4, 25);
-        await WaitUntilAsync(() => journal.Count == 100, "every message handled");
+        await WaitForAsync(() => journal.Count == 100, "every message handled");
         Assert.That(cluster.GetRequests().Count(r => r.ApiKey == OffsetCommit), Is.Zero, "handling commits nothing by itself");
         Assert.That(Committed(cluster, "orders", 4, "billing").Values, Is.All.EqualTo(0), "the start positions only");
 
         time.Advance(TimeSpan.FromSeconds(1));
-        await WaitUntilAsync(() => Committed(cluster, "orders", 4, "billing").Values.All(o => o == 25), "the interval's commit");
+        await WaitForAsync(() => Committed(cluster, "orders", 4, "billing").Values.All(o => o == 25), "the interval's commit");
         Assert.That(cluster.GetRequests().Count(r => r.ApiKey == OffsetCommit), Is.EqualTo(1), "one commit for the 100 messages of 4 partitions");
 
         time.Advance(TimeSpan.FromSeconds(1));
@@ -59,12 +59,12 @@ public sealed class CommitAndShutdownTests
         await host.StartAsync();
         await TestHosts.PumpUntilAsync(time, () => Service(host).Consumer?.Assignment.Count == 3, "the member owning the partitions");
         await ProduceAsync(cluster, "orders", 3, 5);
-        await WaitUntilAsync(() => journal.Running == 3 && journal.Count == 6, "offsets 0 and 1 handled and offset 2 in flight in each partition");
+        await WaitForAsync(() => journal.Running == 3 && journal.Count == 6, "offsets 0 and 1 handled and offset 2 in flight in each partition");
         var service = Service(host);
         var session = service.Session!;
 
         var stop = host.StopAsync();
-        await WaitUntilAsync(() => session.Lanes.All(l => l.IsClosing), "the lanes closed: nothing more starts");
+        await WaitForAsync(() => session.Lanes.All(l => l.IsClosing), "the lanes closed: nothing more starts");
         Assert.That(stop.IsCompleted, Is.False, "the stop waits for the handlers in flight");
         journal.Gate.SetResult();
         await stop;
@@ -93,12 +93,12 @@ public sealed class CommitAndShutdownTests
         await host.StartAsync();
         await TestHosts.PumpUntilAsync(time, () => Service(host).Consumer?.Assignment.Count == 2, "the member owning the partitions");
         await ProduceAsync(cluster, "orders", 2, 3);
-        await WaitUntilAsync(() => journal.Running == 2 && journal.Count == 2, "offset 0 handled and offset 1 in flight in each partition");
+        await WaitForAsync(() => journal.Running == 2 && journal.Count == 2, "offset 0 handled and offset 1 in flight in each partition");
         var service = Service(host);
 
         using var shutdown = new CancellationTokenSource();
         var stop = host.StopAsync(shutdown.Token);
-        await WaitUntilAsync(() => service.Session is null || service.Session.Lanes.All(l => l.IsClosing), "the lanes closed");
+        await WaitForAsync(() => service.Session is null || service.Session.Lanes.All(l => l.IsClosing), "the lanes closed");
         await shutdown.CancelAsync(); // the shutdown timeout runs out: the handlers' tokens are cancelled, and the host stops waiting
         try
         {
@@ -109,7 +109,7 @@ public sealed class CommitAndShutdownTests
             // The host stopped waiting.
         }
 
-        await WaitUntilAsync(() => journal.Running == 0, "the handlers cancelled");
+        await WaitForAsync(() => journal.Running == 0, "the handlers cancelled");
         Assert.That(journal.Handled.Keys.Select(k => k.Offset).Distinct(), Is.EqualTo(new long[] { 0 }), "nothing else handled");
         Assert.That(Committed(cluster, "orders", 2, "billing").Values, Is.All.InRange(0, 1), "the cancelled messages stay uncommitted");
     }

@@ -186,8 +186,8 @@ public sealed class ConsumerConfigurationTests
         await ProduceAsync(cluster, "orders", 2, 5);
         await ProduceAsync(cluster, "refunds", 1, 5);
 
-        await WaitUntilAsync(() => journal.Count == 15, "every message of both topics handled");
-        await WaitUntilAsync(() => Committed(cluster, "orders", 2, "accounts").Values.All(o => o == 5) && Committed(cluster, "refunds", 1, "accounts")[0] == 5, "committed for the configured group");
+        await WaitForAsync(() => journal.Count == 15, "every message of both topics handled");
+        await WaitForAsync(() => Committed(cluster, "orders", 2, "accounts").Values.All(o => o == 5) && Committed(cluster, "refunds", 1, "accounts")[0] == 5, "committed for the configured group");
         await host.StopAsync();
     }
 

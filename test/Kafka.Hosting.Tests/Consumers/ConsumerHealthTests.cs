@@ -32,13 +32,13 @@ public sealed class ConsumerHealthTests
         });
         Assert.That((await CheckAsync(host)).Status, Is.EqualTo(HealthStatus.Unhealthy), "not started");
         await host.StartAsync();
-        await WaitUntilAsync(() => Service(host).Consumer?.Assignment.Count == 3, "the member owning the partitions");
+        await WaitForAsync(() => Service(host).Consumer?.Assignment.Count == 3, "the member owning the partitions");
         var healthy = await CheckAsync(host);
         Assert.That(healthy.Status, Is.EqualTo(HealthStatus.Healthy), healthy.Description);
         Assert.That(healthy.Tags, Is.EqualTo(new[] { "ready" }));
 
         await ProduceAsync(cluster, "orders", 3, 5);
-        await WaitUntilAsync(() => journal.Count == 13, "everything handled but partition 1 from offset 3");
+        await WaitForAsync(() => journal.Count == 13, "everything handled but partition 1 from offset 3");
         var degraded = await CheckAsync(host);
         Assert.That(degraded.Status, Is.EqualTo(HealthStatus.Degraded));
         Assert.That(degraded.Description, Does.Contain("stopped by the failure policy: orders/1 at offset 3"));
@@ -63,10 +63,10 @@ public sealed class ConsumerHealthTests
         await host.StartAsync();
         await TestHosts.PumpUntilAsync(time, () => Service(host).Consumer?.Assignment.Count == 2, "the member owning the partitions");
         await ProduceAsync(cluster, "orders", 2, 4);
-        await WaitUntilAsync(() => journal.Count == 5, "partition 1 handled, partition 0 stuck at offset 1");
+        await WaitForAsync(() => journal.Count == 5, "partition 1 handled, partition 0 stuck at offset 1");
 
         time.Advance(TimeSpan.FromSeconds(1));
-        await WaitUntilAsync(() => Service(host).Session!.Lanes.All(l => l.Watermark <= l.Committed), "partition 1 and offset 0 of partition 0 committed");
+        await WaitForAsync(() => Service(host).Session!.Lanes.All(l => l.Watermark <= l.Committed), "partition 1 and offset 0 of partition 0 committed");
         for (var i = 0; i < 4; i++)
         {
             time.Advance(TimeSpan.FromSeconds(1));
@@ -79,9 +79,9 @@ public sealed class ConsumerHealthTests
         Assert.That(stalled.Description, Does.Contain("orders/0 (3 uncommitted").And.Not.Contain("orders/1"));
 
         journal.Gate.SetResult();
-        await WaitUntilAsync(() => journal.Count == 8, "the stuck handler done");
+        await WaitForAsync(() => journal.Count == 8, "the stuck handler done");
         time.Advance(TimeSpan.FromSeconds(1));
-        await WaitUntilAsync(() => Service(host).Session!.Lanes.All(l => l.Committed == 4), "committed");
+        await WaitForAsync(() => Service(host).Session!.Lanes.All(l => l.Committed == 4), "committed");
         Assert.That((await CheckAsync(host)).Status, Is.EqualTo(HealthStatus.Healthy));
         await host.StopAsync();
     }
@@ -104,7 +104,7 @@ public sealed class ConsumerHealthTests
         }, logs: logs);
         await host.StartAsync();
 
-        await WaitUntilAsync(() => Service(host).State == Internal.HostedConsumerState.Restarting, "the consumer failing", logs);
+        await WaitForAsync(() => Service(host).State == Internal.HostedConsumerState.Restarting, "the consumer failing", logs);
         var result = await CheckAsync(host);
         Assert.That(result.Status, Is.EqualTo(HealthStatus.Unhealthy));
         Assert.That(result.Description, Does.Contain("restarting"));

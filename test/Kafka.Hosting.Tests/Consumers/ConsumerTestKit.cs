@@ -78,11 +78,11 @@ internal static class ConsumerTestKit
         return committed.ToDictionary(c => c.Partition.Value, c => c.Offset.Value);
     }
 
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, LogCapture? logs = null)
+    public static async Task WaitForAsync(Func<bool> condition, string what, LogCapture? logs = null)
     {
         try
         {
-            await TestHosts.WaitUntilAsync(condition, what, Deadline);
+            await Eventually.WaitUntilAsync(condition, what, Deadline);
         }
         catch
         {

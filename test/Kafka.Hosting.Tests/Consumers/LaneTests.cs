@@ -22,7 +22,7 @@ public sealed class LaneTests
         await host.StartAsync();
         await ProduceAsync(cluster, "orders", 12, 40);
 
-        await WaitUntilAsync(() => journal.Count == 480, "every message handled");
+        await WaitForAsync(() => journal.Count == 480, "every message handled");
         await host.StopAsync();
 
         Assert.Multiple(() =>
@@ -56,7 +56,7 @@ public sealed class LaneTests
         await host.StartAsync();
         await ProduceAsync(cluster, "orders", 2, 120, key: (p, i) => $"k{p}-{i % 8}");
 
-        await WaitUntilAsync(() => journal.Count == 240, "every message handled");
+        await WaitForAsync(() => journal.Count == 240, "every message handled");
         await host.StopAsync();
 
         Assert.Multiple(() =>
@@ -93,7 +93,7 @@ public sealed class LaneTests
         await host.StartAsync();
         await ProduceAsync(cluster, "orders", 4, 15);
 
-        await WaitUntilAsync(() => journal.Count == 60, "every message handled");
+        await WaitForAsync(() => journal.Count == 60, "every message handled");
         await host.StopAsync();
 
         Assert.That(journal.MaxRunning, Is.EqualTo(1));
@@ -116,7 +116,7 @@ public sealed class LaneTests
         await ProduceAsync(cluster, "orders", 3, 10);
         await ProduceAsync(cluster, "refunds", 2, 10);
 
-        await WaitUntilAsync(() => journal.Count == 50, "every message of both topics handled");
+        await WaitForAsync(() => journal.Count == 50, "every message of both topics handled");
         var consumer = Service(host).Consumer!;
         Assert.That(consumer.Topics, Is.EqualTo(new[] { "orders", "refunds" }));
         await host.StopAsync();
@@ -158,9 +158,9 @@ public sealed class LaneTests
         await ProduceAsync(cluster, "orders", 8, 20);
         await ProduceAsync(cluster, "payments", 4, 20, key: (p, i) => $"k{p}-{i % 4}");
 
-        await WaitUntilAsync(() => journal.HandledIn("orders") == 7 * 20 + 5 && journal.HandledIn("payments") == 4 * 20 - 2,
+        await WaitForAsync(() => journal.HandledIn("orders") == 7 * 20 + 5 && journal.HandledIn("payments") == 4 * 20 - 2,
             "every message handled but partition 2 of orders from offset 5, and the two dead-lettered payments");
-        await WaitUntilAsync(() => Committed(cluster, "payments", 4, "ledger").Values.All(o => o == 20), "payments committed past the dead-lettered messages");
+        await WaitForAsync(() => Committed(cluster, "payments", 4, "ledger").Values.All(o => o == 20), "payments committed past the dead-lettered messages");
         await host.StopAsync();
 
         var orders = Committed(cluster, "orders", 8, "billing");

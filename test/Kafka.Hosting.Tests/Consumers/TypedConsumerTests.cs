@@ -42,8 +42,8 @@ public sealed class TypedConsumerTests
             }
         }
 
-        await WaitUntilAsync(() => orders.Count == 9, "every well-formed order handled");
-        await WaitUntilAsync(() => Committed(cluster, "orders", 2, "billing").Values.All(o => o == 5), "committed past the bad one");
+        await WaitForAsync(() => orders.Count == 9, "every well-formed order handled");
+        await WaitForAsync(() => Committed(cluster, "orders", 2, "billing").Values.All(o => o == 5), "committed past the bad one");
         await host.StopAsync();
 
         Assert.That(orders.Select(m => m.Value.Id).Order(), Is.EqualTo(new[] { 0, 1, 2, 3, 5, 6, 7, 8, 9 }));
@@ -75,7 +75,7 @@ public sealed class TypedConsumerTests
             await producer.ProduceAsync("counts", new Message<Null, string> { Value = "{\"Id\":100,\"Total\":1}" });
         }
 
-        await WaitUntilAsync(() => orders.Count == 1, "the order handled");
+        await WaitForAsync(() => orders.Count == 1, "the order handled");
         await host.StopAsync();
         Assert.That(orders.Single().Value.Id, Is.EqualTo(100));
         Assert.That(orders.Single().PartitionKey, Is.Null, "a null key, read by the built-in text deserializer");

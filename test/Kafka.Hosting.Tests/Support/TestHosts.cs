@@ -47,38 +47,19 @@ internal static class TestHosts
         return builder.Build();
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds, polling, failing the test at the deadline.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? deadline = null)
-    {
-        var watch = Stopwatch.StartNew();
-        var limit = deadline ?? Deadline;
-        while (!condition())
-        {
-            if (watch.Elapsed > limit)
-            {
-                Assert.Fail($"Timed out after {limit.TotalSeconds:0} s waiting for {what}.");
-            }
-            await Task.Delay(10);
-        }
-    }
+    /// <summary>
+    /// Waits until the client's first metadata refresh (the one the host's start asks for) has ended and the client
+    /// has planned its next one: the reachability probe that follows a background refresh is done by then.
+    /// </summary>
+    public static Task WaitForFirstRefreshAsync(Kafka.Client.KafkaClient client) =>
+        WaitUntilAsync(() => client.Status.RefreshCount >= 1 && client.Status.NextRefresh is not null, "the refresh at start, then the next one planned");
 
     /// <summary>
     /// Drives a fake clock in small steps until <paramref name="condition"/> holds: backoffs and retry delays then
     /// pass without real waiting, while socket I/O gets real time between steps.
     /// </summary>
-    public static async Task PumpUntilAsync(FakeTimeProvider time, Func<bool> condition, string what, TimeSpan? step = null)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (watch.Elapsed > Deadline)
-            {
-                Assert.Fail($"Timed out after {Deadline.TotalSeconds:0} s waiting for {what}.");
-            }
-            time.Advance(step ?? TimeSpan.FromMilliseconds(50));
-            await Task.Delay(5);
-        }
-    }
+    public static Task PumpUntilAsync(FakeTimeProvider time, Func<bool> condition, string what, TimeSpan? step = null) =>
+        WaitUntilAsync(condition, what, Deadline, () => time.Advance(step ?? TimeSpan.FromMilliseconds(50)));
 
     /// <summary>Puts a proxy in front of every broker and makes the cluster advertise it.</summary>
     public static async Task<TcpProxy[]> ProxyEveryBrokerAsync(MockKafkaCluster cluster)

@@ -93,10 +93,6 @@ internal sealed class OffsetLookup
                 }
             }
 
-            if (stale is not null)
-            {
-                _cluster.ReportStaleMetadata(stale);
-            }
             remaining = retry;
             if (remaining.Count == 0)
             {
@@ -106,9 +102,10 @@ internal sealed class OffsetLookup
             {
                 throw lastError!;
             }
-            // Leadership moved or is unknown: refresh and try the partitions left at their (new) leaders.
-            await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _cluster.Settings.TimeProvider, cancellationToken).ConfigureAwait(false);
-            await _cluster.UpdateAsync(cancellationToken).ConfigureAwait(false);
+            // Leadership moved, is unknown or its broker cannot be reached: wait for metadata newer than what was seen
+            // (the metadata loop spaces refreshes out), then try the partitions left at their (new) leaders.
+            await _cluster.Metadata.WaitForRefreshAsync(
+                stale ?? $"listing offsets of {topic.Name} failed: {lastError!.Message}", cancellationToken).ConfigureAwait(false);
         }
         return results;
     }

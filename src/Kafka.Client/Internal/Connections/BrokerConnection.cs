@@ -52,7 +52,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         LocalEndPoint = socket.LocalEndPoint as IPEndPoint;
         _timeoutTimer = settings.TimeProvider.CreateTimer(static s => ((BrokerConnection)s!).OnTimeoutTimer(), this,
             System.Threading.Timeout.InfiniteTimeSpan, System.Threading.Timeout.InfiniteTimeSpan);
-        settings.Instrumentation?.ConnectionOpened(kind);
+        ClientTelemetry.ConnectionCountChanged(1, kind, settings.ClientTag);
     }
 
     public HostAddress Address { get; }
@@ -281,9 +281,10 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     private async ValueTask<TResponse> SendCoreAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout,
         bool runContinuationsInline, bool writeLockHeld, CancellationToken cancellationToken)
     {
-        var instrumentation = _settings.Instrumentation;
-        var started = instrumentation is null ? 0 : _settings.TimeProvider.GetTimestamp();
-        var activity = instrumentation?.RequestStarting(request.Api.Key, version, BrokerId, Address);
+        // With nobody listening, telemetry costs this one check.
+        var observed = ClientTelemetry.IsRequestObserved;
+        var started = observed ? _settings.TimeProvider.GetTimestamp() : 0;
+        var activity = observed ? ClientTelemetry.StartRequest(request.Api.Key, version, BrokerId, Address, _settings.ClientTag) : null;
         Exception? error = null;
         try
         {
@@ -418,14 +419,17 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 }
             }
         }
-        catch (Exception ex) when (instrumentation is not null)
+        catch (Exception ex) when (observed)
         {
             error = ex;
             throw;
         }
         finally
         {
-            instrumentation?.RequestCompleted(activity, request.Api.Key, _settings.TimeProvider.GetElapsedTime(started), error);
+            if (observed)
+            {
+                ClientTelemetry.RequestCompleted(activity, request.Api.Key, _settings.TimeProvider.GetElapsedTime(started), error, _settings.ClientTag);
+            }
         }
     }
 
@@ -653,7 +657,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         _lifetime.Cancel();
         _socket.Dispose();
         _timeoutTimer?.Dispose();
-        _settings.Instrumentation?.ConnectionClosed(Kind);
+        ClientTelemetry.ConnectionCountChanged(-1, Kind, _settings.ClientTag);
         DrainInFlight();
     }
 

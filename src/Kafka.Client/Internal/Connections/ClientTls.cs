@@ -159,8 +159,8 @@ internal sealed partial class ClientTls : IDisposable
         return new ClientTls(caFile, policy, clientCertificate, clientContext, config.CheckHostname, owned);
     }
 
-    /// <summary>Logs how TLS is set up (once per client) and keeps the logger for handshakes.</summary>
-    public void UseLogger(ILoggerFactory loggerFactory)
+    /// <summary>Logs how TLS is set up (once per client, an expired client certificate by the client's clock) and keeps the logger for handshakes.</summary>
+    public void UseLogger(ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
         _logger = loggerFactory.CreateLogger("Kafka.Client.Tls");
         Log.Configured(_logger, CaFile ?? "the system trust store", ClientCertificate?.Subject ?? "none", CheckHostname);
@@ -168,7 +168,7 @@ internal sealed partial class ClientTls : IDisposable
         {
             Log.HostnameCheckOff(_logger, CheckHostnameKey);
         }
-        if (ClientCertificate is { } certificate && certificate.NotAfter.ToUniversalTime() < DateTime.UtcNow)
+        if (ClientCertificate is { } certificate && certificate.NotAfter.ToUniversalTime() < timeProvider.GetUtcNow().UtcDateTime)
         {
             Log.ClientCertificateExpired(_logger, certificate.Subject, certificate.NotAfter.ToUniversalTime());
         }

@@ -37,15 +37,15 @@ internal sealed class ConnectionSettings
     /// <summary>Wraps connection set-up and idempotent request/response exchanges (the hosting layer's retries).</summary>
     public required ResiliencePipeline Resilience { get; init; }
 
-    /// <summary>Receives request durations and connection counts; none unless a host supplies it.</summary>
-    public IClientInstrumentation? Instrumentation { get; init; }
+    /// <summary>The telemetry attribute that tells this client's spans and measurements from other clients'.</summary>
+    public required KeyValuePair<string, object?> ClientTag { get; init; }
 
     /// <summary>
     /// Builds a client's settings from validated options. <paramref name="tls"/> is the TLS material the validator
     /// already loaded; when it is null and <see cref="KafkaClientOptions.Ssl"/> is set, it is loaded here.
     /// </summary>
     public static ConnectionSettings From(KafkaClientOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory,
-        ResiliencePipeline? resilience, ClientTls? tls = null, IClientInstrumentation? instrumentation = null)
+        ResiliencePipeline? resilience, ClientTls? tls = null)
     {
         if (!HostAddress.TryParseSourceAddress(options.SourceAddress, out var source, out var error))
         {
@@ -56,7 +56,7 @@ internal sealed class ConnectionSettings
             var errors = new List<string>();
             tls = ClientTls.Load(options.Ssl, errors) ?? throw new ArgumentException(string.Join(" ", errors), nameof(options));
         }
-        tls?.UseLogger(loggerFactory);
+        tls?.UseLogger(loggerFactory, timeProvider);
         var sasl = Internal.Sasl.ClientSasl.Create(options, timeProvider);
         sasl?.UseLogger(loggerFactory, tls: tls is not null);
         return new ConnectionSettings
@@ -75,7 +75,7 @@ internal sealed class ConnectionSettings
             Resilience = resilience ?? ResiliencePipeline.Empty,
             Tls = tls,
             Sasl = sasl,
-            Instrumentation = instrumentation,
+            ClientTag = ClientTelemetry.ClientTag(options.ClientId),
         };
     }
 }

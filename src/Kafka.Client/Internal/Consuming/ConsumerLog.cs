@@ -17,8 +17,6 @@ internal static partial class ConsumerLog
     [LoggerMessage(103, LogLevel.Information, "{Topic}/{Partition} moved from broker {OldLeader} to broker {NewLeader}")]
     public static partial void LeaderMoved(ILogger logger, string topic, int partition, int oldLeader, int newLeader);
 
-    [LoggerMessage(104, LogLevel.Warning, "Metadata refresh for the consumer failed: {Reason}; retrying")]
-    public static partial void MetadataRefreshFailed(ILogger logger, string reason);
 
     [LoggerMessage(105, LogLevel.Error, "Consumption of {Topic}/{Partition} stopped at offset {Offset}: {Reason}")]
     public static partial void PartitionFailed(ILogger logger, string topic, int partition, long offset, string reason);

@@ -30,7 +30,7 @@ internal sealed record FetchSettings
     public required int ResponseMaxBytes { get; init; }
 
     /// <summary>The settings a consumer with <paramref name="options"/> fetches with, on a client with <paramref name="connection"/>.</summary>
-    public static FetchSettings From(SimpleConsumerOptions options, ConnectionSettings connection) => new()
+    public static FetchSettings From(ConsumerOptions options, ConnectionSettings connection) => new()
     {
         PartitionMaxBytes = options.FetchMessageMaxBytes,
         MinBytes = options.FetchMinBytes,

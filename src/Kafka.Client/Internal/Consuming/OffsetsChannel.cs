@@ -199,10 +199,7 @@ internal sealed class OffsetsChannel
                 return known;
             }
         }
-        if (_cluster.Brokers.Count == 0)
-        {
-            await _cluster.UpdateAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await _cluster.EnsureMetadataAsync(cancellationToken).ConfigureAwait(false);
         var candidates = _cluster.Brokers.Values.ToArray();
         Random.Shared.Shuffle(candidates);
         KafkaException? lastError = null;
@@ -232,7 +229,8 @@ internal sealed class OffsetsChannel
             }
             if (!_cluster.Brokers.TryGetValue(result.NodeId, out var coordinator))
             {
-                await _cluster.UpdateAsync(cancellationToken).ConfigureAwait(false);
+                await _cluster.Metadata.WaitForRefreshAsync(
+                    $"the coordinator of group '{GroupId}', broker {result.NodeId}, is not in the metadata", cancellationToken).ConfigureAwait(false);
                 if (!_cluster.Brokers.TryGetValue(result.NodeId, out coordinator))
                 {
                     throw new KafkaBrokerException(KafkaErrorCode.CoordinatorNotAvailable,

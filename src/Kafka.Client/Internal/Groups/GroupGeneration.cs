@@ -31,7 +31,7 @@ internal enum GroupMembershipState
     /// <summary>Stopped (left the group, or stopped after a failure).</summary>
     Stopped,
 
-    /// <summary>Failed for good: see <see cref="GroupMembership.Failure"/>. Stop it to release its connection.</summary>
+    /// <summary>Failed for good: see <see cref="GroupMembershipBase.Failure"/>. Stop it to release its connection.</summary>
     Failed,
 }
 
@@ -48,14 +48,14 @@ internal delegate Task PartitionsAssignedHandler(GroupGeneration generation, Can
 
 /// <summary>
 /// Called once when the membership fails for good (fenced, not authorized, retries exhausted), after the partitions
-/// were revoked as lost. It runs apart from the membership's loop, so it may await <see cref="GroupMembership.StopAsync"/>.
+/// were revoked as lost. It runs apart from the membership's loop, so it may await <see cref="GroupMembershipBase.StopAsync"/>.
 /// </summary>
 internal delegate Task MembershipFailedHandler(KafkaException error, CancellationToken cancellationToken);
 
 /// <summary>
 /// What a <see cref="GroupMembership"/> calls as its assignment changes. Calls are made one at a time, never
 /// concurrently, from the membership's own loop; heartbeats continue while they run. An exception from a callback
-/// is logged and does not stop the membership. <see cref="GroupMembership.StopAsync"/> waits for a running
+/// is logged and does not stop the membership. <see cref="GroupMembershipBase.StopAsync"/> waits for a running
 /// callback, so calling it from PartitionsAssigned or PartitionsRevoked throws <see cref="InvalidOperationException"/>.
 /// </summary>
 internal sealed class GroupMembershipCallbacks

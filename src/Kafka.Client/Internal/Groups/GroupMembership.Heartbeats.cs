@@ -8,12 +8,12 @@ internal sealed partial class GroupMembership
 {
     private async Task HeartbeatLoopAsync()
     {
-        var token = _stopping.Token;
+        var token = Stopping;
         while (!token.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(_options.HeartbeatInterval, _time, token).ConfigureAwait(false);
+                await Task.Delay(_options.HeartbeatInterval, Time, token).ConfigureAwait(false);
                 var target = _heartbeatTarget;
                 if (target is null)
                 {
@@ -35,7 +35,7 @@ internal sealed partial class GroupMembership
             }
             catch (Exception ex)
             {
-                Log.HeartbeatLoopError(_logger, ex, GroupId);
+                Log.HeartbeatLoopError(Logger, ex, GroupId);
             }
         }
     }
@@ -64,7 +64,7 @@ internal sealed partial class GroupMembership
                 PostFatal(ex);
                 return;
             }
-            Log.HeartbeatFailed(_logger, GroupId, coordinator.Broker.ToString(), ex.Message);
+            Log.HeartbeatFailed(Logger, GroupId, coordinator.Broker.ToString(), ex.Message);
             PostCoordinatorInvalid(coordinator);
             return;
         }
@@ -75,7 +75,7 @@ internal sealed partial class GroupMembership
         var error = response.ErrorCode;
         if (error is KafkaErrorCode.None or KafkaErrorCode.RebalanceInProgress)
         {
-            Interlocked.Exchange(ref _lastHeartbeatAcknowledged, _time.GetTimestamp());
+            Interlocked.Exchange(ref _lastHeartbeatAcknowledged, Time.GetTimestamp());
         }
         switch (error)
         {
@@ -92,7 +92,7 @@ internal sealed partial class GroupMembership
                 PostRejoin(target, lost: true, resetMemberId: true, "the coordinator does not know the member");
                 break;
             case KafkaErrorCode.NotCoordinator or KafkaErrorCode.CoordinatorNotAvailable:
-                Log.CoordinatorMoved(_logger, GroupId, coordinator.Broker.ToString(), KafkaErrors.GetName(error));
+                Log.CoordinatorMoved(Logger, GroupId, coordinator.Broker.ToString(), KafkaErrors.GetName(error));
                 PostCoordinatorInvalid(coordinator);
                 break;
             default:
@@ -116,7 +116,7 @@ internal sealed partial class GroupMembership
         {
             return;
         }
-        if (_time.GetElapsedTime(Interlocked.Read(ref _lastHeartbeatAcknowledged)) > _options.SessionTimeout)
+        if (Time.GetElapsedTime(Interlocked.Read(ref _lastHeartbeatAcknowledged)) > _options.SessionTimeout)
         {
             target.Expired = true;
             PostRejoin(target, lost: true, resetMemberId: false, "no heartbeat was acknowledged within the session timeout");
@@ -130,7 +130,7 @@ internal sealed partial class GroupMembership
         {
             return false;
         }
-        var snapshot = _cluster.Snapshot;
+        var snapshot = Cluster.Snapshot;
         foreach (var (topic, count) in counts)
         {
             if (snapshot.Topics.TryGetValue(topic, out var metadata) && metadata.ErrorCode == KafkaErrorCode.None

@@ -40,17 +40,11 @@ internal sealed partial class GroupMembership
         [LoggerMessage(210, LogLevel.Warning, "Group {GroupId}: the leader assigned {Partition}, of a topic this member does not subscribe to; ignored")]
         public static partial void UnsubscribedPartition(ILogger logger, string groupId, string partition);
 
-        [LoggerMessage(211, LogLevel.Information, "Group {GroupId}: revoking {PartitionCount} partitions of generation {Generation} (lost: {Lost}): {Reason}")]
-        public static partial void Revoking(ILogger logger, string groupId, int partitionCount, int generation, bool lost, string reason);
 
-        [LoggerMessage(212, LogLevel.Error, "Group {GroupId}: the {Callback} callback failed")]
-        public static partial void CallbackFailed(ILogger logger, Exception exception, string groupId, string callback);
 
         [LoggerMessage(213, LogLevel.Warning, "Group {GroupId}: join failed ({Failures} of {MaxRetries} retries); next attempt in {BackoffMs:0} ms")]
         public static partial void JoinFailed(ILogger logger, Exception exception, string groupId, int failures, int maxRetries, double backoffMs);
 
-        [LoggerMessage(214, LogLevel.Error, "Group {GroupId}: membership of '{MemberId}' failed for good")]
-        public static partial void Failed(ILogger logger, Exception exception, string groupId, string memberId);
 
         [LoggerMessage(215, LogLevel.Warning, "Group {GroupId}: heartbeat to {Coordinator} failed: {Reason}")]
         public static partial void HeartbeatFailed(ILogger logger, string groupId, string coordinator, string reason);
@@ -64,13 +58,9 @@ internal sealed partial class GroupMembership
         [LoggerMessage(218, LogLevel.Warning, "Group {GroupId}: member '{MemberId}' could not send LeaveGroup; the coordinator drops it after the session timeout: {Reason}")]
         public static partial void LeaveFailed(ILogger logger, string groupId, string memberId, string reason);
 
-        [LoggerMessage(219, LogLevel.Error, "Group {GroupId}: a membership loop ended with an error")]
-        public static partial void LoopEndedWithError(ILogger logger, Exception exception, string groupId);
 
         [LoggerMessage(221, LogLevel.Information, "Group {GroupId}: {Coordinator} answered a heartbeat with {Error}; looking for the coordinator again")]
         public static partial void CoordinatorMoved(ILogger logger, string groupId, string coordinator, string error);
 
-        [LoggerMessage(220, LogLevel.Debug, "Group {GroupId}: membership stopped")]
-        public static partial void Stopped(ILogger logger, string groupId);
     }
 }

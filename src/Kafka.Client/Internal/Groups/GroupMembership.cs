@@ -26,46 +26,30 @@ namespace Kafka.Client.Internal.Groups;
 /// client's brokers.
 /// </para>
 /// </remarks>
-internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposable
+internal sealed partial class GroupMembership : GroupMembershipBase
 {
     private const string LeaveReason = "the member is stopping";
     private static readonly TimeSpan JoinTimeoutMargin = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan FirstCoordinatorBackoff = TimeSpan.FromMilliseconds(100);
 
-    // Set while this membership runs a PartitionsAssigned or PartitionsRevoked callback (flows into the callback only).
-    private static readonly AsyncLocal<GroupMembership?> InCallback = new();
-
-    private readonly Cluster _cluster;
     private readonly string[] _topics;
     private readonly GroupMembershipOptions _options;
     private readonly Func<CancellationToken, Task<Broker>> _findCoordinator;
-    private readonly GroupMembershipCallbacks _callbacks;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly CancellationTokenSource _callbackLifetime = new();
     private readonly CancellationTokenSource _connectionLifetime = new();
-    private readonly Lock _lock = new();
 
-    private Task? _mainLoop;
-    private Task? _heartbeatLoop;
-    private Task? _stopTask;
     private volatile CoordinatorConnection? _coordinator;
     private volatile CoordinatorConnection? _invalidCoordinator;
     private volatile HeartbeatTarget? _heartbeatTarget;
-    private volatile GroupGeneration? _current;
-    private volatile KafkaException? _failure;
     private volatile KafkaException? _fatal;
     private volatile RejoinRequest? _rejoin;
     private volatile IReadOnlyDictionary<string, int>? _leaderTopicCounts;
     private volatile string _memberId = string.Empty;
     private volatile GroupMembershipState _state = GroupMembershipState.Created;
-    private TaskCompletionSource _wake = NewSignal();
     private TaskCompletionSource _changed = NewSignal();
     private int _lastGenerationId = -1;
     private long _lastHeartbeatAcknowledged;
 
-    /// <summary>Creates a member of <paramref name="groupId"/>; nothing happens until <see cref="StartAsync"/>.</summary>
+    /// <summary>Creates a member of <paramref name="groupId"/>; nothing happens until <see cref="GroupMembershipBase.StartAsync"/>.</summary>
     /// <param name="cluster">The cluster: metadata for the leader's partition counts, settings for connections.</param>
     /// <param name="groupId">The group to join.</param>
     /// <param name="topics">The topics this member subscribes to (at least one).</param>
@@ -85,9 +69,8 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         Func<CancellationToken, Task<Broker>> findCoordinator,
         GroupMembershipCallbacks? callbacks = null,
         TimeProvider? timeProvider = null)
+        : base(cluster, groupId, callbacks, timeProvider, "Kafka.Client.GroupMembership")
     {
-        ArgumentNullException.ThrowIfNull(cluster);
-        ArgumentException.ThrowIfNullOrEmpty(groupId);
         ArgumentNullException.ThrowIfNull(topics);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(findCoordinator);
@@ -102,18 +85,10 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
             throw new ArgumentException($"Invalid group membership options: {string.Join(" ", errors)}", nameof(options));
         }
         Array.Sort(distinct, StringComparer.Ordinal);
-        _cluster = cluster;
-        GroupId = groupId;
         _topics = distinct;
         _options = options;
         _findCoordinator = findCoordinator;
-        _callbacks = callbacks ?? new GroupMembershipCallbacks();
-        _time = timeProvider ?? cluster.Settings.TimeProvider;
-        _logger = cluster.Settings.LoggerFactory.CreateLogger("Kafka.Client.GroupMembership");
     }
-
-    /// <summary>The group id.</summary>
-    public string GroupId { get; }
 
     /// <summary>The topics this member subscribes to, sorted.</summary>
     public IReadOnlyList<string> Topics => _topics;
@@ -121,77 +96,27 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
     /// <summary>Where the membership is in its life.</summary>
     public GroupMembershipState State => _state;
 
-    /// <summary>The generation this member is in with its assignment, or <see langword="null"/> between generations.</summary>
-    public GroupGeneration? Current => _current;
-
     /// <summary>The current generation id, or -1 between generations.</summary>
-    public int Generation => _current?.GenerationId ?? -1;
+    public int Generation => Current?.GenerationId ?? -1;
 
     /// <summary>The member id the coordinator gave this member; empty before the first join and after leaving.</summary>
-    public string MemberId => _memberId;
+    public override string MemberId => _memberId;
 
     /// <summary>The partitions this member owns in the current generation (empty between generations).</summary>
-    public IReadOnlyList<TopicAndPartition> Assignment => _current?.Assignment ?? [];
+    public IReadOnlyList<TopicAndPartition> Assignment => Current?.Assignment ?? [];
 
     /// <summary>The group coordinator in use, or <see langword="null"/> while it is being looked for.</summary>
     public Broker? Coordinator => _coordinator?.Broker;
 
-    /// <summary>Why the membership failed, when <see cref="State"/> is <see cref="GroupMembershipState.Failed"/>.</summary>
-    public KafkaException? Failure => _failure;
-
-    private TimeSpan SocketTimeout => _cluster.Settings.SocketTimeout;
+    private TimeSpan SocketTimeout => Cluster.Settings.SocketTimeout;
 
     // A JoinGroup may wait at the coordinator for a whole rebalance; so may a SyncGroup for the leader's assignment.
     private TimeSpan JoinTimeout => TimeSpan.FromTicks(Math.Max(SocketTimeout.Ticks, (_options.RebalanceTimeout + JoinTimeoutMargin).Ticks));
 
-    /// <summary>Starts joining the group in the background. Returns at once; calling it again does nothing.</summary>
-    /// <exception cref="InvalidOperationException">The membership was stopped.</exception>
-    public Task StartAsync(CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
-        {
-            if (_stopTask is not null)
-            {
-                throw new InvalidOperationException($"The membership of group '{GroupId}' was stopped; create a new one to join again.");
-            }
-            if (_mainLoop is not null)
-            {
-                return Task.CompletedTask;
-            }
-            _state = GroupMembershipState.Joining;
-            _mainLoop = Task.Run(RunAsync, CancellationToken.None);
-            _heartbeatLoop = Task.Run(HeartbeatLoopAsync, CancellationToken.None);
-        }
-        return Task.CompletedTask;
-    }
+    /// <summary>Two loops: the main one (coordinator, join, sync, callbacks) and the heartbeats.</summary>
+    protected override IEnumerable<Func<Task>> Loops() => [RunAsync, HeartbeatLoopAsync];
 
-    /// <summary>
-    /// Stops: ends the loops, revokes the current assignment (waiting for the callback), sends LeaveGroup (dynamic
-    /// members) and closes the connection. Every call returns the same stop; a cancelled token stops waiting, and
-    /// also cancels the token given to a running callback and the LeaveGroup request. A failed membership is stopped
-    /// the same way (to close its connection) and keeps <see cref="GroupMembershipState.Failed"/>.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">Called from a PartitionsAssigned or PartitionsRevoked callback,
-    /// which the stop would wait for.</exception>
-    public Task StopAsync(CancellationToken cancellationToken = default)
-    {
-        if (ReferenceEquals(InCallback.Value, this))
-        {
-            // The stop waits for the loop, which waits for this callback: it would wait for itself.
-            throw new InvalidOperationException(
-                $"StopAsync was called from a PartitionsAssigned or PartitionsRevoked callback of group '{GroupId}'; stop the membership from outside its callbacks.");
-        }
-        Task stop;
-        lock (_lock)
-        {
-            stop = _stopTask ??= StopCoreAsync(cancellationToken);
-        }
-        return stop.WaitAsync(cancellationToken);
-    }
-
-    /// <summary>Stops (see <see cref="StopAsync"/>).</summary>
-    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+    protected override void OnStarting() => _state = GroupMembershipState.Joining;
 
     /// <summary>
     /// Waits for a generation newer than <paramref name="afterGenerationId"/> in which this member has its assignment.
@@ -202,13 +127,13 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         while (true)
         {
             var changed = Volatile.Read(ref _changed).Task;
-            if (_current is { } current && current.GenerationId > afterGenerationId && _state == GroupMembershipState.Stable)
+            if (Current is { } current && current.GenerationId > afterGenerationId && _state == GroupMembershipState.Stable)
             {
                 return current;
             }
             if (_state is GroupMembershipState.Failed or GroupMembershipState.Stopping or GroupMembershipState.Stopped)
             {
-                throw _failure ?? new KafkaException($"The membership of group '{GroupId}' stopped.");
+                throw Failure ?? new KafkaException($"The membership of group '{GroupId}' stopped.");
             }
             await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -231,7 +156,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
     /// start another rebalance, whose first commit could do the same: members committing as soon as they are assigned
     /// would keep the group rebalancing. A rebalance that has really begun is answered to the next heartbeat.
     /// </remarks>
-    public void ReportGroupError(KafkaErrorCode error)
+    public override void ReportGroupError(KafkaErrorCode error)
     {
         var target = _heartbeatTarget;
         switch (error)
@@ -258,7 +183,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
 
     private async Task RunAsync()
     {
-        var token = _stopping.Token;
+        var token = Stopping;
         var rejoinNeeded = true;
         var lost = false;
         var reason = "the member is starting";
@@ -336,7 +261,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
             {
                 // The coordinator cannot be reached, timed out or answered a retriable error: look for it again.
                 coordinatorFailures++;
-                Log.CoordinatorRequestFailed(_logger, GroupId, _coordinator?.Broker.ToString() ?? "no coordinator", ex.Message);
+                Log.CoordinatorRequestFailed(Logger, GroupId, _coordinator?.Broker.ToString() ?? "no coordinator", ex.Message);
                 await DropCoordinatorAsync("its connection failed").ConfigureAwait(false);
                 await DelaySafelyAsync(CoordinatorBackoff(coordinatorFailures), token).ConfigureAwait(false);
             }
@@ -350,7 +275,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
                     return;
                 }
                 var backoff = _options.RebalanceBackoff * failures;
-                Log.JoinFailed(_logger, ex, GroupId, failures, _options.RebalanceMaxRetries, backoff.TotalMilliseconds);
+                Log.JoinFailed(Logger, ex, GroupId, failures, _options.RebalanceMaxRetries, backoff.TotalMilliseconds);
                 rejoinNeeded = true;
                 await DelaySafelyAsync(backoff, token).ConfigureAwait(false);
             }
@@ -370,7 +295,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         {
             protocols[i] = new JoinGroupProtocol(_options.Assignors[i].Name, metadata);
         }
-        Log.Joining(_logger, GroupId, _memberId, coordinator.Broker.ToString(), reason);
+        Log.Joining(Logger, GroupId, _memberId, coordinator.Broker.ToString(), reason);
         var joined = await SendAsync(coordinator, new JoinGroupRequest
         {
             GroupId = GroupId,
@@ -390,7 +315,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
             case KafkaErrorCode.MemberIdRequired:
                 // KIP-394: the coordinator hands out the member id first; join again with it.
                 _memberId = joined.MemberId;
-                Log.MemberIdAssigned(_logger, GroupId, joined.MemberId);
+                Log.MemberIdAssigned(Logger, GroupId, joined.MemberId);
                 return JoinOutcome.RetryNow;
             case KafkaErrorCode.UnknownMemberId:
                 _memberId = string.Empty;
@@ -446,11 +371,11 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         var partitions = OwnPartitions(ConsumerProtocol.ReadAssignment(synced.Assignment).Partitions);
         var generation = new GroupGeneration(joined.GenerationId, joined.MemberId, assignor.Name, joined.Leader, partitions);
         Volatile.Write(ref _lastGenerationId, generation.GenerationId);
-        Interlocked.Exchange(ref _lastHeartbeatAcknowledged, _time.GetTimestamp());
-        _current = generation;
+        Interlocked.Exchange(ref _lastHeartbeatAcknowledged, Time.GetTimestamp());
+        BeginGeneration(generation);
         _heartbeatTarget = new HeartbeatTarget(generation.GenerationId, generation.MemberId);
         SetState(GroupMembershipState.Stable);
-        Log.Joined(_logger, GroupId, generation.GenerationId, generation.MemberId, generation.IsLeader, assignor.Name, partitions.Length);
+        Log.Joined(Logger, GroupId, generation.GenerationId, generation.MemberId, generation.IsLeader, assignor.Name, partitions.Length);
         await InvokeAssignedAsync(generation).ConfigureAwait(false);
         return JoinOutcome.Joined;
     }
@@ -469,7 +394,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
             }
             catch (KafkaProtocolException ex)
             {
-                Log.BadSubscription(_logger, GroupId, member.MemberId, ex.Message);
+                Log.BadSubscription(Logger, GroupId, member.MemberId, ex.Message);
             }
             subscriptions.Add(new GroupMemberSubscription(member.MemberId, subscription?.Topics ?? [], member.GroupInstanceId)
             {
@@ -482,7 +407,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         var counts = await PartitionCountsAsync(topics, token).ConfigureAwait(false);
         var result = assignor.Assign(subscriptions, counts);
         _leaderTopicCounts = counts;
-        Log.Assigned(_logger, GroupId, assignor.Name, subscriptions.Count, topics.Length, counts.Values.Sum());
+        Log.Assigned(Logger, GroupId, assignor.Name, subscriptions.Count, topics.Length, counts.Values.Sum());
 
         var assignments = new SyncGroupAssignment[subscriptions.Count];
         for (var i = 0; i < assignments.Length; i++)
@@ -501,11 +426,11 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         {
             try
             {
-                await _cluster.FetchTopicAsync(topic, token).ConfigureAwait(false);
+                await Cluster.FetchTopicAsync(topic, token).ConfigureAwait(false);
             }
             catch (KafkaException ex)
             {
-                Log.TopicUnavailable(_logger, GroupId, topic, ex.Message);
+                Log.TopicUnavailable(Logger, GroupId, topic, ex.Message);
             }
         })).ConfigureAwait(false);
         token.ThrowIfCancellationRequested();
@@ -514,7 +439,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
 
     private Dictionary<string, int> CountsFromSnapshot(IEnumerable<string> topics)
     {
-        var snapshot = _cluster.Snapshot;
+        var snapshot = Cluster.Snapshot;
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var topic in topics)
         {
@@ -538,7 +463,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
             }
             else
             {
-                Log.UnsubscribedPartition(_logger, GroupId, partition.ToString());
+                Log.UnsubscribedPartition(Logger, GroupId, partition.ToString());
             }
         }
         own.Sort();
@@ -558,41 +483,11 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
             $"The coordinator of group '{GroupId}' chose protocol '{protocolName}', which this member did not offer ({string.Join(", ", _options.Assignors.Select(a => a.Name))}).");
     }
 
-    private async Task RevokeAsync(bool lost, string reason)
-    {
-        var current = _current;
-        if (current is null)
-        {
-            return;
-        }
-        _current = null;
-        SetState(_state == GroupMembershipState.Stable ? GroupMembershipState.Joining : _state);
-        if (current.Assignment.Count == 0 || _callbacks.PartitionsRevoked is null)
-        {
-            return;
-        }
-        Log.Revoking(_logger, GroupId, current.Assignment.Count, current.GenerationId, lost, reason);
-        InCallback.Value = this;
-        await _callbacks.InvokeRevokedAsync(current, lost, CallbackFailed, _callbackLifetime.Token).ConfigureAwait(false);
-    }
+    protected override void OnGenerationEnded() => SetState(_state == GroupMembershipState.Stable ? GroupMembershipState.Joining : _state);
 
-    private async Task InvokeAssignedAsync(GroupGeneration generation)
-    {
-        InCallback.Value = this; // async, so that the value ends with this method
-        await _callbacks.InvokeAssignedAsync(generation, CallbackFailed, _callbackLifetime.Token).ConfigureAwait(false);
-    }
+    protected override void OnFailing() => _heartbeatTarget = null;
 
-    private void CallbackFailed(Exception exception, string callback) => Log.CallbackFailed(_logger, exception, GroupId, callback);
-
-    private async Task FailAsync(KafkaException error)
-    {
-        _failure = error;
-        _heartbeatTarget = null;
-        Log.Failed(_logger, error, GroupId, _memberId);
-        await RevokeAsync(lost: true, error.Message).ConfigureAwait(false);
-        SetState(GroupMembershipState.Failed);
-        _callbacks.InvokeFailedInBackground(error, CallbackFailed, _callbackLifetime.Token);
-    }
+    protected override void OnFailed() => SetState(GroupMembershipState.Failed);
 
     // ---- the coordinator ----
 
@@ -603,9 +498,9 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         {
             var broker = await _findCoordinator(token).ConfigureAwait(false)
                 ?? throw new KafkaException($"No coordinator was found for group '{GroupId}'.", isRetriable: true);
-            var slot = new ConnectionSlot(broker, ConnectionKind.Group, _cluster.Settings, _connectionLifetime.Token);
+            var slot = new ConnectionSlot(broker, ConnectionKind.Group, Cluster.Settings, _connectionLifetime.Token);
             _coordinator = new CoordinatorConnection(broker, slot);
-            Log.CoordinatorFound(_logger, GroupId, broker.ToString());
+            Log.CoordinatorFound(Logger, GroupId, broker.ToString());
             return true;
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -615,7 +510,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         catch (Exception ex) when (!IsFatal(ex))
         {
             // Lookups are retried for as long as it takes: brokers come back.
-            Log.CoordinatorLookupFailed(_logger, GroupId, attempt, ex.Message);
+            Log.CoordinatorLookupFailed(Logger, GroupId, attempt, ex.Message);
             return false;
         }
     }
@@ -627,7 +522,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         _invalidCoordinator = null;
         if (coordinator is not null)
         {
-            Log.CoordinatorDropped(_logger, GroupId, coordinator.Broker.ToString(), why);
+            Log.CoordinatorDropped(Logger, GroupId, coordinator.Broker.ToString(), why);
             await coordinator.Slot.DisposeAsync().ConfigureAwait(false);
         }
     }
@@ -698,16 +593,13 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         Wake();
     }
 
-    private void Wake() => Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
-
     private async Task WaitForSignalAsync(CancellationToken token)
     {
-        var wake = Volatile.Read(ref _wake).Task;
         if (_rejoin is not null || _fatal is not null || (_invalidCoordinator is { } invalid && ReferenceEquals(invalid, _coordinator)))
         {
             return;
         }
-        await wake.WaitAsync(token).ConfigureAwait(false);
+        await WaitForWakeAsync(null, token).ConfigureAwait(false);
     }
 
     private void SetState(GroupMembershipState state)
@@ -722,21 +614,6 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private Task DelayAsync(TimeSpan delay, CancellationToken token) =>
-        delay <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(delay, _time, token);
-
-    private async Task DelaySafelyAsync(TimeSpan delay, CancellationToken token)
-    {
-        try
-        {
-            await DelayAsync(delay, token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            // Stopping: the loop checks the token next.
-        }
-    }
 
     // ---- errors ----
 
@@ -758,44 +635,26 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
 
     // ---- stopping ----
 
-    private async Task StopCoreAsync(CancellationToken cancellationToken)
+    protected override void OnStopping() => SetState(GroupMembershipState.Stopping);
+
+    /// <summary>Revokes (as lost after a failure), sends LeaveGroup (dynamic members), closes the connection; a failed membership keeps <see cref="GroupMembershipState.Failed"/>.</summary>
+    protected override async Task LeaveAsync(bool failed, CancellationToken cancellationToken)
     {
-        await Task.Yield();
-        var failed = _state == GroupMembershipState.Failed;
-        SetState(GroupMembershipState.Stopping);
-        using var registration = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _callbackLifetime);
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (var loop in new[] { _mainLoop, _heartbeatLoop })
-        {
-            if (loop is not null)
-            {
-                try
-                {
-                    await loop.ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    Log.LoopEndedWithError(_logger, ex, GroupId);
-                }
-            }
-        }
         _heartbeatTarget = null;
         await RevokeAsync(lost: failed, LeaveReason).ConfigureAwait(false);
-        if (!failed && _mainLoop is not null)
+        if (!failed && WasStarted)
         {
-            await LeaveAsync(cancellationToken).ConfigureAwait(false);
+            await SendLeaveGroupAsync(cancellationToken).ConfigureAwait(false);
         }
         _memberId = string.Empty;
-        _current = null;
         await DropCoordinatorAsync("the member stopped").ConfigureAwait(false);
         await _connectionLifetime.CancelAsync().ConfigureAwait(false);
         _state = failed ? GroupMembershipState.Failed : GroupMembershipState.Stopped;
         Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
-        Log.Stopped(_logger, GroupId);
     }
 
     /// <summary>Sends LeaveGroup so the group rebalances now rather than after the session timeout.</summary>
-    private async Task LeaveAsync(CancellationToken cancellationToken)
+    private async Task SendLeaveGroupAsync(CancellationToken cancellationToken)
     {
         var memberId = _memberId;
         if (memberId.Length == 0 || _options.GroupInstanceId is not null)
@@ -825,11 +684,11 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
             var error = response.ErrorCode != KafkaErrorCode.None
                 ? response.ErrorCode
                 : response.Members.FirstOrDefault(m => m.ErrorCode != KafkaErrorCode.None)?.ErrorCode ?? KafkaErrorCode.None;
-            Log.Left(_logger, GroupId, memberId, KafkaErrors.GetName(error));
+            Log.Left(Logger, GroupId, memberId, KafkaErrors.GetName(error));
         }
         catch (Exception ex)
         {
-            Log.LeaveFailed(_logger, GroupId, memberId, ex.Message);
+            Log.LeaveFailed(Logger, GroupId, memberId, ex.Message);
         }
     }
 
@@ -838,7 +697,7 @@ internal sealed partial class GroupMembership : IGroupMembership, IAsyncDisposab
         var broker = await _findCoordinator(token).ConfigureAwait(false);
         if (broker is not null)
         {
-            _coordinator = new CoordinatorConnection(broker, new ConnectionSlot(broker, ConnectionKind.Group, _cluster.Settings, _connectionLifetime.Token));
+            _coordinator = new CoordinatorConnection(broker, new ConnectionSlot(broker, ConnectionKind.Group, Cluster.Settings, _connectionLifetime.Token));
         }
     }
 

@@ -36,43 +36,30 @@ namespace Kafka.Client.Internal.Groups;
 /// id, which Kafka accepts for groups with no members of its own.
 /// </para>
 /// </remarks>
-internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyncDisposable
+internal sealed partial class ZooKeeperGroupMembership : GroupMembershipBase
 {
     private const string BrokerIdsPath = "/brokers/ids";
     private const string BrokerTopicsPath = "/brokers/topics";
     private const int MaxBlockedBackoffSteps = 5;
     private static readonly string[] BrokerPaths = [BrokerIdsPath, BrokerTopicsPath];
 
-    private readonly Cluster _cluster;
     private readonly string _topic;
     private readonly ZooKeeperGroupOptions _options;
-    private readonly GroupMembershipCallbacks _callbacks;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
     private readonly byte[] _topicBytes;
     private readonly byte[] _consumerIdBytes;
     private readonly string _idsPath;
     private readonly string _selfPath;
     private readonly string[] _ownersPaths;
     private readonly string _topicPath;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly CancellationTokenSource _callbackLifetime = new();
-    private readonly Lock _lock = new();
-
-    private Task? _loop;
-    private Task? _stopTask;
     private ZooKeeperClient? _session;
     private long _registeredSession;
-    private volatile GroupGeneration? _current;
-    private volatile KafkaException? _failure;
-    private TaskCompletionSource _wake = NewSignal();
     private int _blockedAttempts;
 
-    /// <summary>Creates a member of <paramref name="groupId"/> for <paramref name="topic"/>; nothing happens until <see cref="StartAsync"/>.</summary>
+    /// <summary>Creates a member of <paramref name="groupId"/> for <paramref name="topic"/>; nothing happens until <see cref="GroupMembershipBase.StartAsync"/>.</summary>
     /// <exception cref="ArgumentException">The group id or topic cannot be a ZooKeeper node name.</exception>
     public ZooKeeperGroupMembership(Cluster cluster, string groupId, string topic, ZooKeeperGroupOptions options, GroupMembershipCallbacks? callbacks = null)
+        : base(cluster, groupId, callbacks, timeProvider: null, "Kafka.Client.ZooKeeperGroupMembership")
     {
-        ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(options);
         CheckNodeName(groupId, "consumer group", nameof(groupId));
         CheckNodeName(topic, "topic", nameof(topic));
@@ -80,13 +67,8 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         {
             throw new ArgumentException($"Protocol '{options.ProtocolName}' cannot be used through ZooKeeper; range and roundrobin can.", nameof(options));
         }
-        _cluster = cluster;
-        GroupId = groupId;
         _topic = topic;
         _options = options;
-        _callbacks = callbacks ?? new GroupMembershipCallbacks();
-        _time = cluster.Settings.TimeProvider;
-        _logger = cluster.Settings.LoggerFactory.CreateLogger("Kafka.Client.ZooKeeperGroupMembership");
         MemberId = options.ConsumerId ?? string.Create(CultureInfo.InvariantCulture, $"{Dns.GetHostName()}:{Guid.NewGuid():D}");
         CheckNodeName(MemberId, "consumer id", nameof(options));
         _topicBytes = Encoding.UTF8.GetBytes(topic);
@@ -100,17 +82,8 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         _topicPath = $"{BrokerTopicsPath}/{topic}";
     }
 
-    /// <summary>The group id.</summary>
-    public string GroupId { get; }
-
     /// <summary>The consumer id this member registers under (<c>&lt;host name&gt;:&lt;uuid&gt;</c>).</summary>
-    public string MemberId { get; }
-
-    /// <summary>The partitions the member holds and hands to the consumer, or <see langword="null"/> between rebalances.</summary>
-    public GroupGeneration? Current => _current;
-
-    /// <summary>Why the membership failed for good, or <see langword="null"/>.</summary>
-    public KafkaException? Failure => _failure;
+    public override string MemberId { get; }
 
     /// <summary>The path of the member's registration.</summary>
     internal string RegistrationPath => _selfPath;
@@ -118,63 +91,31 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
     /// <summary>The paths under which the members claim the topic's partitions (pykafka's, under Python 2 and Python 3).</summary>
     internal IReadOnlyList<string> OwnersPaths => _ownersPaths;
 
-    /// <summary>Starts in the background: registers, then rebalances whenever the group or the topic changes.</summary>
-    /// <exception cref="InvalidOperationException">The membership was stopped.</exception>
-    public Task StartAsync(CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        lock (_lock)
-        {
-            if (_stopTask is not null)
-            {
-                throw new InvalidOperationException($"The membership of group '{GroupId}' was stopped; create a new one to join again.");
-            }
-            _loop ??= Task.Run(RunAsync, CancellationToken.None);
-        }
-        return Task.CompletedTask;
-    }
-
-    /// <summary>
-    /// Stops: ends the loop, revokes the partitions (waiting for the callback, which commits them) and closes the
-    /// session, whose end deletes the member's registration and owner nodes at once. Every call returns the same stop.
-    /// </summary>
-    public Task StopAsync(CancellationToken cancellationToken = default)
-    {
-        Task stop;
-        lock (_lock)
-        {
-            stop = _stopTask ??= StopCoreAsync(cancellationToken);
-        }
-        return stop.WaitAsync(cancellationToken);
-    }
-
-    /// <summary>Stops (see <see cref="StopAsync"/>).</summary>
-    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+    /// <summary>One loop: registers, then rebalances whenever the group or the topic changes.</summary>
+    protected override IEnumerable<Func<Task>> Loops() => [RunAsync];
 
     /// <summary>
     /// Nothing to act on: the members commit as a group without Kafka members (generation -1), and a refusal (the
     /// group has members in Kafka's group protocol) is the committer's to report.
     /// </summary>
-    public void ReportGroupError(KafkaErrorCode error) => Log.CommitRefused(_logger, GroupId, KafkaErrors.GetName(error));
+    public override void ReportGroupError(KafkaErrorCode error) => Log.CommitRefused(Logger, GroupId, KafkaErrors.GetName(error));
 
     // ---- the loop ----
 
     private async Task RunAsync()
     {
-        var token = _stopping.Token;
+        var token = Stopping;
         var failures = 0;
         var outageLogged = false; // ZooKeeper or the brokers unreachable: logged once per outage, not every retry
         while (!token.IsCancellationRequested)
         {
-            // Taken before the pass, so that a change seen during it makes the loop run another.
-            var wake = Volatile.Read(ref _wake).Task;
             try
             {
                 var session = await GetSessionAsync(token).ConfigureAwait(false);
                 var blocked = await RebalanceAsync(session, token).ConfigureAwait(false);
                 failures = 0;
                 outageLogged = false;
-                await WaitAsync(wake, blocked ? BlockedBackoff() : null, token).ConfigureAwait(false);
+                await WaitForWakeAsync(blocked ? BlockedBackoff() : null, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -190,7 +131,7 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
                 if (!outageLogged)
                 {
                     outageLogged = true;
-                    Log.ZooKeeperUnreachable(_logger, GroupId, _options.ConnectString, ex.Message);
+                    Log.ZooKeeperUnreachable(Logger, GroupId, _options.ConnectString, ex.Message);
                 }
                 await DelaySafelyAsync(_options.RebalanceBackoff, token).ConfigureAwait(false);
             }
@@ -200,7 +141,7 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
                 if (!outageLogged)
                 {
                     outageLogged = true;
-                    Log.MetadataFailed(_logger, GroupId, _topic, ex.Message);
+                    Log.MetadataFailed(Logger, GroupId, _topic, ex.Message);
                 }
                 await DelaySafelyAsync(_options.RebalanceBackoff, token).ConfigureAwait(false);
             }
@@ -215,7 +156,7 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
                     return;
                 }
                 var backoff = _options.RebalanceBackoff * failures;
-                Log.RebalanceFailed(_logger, ex, GroupId, failures, _options.RebalanceMaxRetries, backoff.TotalMilliseconds);
+                Log.RebalanceFailed(Logger, ex, GroupId, failures, _options.RebalanceMaxRetries, backoff.TotalMilliseconds);
                 await DelaySafelyAsync(backoff, token).ConfigureAwait(false);
             }
         }
@@ -227,8 +168,8 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         var session = _session;
         if (session is { State: ZooKeeperState.Expired or ZooKeeperState.Closed })
         {
-            Log.SessionExpired(_logger, GroupId, MemberId);
-            await RevokeAsync(lost: true).ConfigureAwait(false);
+            Log.SessionExpired(Logger, GroupId, MemberId);
+            await RevokeAsync(lost: true, "the ZooKeeper session expired").ConfigureAwait(false);
             _session = null;
             session.StateChanged -= OnStateChanged;
             await session.DisposeAsync().ConfigureAwait(false);
@@ -240,8 +181,8 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
             {
                 ConnectString = _options.ConnectString,
                 SessionTimeout = _options.SessionTimeout,
-                ConnectTimeout = _cluster.Settings.ConnectTimeout,
-            }, _cluster.Settings.LoggerFactory, _time);
+                ConnectTimeout = Cluster.Settings.ConnectTimeout,
+            }, Cluster.Settings.LoggerFactory, Time);
             session.StateChanged += OnStateChanged;
             _session = session;
         }
@@ -254,7 +195,7 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
             }
             await RegisterAsync(session, token).ConfigureAwait(false);
             _registeredSession = session.SessionId;
-            Log.Registered(_logger, GroupId, MemberId, _topic, _options.ConnectString);
+            Log.Registered(Logger, GroupId, MemberId, _topic, _options.ConnectString);
         }
         return session;
     }
@@ -313,14 +254,14 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         var claim = wanted.Where(kv => !keep.Contains(kv.Key) && !OwnedByOther(owners, kv.Key)).ToList();
         var blocked = wanted.Keys.Where(pid => !keep.Contains(pid) && OwnedByOther(owners, pid)).ToList();
 
-        var current = _current;
+        var current = Current;
         var currentSet = current?.Assignment.Select(p => p.Partition).ToHashSet() ?? [];
         var changed = current is null || release.Count > 0 || claim.Count > 0 || stale.Count > 0 || !currentSet.SetEquals(keep);
         if (changed)
         {
-            Log.Rebalancing(_logger, GroupId, MemberId, participants.Count, partitions.Count, wanted.Count);
+            Log.Rebalancing(Logger, GroupId, MemberId, participants.Count, partitions.Count, wanted.Count);
             // Commit (in the revoke callback) before letting partitions go, so that their next owner starts after what this member consumed.
-            await RevokeAsync(lost: false).ConfigureAwait(false);
+            await RevokeAsync(lost: false, "the group or the topic changed").ConfigureAwait(false);
             foreach (var path in release.Concat(stale))
             {
                 await DeleteIfPresentAsync(session, path, token).ConfigureAwait(false);
@@ -338,10 +279,10 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
             }
             var assignment = keep.Order().Select(pid => new TopicAndPartition(_topic, pid)).ToArray();
             var generation = new GroupGeneration(-1, string.Empty, _options.ProtocolName, string.Empty, assignment);
-            _current = generation;
+            BeginGeneration(generation);
             if (assignment.Length == 0)
             {
-                Log.NothingAssigned(_logger, GroupId, MemberId, participants.Count, partitions.Count);
+                Log.NothingAssigned(Logger, GroupId, MemberId, participants.Count, partitions.Count);
             }
             await InvokeAssignedAsync(generation).ConfigureAwait(false);
         }
@@ -370,11 +311,11 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
             }
             if (_blockedAttempts > _options.RebalanceMaxRetries)
             {
-                Log.PartitionStillOwned(_logger, GroupId, _topic, pid, owner, _blockedAttempts);
+                Log.PartitionStillOwned(Logger, GroupId, _topic, pid, owner, _blockedAttempts);
             }
             else
             {
-                Log.PartitionOwned(_logger, GroupId, _topic, pid, owner);
+                Log.PartitionOwned(Logger, GroupId, _topic, pid, owner);
             }
         }
         return true;
@@ -408,10 +349,14 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
     /// <summary>The topic's partitions and their leaders, from fresh metadata so that the members compute from the same.</summary>
     private async Task<IReadOnlyCollection<ZooKeeperPartition>> ReadPartitionsAsync(CancellationToken token)
     {
-        await _cluster.UpdateAsync(token).ConfigureAwait(false);
-        if (!_cluster.Topics.TryGetValue(_topic, out var topic))
+        // Metadata newer than this pass: the members compute their shares from the same partitions and leaders.
+        if (await Cluster.Metadata.WaitForRefreshAsync($"group '{GroupId}' rebalances {_topic} through ZooKeeper", token).ConfigureAwait(false) is { } error)
         {
-            Log.UnknownTopic(_logger, GroupId, _topic);
+            throw error as KafkaException ?? new KafkaException($"The metadata of topic '{_topic}' could not be refreshed: {error.Message}", isRetriable: true, error);
+        }
+        if (!Cluster.Topics.TryGetValue(_topic, out var topic))
+        {
+            Log.UnknownTopic(Logger, GroupId, _topic);
             return [];
         }
         return [.. topic.Partitions.Values.Select(p => new ZooKeeperPartition(p.Id, p.Leader?.Id ?? -1))];
@@ -529,35 +474,6 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         }
     }
 
-    // ---- callbacks ----
-
-    private async Task RevokeAsync(bool lost)
-    {
-        var current = _current;
-        if (current is null)
-        {
-            return;
-        }
-        _current = null;
-        if (current.Assignment.Count > 0)
-        {
-            await _callbacks.InvokeRevokedAsync(current, lost, CallbackFailed, _callbackLifetime.Token).ConfigureAwait(false);
-        }
-    }
-
-    private Task InvokeAssignedAsync(GroupGeneration generation) =>
-        _callbacks.InvokeAssignedAsync(generation, CallbackFailed, _callbackLifetime.Token);
-
-    private void CallbackFailed(Exception exception, string callback) => Log.CallbackFailed(_logger, exception, GroupId, callback);
-
-    private async Task FailAsync(KafkaException error)
-    {
-        _failure = error;
-        Log.Failed(_logger, error, GroupId, MemberId);
-        await RevokeAsync(lost: true).ConfigureAwait(false);
-        _callbacks.InvokeFailedInBackground(error, CallbackFailed, _callbackLifetime.Token);
-    }
-
     // ---- signals ----
 
     /// <summary>Every watch of this member: any change of what it watches means another rebalance pass.</summary>
@@ -573,70 +489,26 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         }
     }
 
-    private void Wake() => Interlocked.Exchange(ref _wake, NewSignal()).TrySetResult();
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private TimeSpan BlockedBackoff() => _options.RebalanceBackoff * Math.Min(_blockedAttempts, MaxBlockedBackoffSteps);
 
-    private async Task WaitAsync(Task wake, TimeSpan? retryAfter, CancellationToken token)
-    {
-        if (retryAfter is not { } delay)
-        {
-            await wake.WaitAsync(token).ConfigureAwait(false);
-            return;
-        }
-        using var timer = CancellationTokenSource.CreateLinkedTokenSource(token);
-        var sleep = Task.Delay(delay, _time, timer.Token);
-        await Task.WhenAny(wake, sleep).ConfigureAwait(false);
-        await timer.CancelAsync().ConfigureAwait(false);
-        token.ThrowIfCancellationRequested();
-    }
-
-    private async Task DelaySafelyAsync(TimeSpan delay, CancellationToken token)
-    {
-        try
-        {
-            if (delay > TimeSpan.Zero)
-            {
-                await Task.Delay(delay, _time, token).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-            // Stopping: the loop checks the token next.
-        }
-    }
-
     // ---- stopping ----
 
-    private async Task StopCoreAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Revokes the partitions (as lost when the session is gone: others may own them by now) and closes the session,
+    /// whose end deletes the member's registration and owner nodes at once; the other members rebalance at once.
+    /// </summary>
+    protected override async Task LeaveAsync(bool failed, CancellationToken cancellationToken)
     {
-        await Task.Yield();
-        using var registration = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _callbackLifetime);
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_loop is { } loop)
-        {
-            try
-            {
-                await loop.ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                Log.LoopEndedWithError(_logger, ex, GroupId);
-            }
-        }
         var session = _session;
-        var lost = _failure is not null || session is null || session.State is ZooKeeperState.Expired or ZooKeeperState.Closed;
-        await RevokeAsync(lost).ConfigureAwait(false);
+        var lost = failed || session is null || session.State is ZooKeeperState.Expired or ZooKeeperState.Closed;
+        await RevokeAsync(lost, "the member is stopping").ConfigureAwait(false);
         if (session is not null)
         {
             session.StateChanged -= OnStateChanged;
-            // Closing the session deletes the registration and the owner nodes in one step; the others rebalance at once.
             await session.DisposeAsync().ConfigureAwait(false);
             _session = null;
         }
-        Log.Stopped(_logger, GroupId, MemberId);
     }
 
     private static void CheckNodeName(string value, string what, string parameter)
@@ -683,17 +555,9 @@ internal sealed partial class ZooKeeperGroupMembership : IGroupMembership, IAsyn
         [LoggerMessage(259, LogLevel.Warning, "Group {GroupId}: topic {Topic} is not in the cluster metadata; no partitions to share")]
         public static partial void UnknownTopic(ILogger logger, string groupId, string topic);
 
-        [LoggerMessage(260, LogLevel.Error, "Group {GroupId}: the membership of {MemberId} failed")]
-        public static partial void Failed(ILogger logger, Exception exception, string groupId, string memberId);
 
-        [LoggerMessage(261, LogLevel.Error, "Group {GroupId}: the {Callback} callback failed")]
-        public static partial void CallbackFailed(ILogger logger, Exception exception, string groupId, string callback);
 
-        [LoggerMessage(262, LogLevel.Error, "Group {GroupId}: the membership loop ended with an error")]
-        public static partial void LoopEndedWithError(ILogger logger, Exception exception, string groupId);
 
-        [LoggerMessage(263, LogLevel.Information, "Group {GroupId}: member {MemberId} stopped and left ZooKeeper")]
-        public static partial void Stopped(ILogger logger, string groupId, string memberId);
 
         [LoggerMessage(264, LogLevel.Warning, "Group {GroupId}: an offset commit was refused with {Error}; does the group also have members in Kafka's group protocol?")]
         public static partial void CommitRefused(ILogger logger, string groupId, string error);

@@ -38,6 +38,9 @@ internal sealed class BrokerSender
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>When the sender's timer wakes it next (a linger or backoff deadline, engine ticks); <see cref="long.MaxValue"/> when not set.</summary>
+    public long WakeAt => Volatile.Read(ref _armedFor);
+
     public void Start() => _loop = Task.Run(RunAsync);
 
     public void Signal() => _signal.Set();

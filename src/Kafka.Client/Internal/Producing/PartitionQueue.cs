@@ -55,6 +55,12 @@ internal sealed class PartitionQueue : IDisposable
     public int NextSequence { get; set; }
 
     /// <summary>Whether any batch is queued or in flight here.</summary>
+    /// <summary>
+    /// The number of the transaction this partition was last added to (AddPartitionsToTxn); a transactional producer
+    /// sends the partition nothing in a transaction it was not added to.
+    /// </summary>
+    public int TransactionNumber { get; set; } = -1;
+
     public bool HasWork => Open is not null || _ready.Count > 0 || _inFlight.Count > 0;
 
     /// <summary>Puts a batch back among the ready ones, in order (a retry goes before the batches that followed it).</summary>

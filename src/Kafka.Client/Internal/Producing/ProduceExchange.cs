@@ -19,7 +19,10 @@ internal sealed class ProduceExchange
 
     public ProduceExchange(ProducerEngine engine)
     {
-        Request = new ProduceRequest { Acks = engine.Acks, TimeoutMs = engine.AckTimeoutMs, Topics = _topics, ReuseResponse = true };
+        Request = new ProduceRequest
+        {
+            Acks = engine.Acks, TimeoutMs = engine.AckTimeoutMs, Topics = _topics, ReuseResponse = true, TransactionalId = engine.TransactionalId,
+        };
         _onCompleted = OnCompleted;
     }
 

@@ -70,7 +70,7 @@ internal sealed class ProducerBatch : IDisposable
 
     /// <summary>Starts the batch in its buffer, writing through <paramref name="queue"/>'s builder until it is closed.</summary>
     public void Begin(PartitionQueue queue, long number, long createdAt, byte magic, CompressionType compression, int? compressionLevel,
-        long producerId, short producerEpoch, int baseSequence, int identityGeneration)
+        long producerId, short producerEpoch, int baseSequence, int identityGeneration, bool transactional = false)
     {
         Number = number;
         CreatedAt = createdAt;
@@ -98,6 +98,7 @@ internal sealed class ProducerBatch : IDisposable
                 ProducerId = producerId,
                 ProducerEpoch = producerEpoch,
                 BaseSequence = baseSequence,
+                IsTransactional = transactional,
             });
         }
         else

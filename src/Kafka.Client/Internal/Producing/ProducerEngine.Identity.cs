@@ -57,7 +57,7 @@ internal sealed partial class ProducerEngine
                 var brokers = _cluster.Snapshot.Brokers.Values.ToArray();
                 if (brokers.Length == 0)
                 {
-                    await _cluster.UpdateAsync(token).ConfigureAwait(false);
+                    await _cluster.EnsureMetadataAsync(token).ConfigureAwait(false);
                     brokers = _cluster.Snapshot.Brokers.Values.ToArray();
                     if (brokers.Length == 0)
                     {
@@ -116,6 +116,27 @@ internal sealed partial class ProducerEngine
             }
         }
     }
+
+    /// <summary>
+    /// Takes the producer id and epoch of the transactional producer this engine belongs to (after InitTransactions or
+    /// an abort that bumped the epoch); unsent batches are renumbered from 0. Call only while nothing is in flight.
+    /// </summary>
+    public void AdoptIdentity(long producerId, short epoch) =>
+        ApplyIdentity(new ProducerIdentity(producerId, epoch, Interlocked.Increment(ref _generation)));
+
+    /// <summary>Fails every message not yet sent (a transaction being aborted, a fenced producer); returns how many.</summary>
+    public int FailUnsent(Func<string, int, ProducerBatch, KafkaException> error)
+    {
+        var failed = 0;
+        foreach (var queue in _queues)
+        {
+            failed += FailQueued(queue, batch => error(TopicName, queue.Id, batch));
+        }
+        return failed;
+    }
+
+    /// <summary>Fails the unsent messages of one partition (it could not join the transaction).</summary>
+    public void FailUnsent(PartitionQueue queue, KafkaException error) => FailQueued(queue, _ => error);
 
     private void DisableIdempotence(string reason)
     {

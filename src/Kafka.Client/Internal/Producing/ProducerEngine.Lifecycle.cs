@@ -2,61 +2,50 @@ namespace Kafka.Client.Internal.Producing;
 
 internal sealed partial class ProducerEngine
 {
-    private readonly AsyncSignal _refreshSignal = new();
-    private readonly ITimer _refreshTimer;
-    private readonly Task _refreshLoop;
+    private readonly AsyncSignal _metadataSignal = new();
+    private readonly Action _onMetadataChanged;
+    private readonly Task _metadataLoop;
     private readonly Lock _flushLock = new();
     private readonly List<FlushWaiter> _flushWaiters = [];
     private int _flushes;
     private Task? _disposal;
 
-    /// <summary>How often the producer refreshes metadata when nothing asks for it (the Java client's metadata.max.age.ms).</summary>
-    private static readonly TimeSpan MetadataMaxAge = TimeSpan.FromMinutes(5);
+    /// <summary>Adopts the client's latest metadata (new partitions, moved leaders) on this producer's metadata loop.</summary>
+    public void AdoptMetadata() => _metadataSignal.Set();
 
-    /// <summary>Asks the metadata loop for a refresh (coalesced, at most one per RetryBackoff).</summary>
-    public void RequestRefresh() => _refreshSignal.Set();
+    /// <summary>
+    /// The producer needs newer metadata (a leader refused a batch, a partition has no leader): the client's metadata
+    /// loop refreshes soon, coalescing this with everyone else's requests, and the new snapshot comes back through
+    /// <see cref="AdoptMetadata"/>.
+    /// </summary>
+    public void RequestMetadata(string reason) => _cluster.ReportStaleMetadata(reason);
 
-    private async Task RefreshLoopAsync()
+    /// <summary>
+    /// Follows the client's snapshots: the producer runs no refresh schedule of its own, it reacts to every new
+    /// snapshot and asks again while a partition with messages has no leader.
+    /// </summary>
+    private async Task MetadataLoopAsync()
     {
         var token = _lifetime.Token;
-        var last = long.MinValue / 2;
-        var failures = 0;
         while (true)
         {
-            await _refreshSignal.WaitAsync().ConfigureAwait(false);
+            await _metadataSignal.WaitAsync().ConfigureAwait(false);
             if (token.IsCancellationRequested)
             {
                 return;
             }
             try
             {
-                var gap = Ticks(_options.RetryBackoff) - (Now - last);
-                if (gap > 0)
-                {
-                    await Task.Delay(ToTimeSpan(gap), _time, token).ConfigureAwait(false);
-                }
-                last = Now;
-                await _cluster.UpdateAsync(token).ConfigureAwait(false);
-                failures = 0;
                 RefreshQueues();
-                // Soon again while a partition with messages has no leader; otherwise after MetadataMaxAge, as other
-                // clients do, so that added partitions are used even when nothing fails.
-                _refreshTimer.Change(NeedsAnotherRefresh() ? Backoff(2) : MetadataMaxAge, Timeout.InfiniteTimeSpan);
+                if (LeaderlessWithWork() is { } leaderless)
+                {
+                    RequestMetadata($"producing to {TopicName}/{leaderless}, which has no known leader");
+                }
                 WakeAllSenders();
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is KafkaException or IOException)
-            {
-                ProducerLog.RefreshFailed(_logger, TopicName, ex.Message);
-                _refreshTimer.Change(Backoff(++failures), Timeout.InfiniteTimeSpan);
             }
             catch (Exception ex)
             {
                 ProducerLog.LoopError(_logger, ex, "metadata", TopicName);
-                _refreshTimer.Change(Backoff(++failures), Timeout.InfiniteTimeSpan);
             }
         }
     }
@@ -157,17 +146,17 @@ internal sealed partial class ProducerEngine
         }
     }
 
-    /// <summary>Whether some partition with queued messages still has no leader (then the loop keeps refreshing).</summary>
-    private bool NeedsAnotherRefresh()
+    /// <summary>A partition with queued messages and no leader (then the loop keeps asking for metadata), or null.</summary>
+    private int? LeaderlessWithWork()
     {
         foreach (var queue in _queues)
         {
             if (queue.Partition.Leader is null && queue.HasWork)
             {
-                return true;
+                return queue.Id;
             }
         }
-        return false;
+        return null;
     }
 
     /// <summary>Waits until every message accepted before the call is delivered or failed; lingering is off meanwhile.</summary>
@@ -264,9 +253,10 @@ internal sealed partial class ProducerEngine
         {
             ProducerLog.DisposedWithPending(_logger, TopicName, failed);
         }
+        _cluster.MetadataChanged -= _onMetadataChanged;
         await _lifetime.CancelAsync().ConfigureAwait(false);
         _requestDone.Set();
-        _refreshSignal.Set();
+        _metadataSignal.Set();
         foreach (var sender in _senders.Values)
         {
             await sender.StopAsync().ConfigureAwait(false);
@@ -276,9 +266,8 @@ internal sealed partial class ProducerEngine
         {
             await _requestDone.WaitAsync().ConfigureAwait(false);
         }
-        await _refreshLoop.ConfigureAwait(false);
+        await _metadataLoop.ConfigureAwait(false);
         await _identityTask.ConfigureAwait(false);
-        await _refreshTimer.DisposeAsync().ConfigureAwait(false);
         await _clientClosed.DisposeAsync().ConfigureAwait(false);
         // In-flight batches failed above; anything that slipped in since (a requeue racing the stop) fails now.
         foreach (var queue in _queues)

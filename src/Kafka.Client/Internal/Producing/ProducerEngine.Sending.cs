@@ -61,6 +61,12 @@ internal sealed partial class ProducerEngine
                 {
                     continue;
                 }
+                if (_transaction is not null && queue.TransactionNumber != _transaction.Number)
+                {
+                    // Not in the transaction yet: AddPartitionsToTxn first; its answer wakes the senders.
+                    _transaction.RequestAdd(this, queue);
+                    continue;
+                }
                 var head = queue.Ready[0];
                 if (head.IdentityGeneration != _identity.Generation)
                 {
@@ -242,10 +248,26 @@ internal sealed partial class ProducerEngine
                     // It overtook a predecessor that has to be written first; not this batch's fault.
                     countsAsAttempt = false;
                 }
-                else
+                else if (_transaction is null)
                 {
                     resetIdentity = true;
                 }
+                else
+                {
+                    // In a transaction the transaction must abort instead; the abort gives a new epoch.
+                    retriable = false;
+                }
+            }
+            else if (_transaction is not null && TransactionManager.IsFencing(code))
+            {
+                // Another producer took the transactional id: nothing of this one may be written any more.
+                _transaction.Fence(code, $"producing to {TopicName}/{queue.Id} (broker {brokerId})");
+            }
+            else if (_transaction is not null && code is KafkaErrorCode.UnknownProducerId
+                         or KafkaErrorCode.InvalidProducerIdMapping or KafkaErrorCode.InvalidTxnState or KafkaErrorCode.TransactionAbortable)
+            {
+                // In a transaction these end the transaction, not the producer: the batch fails, the transaction must
+                // abort, and the abort gives the producer a new epoch (KIP-360).
             }
             else if (batch.ProducerId >= 0 && code is KafkaErrorCode.UnknownProducerId or KafkaErrorCode.InvalidProducerEpoch or KafkaErrorCode.ProducerFenced)
             {
@@ -264,6 +286,11 @@ internal sealed partial class ProducerEngine
             batch.Attempts++;
         }
         var now = Now;
+        if (_transaction is { DropsRetries: true })
+        {
+            // The transaction is being aborted (or the producer was fenced): nothing more is sent in it.
+            retriable = false;
+        }
         if (!retriable || batch.Attempts > _options.MaxRetries || now - batch.CreatedAt >= _deliveryTimeoutTicks || queue.IsGone)
         {
             var error = cause as ProduceFailureException;
@@ -291,9 +318,7 @@ internal sealed partial class ProducerEngine
         }
         if (refresh)
         {
-            RequestRefresh();
-            // The hosting layer (if any) refreshes early too; it coalesces with this producer's own refresh.
-            _cluster.ReportStaleMetadata($"producing to {TopicName}/{queue.Id}: {cause.Message}");
+            RequestMetadata($"producing to {TopicName}/{queue.Id}: {cause.Message}");
         }
         if (resetIdentity)
         {
@@ -316,6 +341,11 @@ internal sealed partial class ProducerEngine
     /// </summary>
     private void Finish(PartitionQueue queue, ProducerBatch batch, long baseOffset, long logAppendTime, KafkaException? error)
     {
+        if (error is not null)
+        {
+            // Before anyone learns of the failure, so that a commit awaited after it sees it.
+            _transaction?.OnMessagesFailed(error);
+        }
         var reported = 0;
         var observed = 0;
         var delivered = error is null;

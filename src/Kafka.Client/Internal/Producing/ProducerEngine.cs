@@ -11,10 +11,10 @@ namespace Kafka.Client.Internal.Producing;
 /// The machinery behind one <see cref="Producer"/>, shaped after franz-go's: a <see cref="PartitionQueue"/> per
 /// partition where producing threads build batches in place, and a <see cref="BrokerSender"/> per broker that drains
 /// the ready batches of the partitions that broker leads into one produce request at a time (more with idempotence).
-/// Around them: a metadata loop that refreshes the cluster when a leader is lost, the idempotent producer's identity
-/// (id, epoch, per-partition sequences), retries with backoff that keep each partition's order, and the bookkeeping
-/// that makes every accepted message end delivered or failed: completions, delivery reports, flushes and the queue
-/// limit.
+/// Around them: a loop that follows the client's metadata snapshots (asking for a new one when a leader is lost), the
+/// idempotent producer's identity (id, epoch, per-partition sequences), retries with backoff that keep each
+/// partition's order, and the bookkeeping that makes every accepted message end delivered or failed: completions,
+/// delivery reports, flushes and the queue limit.
 /// </summary>
 internal sealed partial class ProducerEngine : IAsyncDisposable
 {
@@ -28,6 +28,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly IPartitioner _partitioner;
+    private readonly TransactionManager? _transaction;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly CancellationTokenRegistration _clientClosed;
     private readonly ConcurrentDictionary<int, BrokerSender> _senders = new();
@@ -44,9 +45,10 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     private volatile int _state;
     private int _inFlightRequests;
 
-    public ProducerEngine(Topic topic, ProducerOptions options, TimeProvider time)
+    public ProducerEngine(Topic topic, ProducerOptions options, TimeProvider time, TransactionManager? transaction = null)
     {
         _topic = topic;
+        _transaction = transaction;
         _cluster = topic.Cluster;
         _options = options;
         _time = time;
@@ -61,8 +63,12 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         {
             throw new ArgumentException($"Compression: zstd needs record batch v2 (brokers 2.1 or later); BrokerVersion is {_cluster.Settings.Versions.Release}.", nameof(options));
         }
-        _idempotent = options.EnableIdempotence && options.RequiredAcks == RequiredAcks.All && Magic == MagicV2
-                      && SupportsIdempotence(_cluster.Settings.Versions.Release);
+        if (transaction is not null && Magic != MagicV2)
+        {
+            throw new KafkaVersionException($"Transactions need record batch v2 (brokers 0.11 or later); BrokerVersion is {_cluster.Settings.Versions.Release}.");
+        }
+        _idempotent = transaction is not null || (options.EnableIdempotence && options.RequiredAcks == RequiredAcks.All && Magic == MagicV2
+                      && SupportsIdempotence(_cluster.Settings.Versions.Release));
         _lingerTicks = options.Sync ? 0 : Ticks(options.Linger);
         _deliveryTimeoutTicks = Ticks(options.DeliveryTimeout);
 
@@ -80,11 +86,16 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         }
         Gate = new QueueGate(options.MaxQueuedMessages);
         _identity = ProducerIdentity.None(0);
+        if (transaction?.ProducerId is { } transactional)
+        {
+            _identity = new ProducerIdentity(transactional.Id, transactional.Epoch, Interlocked.Increment(ref _generation));
+        }
 
         RefreshQueues();
-        _refreshTimer = time.CreateTimer(static s => ((ProducerEngine)s!).RequestRefresh(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _refreshLoop = Task.Run(RefreshLoopAsync);
-        if (_idempotent)
+        _onMetadataChanged = AdoptMetadata;
+        _cluster.MetadataChanged += _onMetadataChanged;
+        _metadataLoop = Task.Run(MetadataLoopAsync);
+        if (_idempotent && transaction is null)
         {
             _identityTask = Task.Run(() => InitIdentityAsync(previous: null, reason: "start"));
         }
@@ -122,6 +133,9 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
 
     public bool IsIdempotent => _idempotent;
 
+    /// <summary>The transactional id produce requests carry, or null.</summary>
+    public string? TransactionalId => _transaction is null ? null : _options.TransactionalId;
+
     /// <summary>Requests in flight per broker connection: up to MaxInFlightRequests when idempotent, else one.</summary>
     public int MaxInFlight => _idempotent ? _options.MaxInFlightRequests : 1;
 
@@ -136,6 +150,9 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     public bool SendsAtOnce => _lingerTicks == 0;
 
     internal PartitionQueue[] Queues => _queues;
+
+    /// <summary>When each broker's sender is next woken by its timer (engine ticks).</summary>
+    internal long[] SenderWakeTimes => [.. _senders.Values.Select(s => s.WakeAt)];
 
     public long Now => _time.GetTimestamp();
 
@@ -218,9 +235,13 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
                 signal = true;
                 if (_topic.Partitions.Count != queues.Length)
                 {
-                    // A metadata refresh (ours or anyone's) changed the partitions: adopt them.
-                    RequestRefresh();
+                    // A metadata refresh changed the partitions: adopt them.
+                    AdoptMetadata();
                 }
+            }
+            if (_transaction is not null && queue.TransactionNumber != _transaction.Number)
+            {
+                _transaction.RequestAdd(this, queue);
             }
             var recordIndex = batch.Append(timestampMs, key, !hasKey, value, !hasValue, headers);
             if (completion is not null || report)
@@ -256,7 +277,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         var identity = _identity;
         var idempotent = identity.IsIdempotent;
         batch.Begin(queue, queue.NextNumber++, Now, Magic, _options.Compression, _options.CompressionLevel,
-            identity.Id, identity.Epoch, idempotent ? queue.NextSequence : -1, identity.Generation);
+            identity.Id, identity.Epoch, idempotent ? queue.NextSequence : -1, identity.Generation, _transaction is not null);
         queue.Open = batch;
         return batch;
     }
@@ -299,13 +320,13 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     /// <summary>How long the pool must have had batches to spare before those beyond the reserve are freed.</summary>
     private static readonly TimeSpan PoolTrimDelay = TimeSpan.FromSeconds(30);
 
-    /// <summary>Tells whoever must act on a partition's new or ready batch: its leader's sender, or the metadata loop.</summary>
+    /// <summary>Tells whoever must act on a partition's new or ready batch: its leader's sender, or the client's metadata loop.</summary>
     public void Wake(PartitionQueue queue)
     {
         var leader = queue.Partition.Leader;
         if (leader is null)
         {
-            RequestRefresh();
+            RequestMetadata($"producing to {TopicName}/{queue.Id}, which has no known leader");
             return;
         }
         SenderFor(leader.Id).Signal();

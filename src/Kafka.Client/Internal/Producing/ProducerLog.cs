@@ -17,8 +17,6 @@ internal static partial class ProducerLog
     [LoggerMessage(103, LogLevel.Warning, "{Count} message(s) for {Topic}/{Partition} were not delivered: {Reason}")]
     public static partial void MessagesFailed(ILogger logger, string topic, int partition, int count, string reason);
 
-    [LoggerMessage(104, LogLevel.Warning, "Metadata refresh for the producer of {Topic} failed: {Reason}")]
-    public static partial void RefreshFailed(ILogger logger, string topic, string reason);
 
     [LoggerMessage(105, LogLevel.Information, "Producer for {Topic} got producer id {ProducerId}, epoch {Epoch}")]
     public static partial void IdentityAcquired(ILogger logger, string topic, long producerId, short epoch);

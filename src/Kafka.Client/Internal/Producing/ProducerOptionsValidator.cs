@@ -77,6 +77,22 @@ internal static class ProducerOptionsValidator
         {
             errors.Add($"{nameof(options.MaxInFlightRequests)}: {options.MaxInFlightRequests} is outside 1 to 5.");
         }
+        if (options.TransactionalId is not null)
+        {
+            if (string.IsNullOrWhiteSpace(options.TransactionalId))
+            {
+                errors.Add($"{nameof(options.TransactionalId)}: an empty or blank id; set one or leave it null.");
+            }
+            if (!options.EnableIdempotence)
+            {
+                errors.Add($"{nameof(options.EnableIdempotence)}: false, but {nameof(options.TransactionalId)} is set; a transactional producer is idempotent.");
+            }
+            if (Enum.IsDefined(options.RequiredAcks) && options.RequiredAcks != RequiredAcks.All)
+            {
+                errors.Add($"{nameof(options.RequiredAcks)}: {options.RequiredAcks}, but {nameof(options.TransactionalId)} is set; a transactional producer needs All.");
+            }
+            Duration(errors, nameof(options.TransactionTimeout), options.TransactionTimeout, allowZero: false);
+        }
         return errors;
     }
 

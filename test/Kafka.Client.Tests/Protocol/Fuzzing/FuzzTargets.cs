@@ -160,6 +160,18 @@ internal static class FuzzTargets
             case ApiKey.SaslAuthenticate:
                 new SaslAuthenticateRequest().ReadResponse(ref reader, version);
                 break;
+            case ApiKey.AddPartitionsToTxn:
+                new AddPartitionsToTxnRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.AddOffsetsToTxn:
+                new AddOffsetsToTxnRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.EndTxn:
+                new EndTxnRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.TxnOffsetCommit:
+                new TxnOffsetCommitRequest().ReadResponse(ref reader, version);
+                break;
             case ApiKey.CreateTopics:
                 new CreateTopicsRequest().ReadResponse(ref reader, version);
                 break;

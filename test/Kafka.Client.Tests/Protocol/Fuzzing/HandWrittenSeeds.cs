@@ -86,7 +86,10 @@ internal static class HandWrittenSeeds
         }
     }
 
-    /// <summary>The admin APIs' responses from their protocol tests, every version (the mock serves none of them).</summary>
+    /// <summary>
+    /// The admin APIs' responses from their protocol tests, every version (the mock serves none of them), and the
+    /// transaction APIs' (the mock serves only their older versions).
+    /// </summary>
     private static IEnumerable<ResponseSeed> AdminBodies()
     {
         (ApiInfo Api, Func<short, byte[]> Body)[] apis =
@@ -101,6 +104,10 @@ internal static class HandWrittenSeeds
             (KnownApis.DescribeGroups, DescribeGroupsTests.ResponseBody),
             (KnownApis.DeleteGroups, DeleteGroupsAndRecordsTests.DeleteGroupsBody),
             (KnownApis.DeleteRecords, DeleteGroupsAndRecordsTests.DeleteRecordsBody),
+            (KnownApis.AddPartitionsToTxn, TransactionCodecTests.AddPartitionsBody),
+            (KnownApis.AddOffsetsToTxn, TransactionCodecTests.AddOffsetsBody),
+            (KnownApis.EndTxn, TransactionCodecTests.EndTxnBody),
+            (KnownApis.TxnOffsetCommit, TransactionCodecTests.TxnOffsetCommitBody),
         ];
         foreach (var (api, body) in apis)
         {

@@ -287,6 +287,29 @@ internal static class SeedCapture
                 (producerId, producerEpoch) = (init.ProducerId, init.ProducerEpoch);
             }
         }
+        // The transaction APIs, answered (often with an error: no InitProducerId with this transactional id) at every version.
+        foreach (var v in sender.Versions(KnownApis.AddPartitionsToTxn))
+        {
+            await sender.SendAsync(new AddPartitionsToTxnRequest
+            {
+                TransactionalId = "fuzz-tx", ProducerId = producerId, ProducerEpoch = producerEpoch, Topics = [(Topic, [0, 1])],
+            }, v);
+        }
+        foreach (var v in sender.Versions(KnownApis.AddOffsetsToTxn))
+        {
+            await sender.SendAsync(new AddOffsetsToTxnRequest { TransactionalId = "fuzz-tx", ProducerId = producerId, ProducerEpoch = producerEpoch, GroupId = SimpleGroup }, v);
+        }
+        foreach (var v in sender.Versions(KnownApis.TxnOffsetCommit))
+        {
+            await sender.SendAsync(new TxnOffsetCommitRequest
+            {
+                TransactionalId = "fuzz-tx", GroupId = SimpleGroup, ProducerId = producerId, ProducerEpoch = producerEpoch, Topics = [(Topic, [(0, 1L, -1, null)])],
+            }, v);
+        }
+        foreach (var v in sender.Versions(KnownApis.EndTxn))
+        {
+            await sender.SendAsync(new EndTxnRequest { TransactionalId = "fuzz-tx", ProducerId = producerId, ProducerEpoch = producerEpoch }, v);
+        }
         var sequence = 0;
         foreach (var codec in codecs)
         {
