@@ -80,7 +80,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     /// <summary>
     /// Opens a connection and sets it up, all within one budget, the connect timeout: resolving the host, binding the
     /// source address if one is set, TCP connect, the TLS handshake when TLS is on, then the setup exchanges on the
-    /// open connection (<see cref="SetUpAsync"/>). Whatever the steps take, the attempt ends by the budget's end with a
+    /// open connection (<see cref="SetUpAsync"/>: versions, then SASL when it is on). Whatever the steps take, the attempt ends by the budget's end with a
     /// <see cref="KafkaTimeoutException"/>; the caller's token only stops it earlier. <paramref name="versionsMemory"/> is
     /// the broker's <see cref="ApiVersionsMemory"/>, shared by its connections (<see langword="null"/> to always ask).
     /// </summary>
@@ -111,8 +111,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             connection.Start();
             try
             {
-                step = "ApiVersions";
-                await connection.SetUpAsync(versionsMemory, linked.Token).ConfigureAwait(false);
+                await connection.SetUpAsync(versionsMemory, name => step = name, linked.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -123,6 +122,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 }
                 throw;
             }
+            connection._opened = true;
             Log.Connected(connection._logger, kind, brokerId, address.ToString(), connection.LocalEndPoint?.ToString());
             return connection;
         }
@@ -130,8 +130,9 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         {
             throw new KafkaTimeoutException(
                 $"Connecting to broker {DescribeBroker(brokerId)} at {address} did not complete within the connect timeout of " +
-                $"{settings.ConnectTimeout.TotalMilliseconds:0} ms (TCP, TLS and the setup exchanges share it; it ran out during the {step})" +
-                (step == "TLS handshake" ? ": the TLS handshake got no answer: with Ssl set every broker port must be a TLS listener." : "."),
+                $"{settings.ConnectTimeout.TotalMilliseconds:0} ms (TCP, TLS, ApiVersions and SASL share it; it ran out during the {step})" +
+                (step == "TLS handshake" ? ": the TLS handshake got no answer: with Ssl set every broker port must be a TLS listener."
+                    : step.StartsWith("SASL", StringComparison.Ordinal) ? ": the authentication got no answer." : "."),
                 settings.ConnectTimeout);
         }
         catch (SocketException ex)
@@ -147,13 +148,19 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
 
     /// <summary>
     /// The exchanges that make an open connection usable, in order, within what remains of the connect budget
-    /// (<paramref name="budget"/>): version negotiation, then authentication. Authentication (SASL: SaslHandshake
-    /// and SaslAuthenticate, whose versions come from the negotiated table) belongs here, after
-    /// <see cref="NegotiateVersionsAsync"/> and under the same token, so that it shares the one budget.
+    /// (<paramref name="budget"/>): version negotiation, then, when SASL is on, authentication (SaslHandshake and
+    /// SaslAuthenticate, whose versions come from the negotiated table), naming each to <paramref name="step"/> so a
+    /// timeout says where the budget ran out.
     /// </summary>
-    private async Task SetUpAsync(ApiVersionsMemory? versionsMemory, CancellationToken budget)
+    private async Task SetUpAsync(ApiVersionsMemory? versionsMemory, Action<string> step, CancellationToken budget)
     {
+        step("ApiVersions");
         await NegotiateVersionsAsync(versionsMemory, budget).ConfigureAwait(false);
+        if (_settings.Sasl is { } sasl)
+        {
+            step($"SASL {sasl.MechanismName} authentication");
+            await AuthenticateAsync(budget).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -289,9 +296,18 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     /// connection's read loop, saving a thread hop: only for callers whose continuation is short and never blocks (the
     /// producer's response handling).
     /// </summary>
+    public ValueTask<TResponse> SendValueAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout,
+        bool runContinuationsInline, CancellationToken cancellationToken) =>
+        SendCoreAsync(request, version, timeout, runContinuationsInline, writeLockHeld: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SendValueAsync{TResponse}(KafkaRequest{TResponse}, short, TimeSpan, bool, CancellationToken)"/>; with
+    /// <paramref name="writeLockHeld"/> the caller already holds the write lock (a re-authentication, which keeps other
+    /// requests from being written until it is done).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<TResponse> SendValueAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout,
-        bool runContinuationsInline, CancellationToken cancellationToken)
+    private async ValueTask<TResponse> SendCoreAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout,
+        bool runContinuationsInline, bool writeLockHeld, CancellationToken cancellationToken)
     {
         // With nobody listening, telemetry costs this one check.
         var observed = ClientTelemetry.IsRequestObserved;
@@ -304,14 +320,17 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             var api = request.Api;
             var pending = request.ExpectsResponse ? PendingRequest.Rent(_pendingPool, api.Key, version, timeout, runContinuationsInline) : null;
 
-            try
+            if (!writeLockHeld)
             {
-                await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                pending?.Abandon(ex);
-                throw;
+                try
+                {
+                    await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    pending?.Abandon(ex);
+                    throw;
+                }
             }
             try
             {
@@ -320,6 +339,19 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                     var failed = ToConnectionException(failure);
                     pending?.Abandon(failed);
                     throw failed;
+                }
+                if (!writeLockHeld && ReauthenticationDue)
+                {
+                    // The timer is late (a busy machine): renew the session before this request, not after it.
+                    try
+                    {
+                        await ReauthenticateLockedAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        pending?.Abandon(ex);
+                        throw;
+                    }
                 }
                 var correlationId = unchecked(++_nextCorrelationId) & int.MaxValue;
                 _writer.Reset();
@@ -369,7 +401,10 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             }
             finally
             {
-                _writeLock.Release();
+                if (!writeLockHeld)
+                {
+                    _writeLock.Release();
+                }
             }
 
             if (pending is null)
@@ -514,7 +549,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 if (!await ReadExactAsync(_sizeBuffer, 0, 4, token).ConfigureAwait(false))
                 {
                     Fail(new KafkaConnectionException(Address.Host, Address.Port,
-                        $"Broker {DescribeBroker(BrokerId)} at {Address} closed the {Kind} connection."));
+                        $"Broker {DescribeBroker(BrokerId)} at {Address} closed the {Kind} connection.{MissingSaslHint()}"));
                     return;
                 }
                 var size = BinaryPrimitives.ReadInt32BigEndian(_sizeBuffer);
@@ -542,6 +577,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                     pending.SetFailure(ToConnectionException(mismatch));
                     throw mismatch;
                 }
+                _answeredSinceOpened |= _opened;
                 // The caller takes the buffer, or it goes back to the pool if the caller stopped waiting.
                 pending.SetResponse(frame, size);
             }
@@ -645,6 +681,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         {
             Log.ConnectionClosed(_logger, Kind, BrokerId, Address.ToString(), reason.Message);
         }
+        _reauthenticationTimer?.Dispose();
         _lifetime.Cancel();
         _socket.Dispose();
         _timeoutTimer?.Dispose();
