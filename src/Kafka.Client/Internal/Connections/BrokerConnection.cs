@@ -69,6 +69,9 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
 
     public bool IsAlive => Volatile.Read(ref _failure) is null;
 
+    /// <summary>Whether the connection runs over TLS (its stream is an authenticated <see cref="System.Net.Security.SslStream"/>).</summary>
+    public bool IsTls => _stream is System.Net.Security.SslStream { IsAuthenticated: true };
+
     /// <summary>Requests written and not yet answered.</summary>
     public int InFlightCount => _inFlight.Count;
 
