@@ -111,7 +111,9 @@ public sealed class TlsConnectionTests
 
         Assert.That(connections.Distinct().Count(), Is.EqualTo(Enum.GetValues<ConnectionKind>().Length), "one connection per class");
         Assert.That(proxy.HandshakeCount, Is.GreaterThanOrEqualTo(Enum.GetValues<ConnectionKind>().Length));
-        Assert.That(proxy.AcceptedCount, Is.EqualTo(proxy.HandshakeCount), "no connection arrived without TLS");
+        // Connections the background refresh opens may be mid-handshake now, so accepted and completed handshakes are not
+        // compared; none may have failed (a plaintext client fails the proxy's handshake).
+        Assert.That(proxy.HandshakeFailures, Is.Empty, "no connection arrived without TLS");
     }
 
     [TestCase(SslProtocols.Tls12)]
