@@ -62,6 +62,9 @@ internal static class KnownApis
     /// <summary>LeaveGroup v0–v5, flexible from v4; a batch of members from v3.</summary>
     public static readonly ApiInfo LeaveGroup = new(ApiKey.LeaveGroup, 0, 5, 4);
 
+    /// <summary>ConsumerGroupHeartbeat v0–v1 (KIP-848, Kafka 4.0), flexible at every version; v1 adds the regular-expression subscription.</summary>
+    public static readonly ApiInfo ConsumerGroupHeartbeat = new(ApiKey.ConsumerGroupHeartbeat, 0, 1, 0);
+
     /// <summary>CreateTopics v2–v7, flexible from v5; v4 lets partitions and replication factor default (-1); v7 answers topic ids. v0–v1 were removed in Kafka 4.0.</summary>
     public static readonly ApiInfo CreateTopics = new(ApiKey.CreateTopics, 2, 7, 5);
 
@@ -95,6 +98,7 @@ internal static class KnownApis
     /// <summary>Every API above, for code that needs to walk them (diagnostics, tests).</summary>
     public static IReadOnlyList<ApiInfo> All { get; } =
         [ApiVersions, Metadata, ListOffsets, Fetch, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
+         ConsumerGroupHeartbeat,
          Produce, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit,
          CreateTopics, DeleteTopics, CreatePartitions, DescribeCluster, DescribeConfigs, IncrementalAlterConfigs, ListGroups, DescribeGroups,
          DeleteGroups, DeleteRecords];

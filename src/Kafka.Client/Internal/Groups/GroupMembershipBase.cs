@@ -206,6 +206,25 @@ internal abstract partial class GroupMembershipBase : IGroupMembership, IAsyncDi
         await Callbacks.InvokeRevokedAsync(current, lost, CallbackFailed, _callbackLifetime.Token).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Gives up some partitions of the current generation and keeps the rest (an incremental rebalance): the consumer
+    /// stops fetching them, commits them and lets them go, while it keeps consuming the others.
+    /// </summary>
+    protected async Task RevokePartitionsAsync(IReadOnlyList<TopicAndPartition> partitions, string reason)
+    {
+        var current = _current;
+        if (current is null || partitions.Count == 0)
+        {
+            return;
+        }
+        var given = new HashSet<TopicAndPartition>(partitions);
+        TopicAndPartition[] remaining = [.. current.Assignment.Where(p => !given.Contains(p))];
+        Log.Revoking(Logger, GroupId, partitions.Count, current.GenerationId, false, reason);
+        InCallback.Value = this;
+        await Callbacks.InvokeRevokedAsync(current with { Assignment = partitions }, lost: false, CallbackFailed, _callbackLifetime.Token).ConfigureAwait(false);
+        _current = current with { Assignment = remaining };
+    }
+
     /// <summary>The current generation has just ended (before the consumer is told).</summary>
     protected virtual void OnGenerationEnded()
     {
