@@ -52,6 +52,198 @@ public sealed class ConsumerGroupProtocolTests
         Assert.That(members.SelectMany(m => m.Errors), Is.Empty);
     }
 
+    [Test]
+    public async Task A_member_gives_up_only_the_partitions_that_move_and_keeps_consuming_the_others_meanwhile()
+    {
+        await using var s = Scenario();
+        s.Cluster.CreateTopic(Topic, 4, 3);
+        var revoked = new ConcurrentQueue<TopicAndPartition[]>();
+        var assigned = new ConcurrentQueue<TopicAndPartition[]>();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = Options();
+        options.PartitionsAssigned = (partitions, _) =>
+        {
+            assigned.Enqueue([.. partitions]);
+            return Task.CompletedTask;
+        };
+        options.PartitionsRevoked = async (partitions, _) =>
+        {
+            revoked.Enqueue([.. partitions]);
+            await release.Task; // the revocation is held: the partitions that stay must go on being consumed
+        };
+        var first = await s.StartMemberAsync("first", options: options);
+        await s.WaitUntilAsync(() => first.Consumer.Assignment.Count == 4, "the first member owns all four partitions");
+        var before = await s.ProduceAsync(4, 5);
+        await s.WaitUntilConsumedAsync(before);
+
+        var second = await s.StartMemberAsync("second", options: Options());
+        await s.WaitUntilAsync(() => !revoked.IsEmpty, "the first member is asked to give partitions up");
+        var during = await s.ProduceAsync(4, 5, start: 5);
+        var moving = revoked.Single().ToHashSet();
+        var staying = AllPartitions(Topic, 4).Where(p => !moving.Contains(p)).Select(p => p.Partition).ToHashSet();
+        await s.WaitUntilAsync(
+            () => during.Where(m => staying.Contains(m.Partition)).All(m => first.Records.Any(r => r.Partition == m.Partition && r.Offset == m.Offset)),
+            "the partitions that stay are consumed while the revocation is held");
+        Assert.That(second.Consumer.Assignment, Is.Empty, "a partition is handed on only once it was given up");
+        release.SetResult();
+
+        await WaitForSplitAsync(s, [first, second], 4);
+        await s.WaitUntilConsumedAsync([.. before, .. during]);
+        Assert.That(moving, Has.Count.EqualTo(2));
+        Assert.That(second.Consumer.Assignment, Is.EquivalentTo(moving));
+        Assert.That(assigned.Select(a => a.Length), Is.EqualTo(new[] { 4 }), "the first member was assigned once, and nothing was taken back and given again");
+        Assert.That(s.ConsumedAgainAfter("first"), Is.Empty, "the moved partitions were committed with the member's epoch before they moved");
+        Assert.That(first.Errors.Concat(second.Errors), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_target_assignment_set_on_the_coordinator_moves_one_partition_and_commits_carry_the_new_epochs()
+    {
+        await using var s = Scenario();
+        s.Cluster.CreateTopic(Topic, 4, 3);
+        var a = await s.StartMemberAsync("a", options: Options());
+        var b = await s.StartMemberAsync("b", options: Options());
+        await WaitForSplitAsync(s, [a, b], 4);
+        var epochs = (A: Epoch(a), B: Epoch(b));
+        var moved = a.Consumer.Assignment[0];
+
+        s.Cluster.SetConsumerGroupTargetAssignment(s.GroupId, new Dictionary<string, IReadOnlyList<(string Topic, int Partition)>>
+        {
+            [a.Consumer.MemberId] = [.. a.Consumer.Assignment.Skip(1).Select(p => (p.Topic, p.Partition))],
+            [b.Consumer.MemberId] = [.. b.Consumer.Assignment.Append(moved).Select(p => (p.Topic, p.Partition))],
+        });
+
+        await s.WaitUntilAsync(() => b.Consumer.Assignment.Contains(moved) && a.Consumer.Assignment.Count == 1, "the partition moved");
+        Assert.That(Epoch(a), Is.GreaterThan(epochs.A));
+        Assert.That(Epoch(b), Is.GreaterThan(epochs.B));
+        var sent = await s.ProduceAsync(4, 10);
+        await s.WaitUntilConsumedAsync(sent);
+        // Members commit after every message: the mock refuses a commit whose epoch is not the member's (STALE_MEMBER_EPOCH).
+        Assert.That(a.Errors.Concat(b.Errors), Is.Empty);
+        Assert.That(s.Duplicates(), Is.Zero);
+    }
+
+    [Test]
+    public async Task A_fenced_member_counts_its_partitions_lost_rejoins_and_consumes_on()
+    {
+        await using var s = Scenario();
+        s.Cluster.CreateTopic(Topic, 4, 3);
+        var lost = new ConcurrentQueue<TopicAndPartition[]>();
+        var options = Options();
+        options.PartitionsLost = (partitions, _) =>
+        {
+            lost.Enqueue([.. partitions]);
+            return Task.CompletedTask;
+        };
+        var member = await s.StartMemberAsync("member", options: options);
+        await s.WaitUntilAsync(() => member.Consumer.Assignment.Count == 4, "the member owns all four partitions");
+        var first = await s.ProduceAsync(4, 5);
+        await s.WaitUntilConsumedAsync(first);
+
+        s.Cluster.PushRequestErrors(ConsumerGroupHeartbeat, FencedMemberEpoch);
+
+        await s.WaitUntilAsync(() => lost.Count == 1, "the fenced member's partitions are lost");
+        Assert.That(lost.Single(), Is.EquivalentTo(AllPartitions(Topic, 4)));
+        await s.WaitUntilAsync(() => member.Consumer.Assignment.Count == 4, "the member joined again and owns its partitions");
+        var second = await s.ProduceAsync(4, 5, start: 5);
+        await s.WaitUntilConsumedAsync([.. first, .. second]);
+    }
+
+    [Test]
+    public async Task When_a_member_leaves_the_other_takes_its_partitions_from_the_last_commit()
+    {
+        await using var s = Scenario();
+        s.Cluster.CreateTopic(Topic, 12, 3);
+        var a = await s.StartMemberAsync("a", commitEvery: 5, options: Options());
+        var b = await s.StartMemberAsync("b", commitEvery: 5, options: Options());
+        await WaitForSplitAsync(s, [a, b], 12);
+        var first = await s.ProduceAsync(12, 15);
+        await s.WaitUntilAsync(() => b.Records.Count >= 30, "b consumed some messages");
+
+        await b.DisposeAsync();
+        var second = await s.ProduceAsync(12, 15, start: 15);
+        await s.WaitUntilAsync(() => a.Consumer.Assignment.Count == 12, "a took every partition");
+        var b2 = await s.StartMemberAsync("b2", commitEvery: 5, options: Options());
+        await WaitForSplitAsync(s, [a, b2], 12);
+
+        await s.WaitUntilConsumedAsync([.. first, .. second]);
+        Assert.That(s.ConsumedAgainAfter("b"), Is.Empty, "b committed what it had handled as it left");
+        Assert.That(s.ConsumedAgainAfter("a"), Is.Empty, "a committed the partitions it gave up to b2");
+    }
+
+    [Test]
+    public async Task A_confluent_consumer_on_the_consumer_protocol_and_ours_share_one_group()
+    {
+        await using var s = Scenario();
+        s.Cluster.CreateTopic(Topic, 12, 3);
+        var ours = await s.StartMemberAsync("ours", options: Options());
+        using var peer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = s.Cluster.BootstrapServers,
+            GroupId = s.GroupId,
+            GroupProtocol = Confluent.Kafka.GroupProtocol.Consumer,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = true,
+            AutoCommitIntervalMs = 200,
+        }).SetLogHandler((_, _) => { }).Build();
+        var peerSeen = new ConcurrentBag<(int Partition, long Offset)>();
+        using var stop = new CancellationTokenSource();
+        peer.Subscribe(Topic);
+        var polling = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var result = peer.Consume(100);
+                if (result is not null && !result.IsPartitionEOF)
+                {
+                    peerSeen.Add((result.Partition.Value, result.Offset.Value));
+                }
+            }
+        });
+        try
+        {
+            await s.WaitUntilAsync(() => ours.Consumer.Assignment.Count == 6 && peer.Assignment.Count == 6, "both members hold six partitions");
+            var sent = await s.ProduceAsync(12, 10);
+            await s.WaitUntilAsync(() =>
+                    sent.All(m => ours.Records.Any(r => r.Partition == m.Partition && r.Offset == m.Offset) || peerSeen.Contains((m.Partition, m.Offset))),
+                "every message consumed by one of the two");
+
+            var peerPartitions = peer.Assignment.Select(p => p.Partition.Value).ToHashSet();
+            Assert.That(ours.Consumer.Assignment.Select(p => p.Partition).Intersect(peerPartitions), Is.Empty);
+            Assert.That(ours.Records.Select(r => r.Partition).Distinct().Intersect(peerSeen.Select(p => p.Partition)), Is.Empty,
+                "no partition consumed by both");
+            Assert.That(ours.Errors, Is.Empty);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await polling;
+            peer.Close();
+        }
+    }
+
+    [Test]
+    public async Task A_regular_expression_subscription_is_resolved_by_the_coordinator()
+    {
+        await using var s = Scenario();
+        s.Cluster.CreateTopic("metrics-eu", 2, 3);
+        s.Cluster.CreateTopic("metrics-us", 2, 3);
+        s.Cluster.CreateTopic(Topic, 2, 3);
+        await using var client = NewGroupClient(s.Cluster, new Support.CapturingLoggerFactory());
+        await client.UpdateClusterAsync(Support.TestSupport.Timeout());
+        var options = Options();
+        options.TopicRegex = "^metrics-.*";
+        await using var consumer = client.Cluster.GetBalancedConsumer([], s.GroupId, options);
+
+        await s.WaitUntilAsync(() => consumer.Assignment.Count == 4, "the member owns the matching topics' partitions");
+        Assert.That(consumer.Assignment, Is.EquivalentTo(AllPartitions("metrics-eu", 2).Concat(AllPartitions("metrics-us", 2))));
+    }
+
+    private const short ConsumerGroupHeartbeat = 68;
+    private const short FencedMemberEpoch = 110;
+
+    private static int Epoch(TestBalancedMember member) => member.Generation;
+
     /// <summary>All members own something, together every partition, each partition once, and no member waits for more.</summary>
     internal static Task WaitForSplitAsync(BalancedScenario s, IReadOnlyList<TestBalancedMember> members, int partitions) => s.WaitUntilAsync(() =>
     {
