@@ -29,8 +29,7 @@ internal static class HostedConsumerConfigurationBinder
         [nameof(HostedConsumerOptions.FailurePolicy)] = (o, v, k, e) => Enum<HandlerFailurePolicy>(v, k, e, x => o.FailurePolicy = x),
         [nameof(HostedConsumerOptions.DeadLetterTopic)] = (o, v, _, _) => o.DeadLetterTopic = v.Length == 0 ? null : v,
         [nameof(HostedConsumerOptions.RestartDelay)] = (o, v, k, e) => Time(v, k, e, x => o.RestartDelay = x),
-        // The group protocol is chosen per consumer beside its group (Kafka:Consumers:{name}:GroupProtocol); the same
-        // setting is also read under Consumer:, with the member's other settings.
+        // The group protocol is chosen beside the group (Kafka:Consumers:{name}:GroupProtocol), not under Consumer:.
         [nameof(BalancedConsumerOptions.GroupProtocol)] = GroupProtocolSetting,
     };
 
@@ -47,8 +46,8 @@ internal static class HostedConsumerConfigurationBinder
         [nameof(BalancedConsumerOptions.ZooKeeperHosts)] = (o, v, _, _) => o.Consumer.ZooKeeperHosts = v.Length == 0 ? null : v,
         [nameof(BalancedConsumerOptions.ZooKeeperSessionTimeout)] = (o, v, k, e) => Time(v, k, e, x => o.Consumer.ZooKeeperSessionTimeout = x),
         [nameof(BalancedConsumerOptions.MembershipProtocol)] = Assignor,
-        [nameof(BalancedConsumerOptions.GroupProtocol)] = GroupProtocolSetting,
         [nameof(BalancedConsumerOptions.ServerAssignor)] = (o, v, _, _) => o.Consumer.ServerAssignor = v.Length == 0 ? null : v,
+        [nameof(BalancedConsumerOptions.TopicRegex)] = (o, v, _, _) => o.Consumer.TopicRegex = v.Length == 0 ? null : v,
         [nameof(SimpleConsumerOptions.FetchMessageMaxBytes)] = (o, v, k, e) => Int(v, k, e, x => o.Consumer.FetchMessageMaxBytes = x),
         [nameof(SimpleConsumerOptions.NumConsumerFetchers)] = (o, v, k, e) => Int(v, k, e, x => o.Consumer.NumConsumerFetchers = x),
         [nameof(SimpleConsumerOptions.QueuedMaxMessages)] = (o, v, k, e) => Int(v, k, e, x => o.Consumer.QueuedMaxMessages = x),
