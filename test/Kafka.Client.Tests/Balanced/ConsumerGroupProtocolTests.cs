@@ -239,6 +239,73 @@ public sealed class ConsumerGroupProtocolTests
         Assert.That(consumer.Assignment, Is.EquivalentTo(AllPartitions("metrics-eu", 2).Concat(AllPartitions("metrics-us", 2))));
     }
 
+    [Test]
+    public async Task A_static_member_that_restarts_gets_its_partitions_back_and_the_other_member_keeps_its_own()
+    {
+        await using var s = Scenario();
+        s.Cluster.CreateTopic(Topic, 4, 3);
+        var options = Options();
+        options.GroupInstanceId = "worker-1";
+        var first = await s.StartMemberAsync("static", options: options);
+        var other = await s.StartMemberAsync("other", options: Options());
+        await WaitForSplitAsync(s, [first, other], 4);
+        var mine = first.Consumer.Assignment.ToList();
+        var others = other.Consumer.Assignment.ToList();
+
+        s.Cluster.StartRequestTracking();
+        await first.DisposeAsync();
+        var again = await s.StartMemberAsync("static-again", options: options);
+
+        await s.WaitUntilAsync(() => again.Consumer.Assignment.Count == mine.Count, "the restarted static member owns partitions again");
+        Assert.That(again.Consumer.Assignment, Is.EquivalentTo(mine), "the same partitions as before the restart");
+        Assert.That(other.Consumer.Assignment, Is.EquivalentTo(others), "the other member's partitions did not move");
+        Assert.That(s.Cluster.GetRequests().Count(r => r.ApiKey == ConsumerGroupHeartbeat), Is.Positive);
+    }
+
+    [Test]
+    public async Task A_member_whose_coordinator_goes_down_finds_it_again_and_consumes_every_message()
+    {
+        await using var s = Scenario();
+        s.Cluster.CreateTopic(Topic, 4, 3);
+        s.Cluster.SetCoordinator("group", s.GroupId, 1);
+        for (var p = 0; p < 4; p++)
+        {
+            s.Cluster.SetPartitionLeader(Topic, p, 2); // the coordinator's broker leads nothing: fetching goes on
+        }
+        var member = await s.StartMemberAsync("member", options: Options());
+        await s.WaitUntilAsync(() => member.Consumer.Assignment.Count == 4, "the member owns all four partitions");
+        var first = await s.ProduceAsync(4, 5);
+        await s.WaitUntilConsumedAsync(first);
+
+        s.Cluster.StartRequestTracking();
+        s.Cluster.SetCoordinator("group", s.GroupId, 3);
+        s.Cluster.SetBrokerDown(1);
+        var second = await s.ProduceAsync(4, 5, start: 5);
+        await s.WaitUntilConsumedAsync([.. first, .. second]);
+        await s.WaitUntilAsync(() => s.Cluster.GetRequests().Count(r => r.ApiKey == ConsumerGroupHeartbeat && r.BrokerId == 3) >= 2,
+            "the member heartbeats to the new coordinator");
+        s.Cluster.SetBrokerUp(1);
+
+        Assert.That(member.Consumer.Assignment, Has.Count.EqualTo(4), "the member kept its partitions through the move");
+        var third = await s.ProduceAsync(4, 5, start: 10);
+        await s.WaitUntilConsumedAsync([.. first, .. second, .. third]);
+    }
+
+    [Test]
+    public void Options_for_the_consumer_protocol_are_checked_together()
+    {
+        var errors = new BalancedConsumerOptions { ServerAssignor = "uniform", TopicRegex = "x.*" }.Validate();
+        Assert.That(errors, Has.Some.Contains("ServerAssignor is for GroupProtocol Consumer"));
+        Assert.That(errors, Has.Some.Contains("TopicRegex needs GroupProtocol Consumer"));
+        errors = new BalancedConsumerOptions { GroupProtocol = GroupProtocol.Consumer, Managed = false, ServerAssignor = "", TopicRegex = "" }.Validate();
+        Assert.That(errors, Has.Some.Contains("GroupProtocol Consumer needs Managed"));
+        Assert.That(errors, Has.Some.Contains("ServerAssignor must be null"));
+        Assert.That(errors, Has.Some.Contains("TopicRegex must be null"));
+        Assert.That(new BalancedConsumerOptions { GroupProtocol = (GroupProtocol)7 }.Validate(), Has.Some.Contains("GroupProtocol must be Classic or Consumer"));
+        Assert.That(new BalancedConsumerOptions { GroupProtocol = GroupProtocol.Consumer, ServerAssignor = "range", TopicRegex = "^a" }.Validate(), Is.Empty);
+        Assert.That(new BalancedConsumerOptions().GroupProtocol, Is.EqualTo(GroupProtocol.Classic), "Classic by default: brokers before 4.0 have no other");
+    }
+
     private const short ConsumerGroupHeartbeat = 68;
     private const short FencedMemberEpoch = 110;
 
