@@ -292,6 +292,47 @@ public sealed class ConsumerGroupProtocolTests
     }
 
     [Test]
+    public async Task A_broker_without_ConsumerGroupHeartbeat_fails_the_member_naming_the_api()
+    {
+        await using var s = Scenario();
+        s.Cluster.CreateTopic(Topic, 2, 3);
+        s.Cluster.SetApiVersion(ConsumerGroupHeartbeat, -1, -1);
+        var error = await ConsumeFailureAsync(s, Options());
+        Assert.That(error.ToString(), Does.Contain("ConsumerGroupHeartbeat"));
+    }
+
+    [Test]
+    public async Task An_unsupported_server_assignor_fails_the_member_with_the_brokers_error()
+    {
+        await using var s = Scenario();
+        s.Cluster.CreateTopic(Topic, 2, 3);
+        s.Cluster.PushRequestErrors(ConsumerGroupHeartbeat, UnsupportedAssignor);
+        var options = Options();
+        options.ServerAssignor = "sticky";
+        var error = await ConsumeFailureAsync(s, options);
+        Assert.That(error.ToString(), Does.Contain("UNSUPPORTED_ASSIGNOR"));
+    }
+
+    /// <summary>What a consume call of a member that cannot take part throws (a deadline ends the wait if none comes).</summary>
+    private static async Task<KafkaException> ConsumeFailureAsync(BalancedScenario s, BalancedConsumerOptions options)
+    {
+        await using var client = NewGroupClient(s.Cluster, new Support.CapturingLoggerFactory());
+        await client.UpdateClusterAsync(Support.TestSupport.Timeout());
+        await using var consumer = client.Topics[Topic].GetBalancedConsumer(s.GroupId, options);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+        try
+        {
+            await consumer.ConsumeAsync(deadline.Token);
+        }
+        catch (KafkaException ex)
+        {
+            return ex;
+        }
+        Assert.Fail("the consume call returned a message");
+        throw new InvalidOperationException();
+    }
+
+    [Test]
     public void Options_for_the_consumer_protocol_are_checked_together()
     {
         var errors = new BalancedConsumerOptions { ServerAssignor = "uniform", TopicRegex = "x.*" }.Validate();
@@ -308,6 +349,7 @@ public sealed class ConsumerGroupProtocolTests
 
     private const short ConsumerGroupHeartbeat = 68;
     private const short FencedMemberEpoch = 110;
+    private const short UnsupportedAssignor = 112;
 
     private static int Epoch(TestBalancedMember member) => member.Generation;
 

@@ -47,6 +47,7 @@ internal sealed partial class ConsumerGroupMembership : GroupMembershipBase
     private volatile KafkaException? _fatal;
     private long _lastAcknowledged;
     private TimeSpan _interval;
+    private int _unexpectedFailures;
 
     /// <summary>Creates a member of <paramref name="groupId"/>; nothing happens until <see cref="GroupMembershipBase.StartAsync"/>.</summary>
     /// <param name="cluster">The cluster: metadata for topic ids, settings for connections.</param>
@@ -400,13 +401,16 @@ internal sealed partial class ConsumerGroupMembership : GroupMembershipBase
             case KafkaErrorCode.CoordinatorLoadInProgress:
                 return false;
             default:
-                if (KafkaErrors.IsRetriable(response.ErrorCode))
-                {
-                    return false;
-                }
-                throw new KafkaBrokerException(response.ErrorCode,
+                var error = new KafkaBrokerException(response.ErrorCode,
                     $"Group '{GroupId}': ConsumerGroupHeartbeat failed with {KafkaErrors.GetName(response.ErrorCode)}: {response.ErrorMessage ?? KafkaErrors.GetDescription(response.ErrorCode)}");
+                if (IsFatalError(response.ErrorCode) || ++_unexpectedFailures > _options.RebalanceMaxRetries)
+                {
+                    throw error;
+                }
+                Log.HeartbeatFailed(Logger, GroupId, coordinator.Broker.ToString(), error.Message);
+                return false;
         }
+        _unexpectedFailures = 0;
         Interlocked.Exchange(ref _lastAcknowledged, Time.GetTimestamp());
         if (response.HeartbeatIntervalMs > 0)
         {
@@ -542,9 +546,15 @@ internal sealed partial class ConsumerGroupMembership : GroupMembershipBase
     private static bool IsFatal(Exception exception) => exception switch
     {
         KafkaVersionException or KafkaAuthenticationException => true,
-        KafkaBrokerException broker => !KafkaErrors.IsRetriable(broker.ErrorCode),
+        KafkaBrokerException broker => IsFatalError(broker.ErrorCode) || !KafkaErrors.IsRetriable(broker.ErrorCode),
         _ => false,
     };
+
+    /// <summary>Heartbeat answers that mean the member cannot take part as configured.</summary>
+    private static bool IsFatalError(KafkaErrorCode error) => error is KafkaErrorCode.GroupAuthorizationFailed
+        or KafkaErrorCode.TopicAuthorizationFailed or KafkaErrorCode.UnsupportedAssignor or KafkaErrorCode.InvalidRequest
+        or KafkaErrorCode.GroupMaxSizeReached or KafkaErrorCode.InvalidRegularExpression or KafkaErrorCode.UnreleasedInstanceId
+        or KafkaErrorCode.UnsupportedVersion or KafkaErrorCode.InvalidGroupId or KafkaErrorCode.FencedInstanceId;
 
     // ---- stopping ----
 
