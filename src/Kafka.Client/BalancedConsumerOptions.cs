@@ -126,8 +126,8 @@ public sealed class BalancedConsumerOptions : ConsumerOptions
     /// <summary>
     /// The group protocol: <see cref="Kafka.Client.GroupProtocol.Classic"/> (JoinGroup/SyncGroup, every broker) or
     /// <see cref="Kafka.Client.GroupProtocol.Consumer"/> (KIP-848, Kafka 4.0 and later: the broker assigns, rebalances
-    /// are incremental). Every member of a group speaks the same protocol (a Kafka 4 broker lets classic members join a
-    /// consumer-protocol group). With <see cref="Kafka.Client.GroupProtocol.Consumer"/> the broker decides the session
+    /// are incremental). A Kafka 4 broker lets classic members stay in a group that moves to the consumer protocol, so
+    /// a running group can be switched with a rolling restart. With <see cref="Kafka.Client.GroupProtocol.Consumer"/> the broker decides the session
     /// timeout and heartbeat interval (<c>group.consumer.session.timeout.ms</c>, <c>group.consumer.heartbeat.interval.ms</c>);
     /// <see cref="SessionTimeout"/> is then only how long the member goes without an answer before it counts its
     /// partitions lost, and <see cref="MembershipProtocol"/> is not used. Java and librdkafka: <c>group.protocol</c>.
