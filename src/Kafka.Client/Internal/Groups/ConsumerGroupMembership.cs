@@ -24,7 +24,6 @@ namespace Kafka.Client.Internal.Groups;
 internal sealed partial class ConsumerGroupMembership : GroupMembershipBase
 {
     private const string LeaveReason = "the member is stopping";
-    private static readonly TimeSpan FirstCoordinatorBackoff = TimeSpan.FromMilliseconds(100);
 
     private readonly string[] _topics;
     private readonly GroupMembershipOptions _options;
@@ -535,12 +534,7 @@ internal sealed partial class ConsumerGroupMembership : GroupMembershipBase
         return await connection.SendAsync(request, Cluster.Settings.SocketTimeout, token).ConfigureAwait(false);
     }
 
-    private TimeSpan CoordinatorBackoff(int failures)
-    {
-        var cap = Math.Max(_options.RebalanceBackoff.TotalMilliseconds, 1);
-        var ms = Math.Min(cap, FirstCoordinatorBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20)));
-        return TimeSpan.FromMilliseconds(ms * (0.8 + (Random.Shared.NextDouble() * 0.4)));
-    }
+    private TimeSpan CoordinatorBackoff(int failures) => CoordinatorBackoff(failures, _options.RebalanceBackoff);
 
     /// <summary>Errors no retry can fix: the member fails and stops.</summary>
     private static bool IsFatal(Exception exception) => exception switch
