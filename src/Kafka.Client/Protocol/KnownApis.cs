@@ -65,6 +65,12 @@ internal static class KnownApis
     /// <summary>ConsumerGroupHeartbeat v0–v1 (KIP-848, Kafka 4.0), flexible at every version; v1 adds the regular-expression subscription.</summary>
     public static readonly ApiInfo ConsumerGroupHeartbeat = new(ApiKey.ConsumerGroupHeartbeat, 0, 1, 0);
 
+    /// <summary>SaslHandshake v1 only (tokens in SaslAuthenticate); never flexible.</summary>
+    public static readonly ApiInfo SaslHandshake = new(ApiKey.SaslHandshake, 1, 1, ApiInfo.NeverFlexible);
+
+    /// <summary>SaslAuthenticate v0–v2, flexible from v2; v1 adds the session lifetime (KIP-368).</summary>
+    public static readonly ApiInfo SaslAuthenticate = new(ApiKey.SaslAuthenticate, 0, 2, 2);
+
     /// <summary>CreateTopics v2–v7, flexible from v5; v4 lets partitions and replication factor default (-1); v7 answers topic ids. v0–v1 were removed in Kafka 4.0.</summary>
     public static readonly ApiInfo CreateTopics = new(ApiKey.CreateTopics, 2, 7, 5);
 
@@ -99,7 +105,7 @@ internal static class KnownApis
     public static IReadOnlyList<ApiInfo> All { get; } =
         [ApiVersions, Metadata, ListOffsets, Fetch, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
          ConsumerGroupHeartbeat,
-         Produce, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit,
+         Produce, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit, SaslHandshake, SaslAuthenticate,
          CreateTopics, DeleteTopics, CreatePartitions, DescribeCluster, DescribeConfigs, IncrementalAlterConfigs, ListGroups, DescribeGroups,
          DeleteGroups, DeleteRecords];
 }
