@@ -26,7 +26,7 @@ internal sealed class ConsumerCore : IAsyncDisposable
         Cluster = cluster;
         Options = options;
         Logger = cluster.Settings.LoggerFactory.CreateLogger(logCategory);
-        Engine = new FetchEngine(cluster, FetchSettings.From(options, cluster.Settings), Logger, owner);
+        Engine = new FetchEngine(cluster, FetchSettings.From(options, cluster.Settings, group), Logger, owner);
         Offsets = group is null ? null : new OffsetsChannel(cluster, group, options.OffsetsChannelBackoff, options.OffsetsCommitMaxRetries, Logger);
         Engine.Start();
     }

@@ -97,6 +97,9 @@ internal sealed class GroupConsumer : IAsyncDisposable
         }
     }
 
+    public Dictionary<TopicAndPartition, long> Lag =>
+        _core.Engine.GetLag().ToDictionary(kv => new TopicAndPartition(kv.Key.Topic.Name, kv.Key.Id), kv => kv.Value);
+
     public Dictionary<TopicAndPartition, long> StoredOffsets
     {
         get
