@@ -50,8 +50,9 @@ public sealed class KafkaClientOptions
     /// <summary>
     /// Whether every protocol request gets a span of its own (kind Client, named after its API: <c>Produce</c>,
     /// <c>Fetch</c>, <c>Metadata</c>...) on <see cref="KafkaTelemetry.ActivitySourceName"/>. Off, a trace shows the
-    /// messaging spans (<c>send</c>, <c>process</c>) and metadata refreshes, not the requests the background loops make
-    /// for them, which would each be a trace of their own. The request duration metric is recorded either way. Not in pykafka.
+    /// messaging spans (<c>send</c>, <c>process</c>) and metadata refreshes (with their requests as children), not the
+    /// requests the background loops make for produce and fetch, which would each be a trace of their own. The request
+    /// duration metric is recorded either way. Not in pykafka.
     /// </summary>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool TraceRequests { get; set; }

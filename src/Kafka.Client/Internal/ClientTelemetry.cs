@@ -50,6 +50,12 @@ internal static class ClientTelemetry
     /// <summary>Whether a request's span or duration is wanted by anyone.</summary>
     public static bool IsRequestObserved => RequestDuration.Enabled || Source.HasListeners();
 
+    /// <summary>
+    /// Whether the current span is one of the client's own (a metadata refresh): its requests are shown as its children
+    /// even without <see cref="KafkaClientOptions.TraceRequests"/>.
+    /// </summary>
+    public static bool IsUnderClientSpan => ReferenceEquals(Activity.Current?.Source, Source);
+
     /// <summary>The broker attribute of request measurements, cached for small node ids.</summary>
     private static readonly KeyValuePair<string, object?>[] BrokerTags = [.. Enumerable.Range(0, 64).Select(i => new KeyValuePair<string, object?>(KafkaTelemetry.BrokerIdTag, i))];
 

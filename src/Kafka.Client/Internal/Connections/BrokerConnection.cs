@@ -267,7 +267,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         // With nobody listening, telemetry costs this one check.
         var observed = ClientTelemetry.IsRequestObserved;
         var started = observed ? _settings.TimeProvider.GetTimestamp() : 0;
-        var activity = observed && _settings.TraceRequests ? ClientTelemetry.StartRequest(request.Api.Key, version, BrokerId, Address, _settings.ClientTag) : null;
+        var activity = observed && (_settings.TraceRequests || ClientTelemetry.IsUnderClientSpan) ? ClientTelemetry.StartRequest(request.Api.Key, version, BrokerId, Address, _settings.ClientTag) : null;
         Exception? error = null;
         try
         {
