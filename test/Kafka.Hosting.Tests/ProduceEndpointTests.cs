@@ -15,7 +15,7 @@ public sealed class ProduceEndpointTests
     {
         await using var cluster = MockKafkaCluster.Start(2);
         cluster.CreateTopic("orders", partitions: 1, replicationFactor: 2);
-        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", $"--Kafka:Hosts={cluster.BootstrapServers}", "--Sample:ProducerTopics:0=orders"]);
+        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", "--Sample:Telemetry:Exporter=none", $"--Kafka:Hosts={cluster.BootstrapServers}", "--Sample:ProducerTopics:0=orders"]);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
 
@@ -39,7 +39,7 @@ public sealed class ProduceEndpointTests
     {
         await using var cluster = MockKafkaCluster.Start(1);
         cluster.CreateTopic("orders", partitions: 1, replicationFactor: 1);
-        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", $"--Kafka:Hosts={cluster.BootstrapServers}", "--Sample:ProducerTopics:0=orders"]);
+        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", "--Sample:Telemetry:Exporter=none", $"--Kafka:Hosts={cluster.BootstrapServers}", "--Sample:ProducerTopics:0=orders"]);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
 
