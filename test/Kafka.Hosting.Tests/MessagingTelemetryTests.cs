@@ -182,6 +182,8 @@ public sealed class MessagingTelemetryTests
         cluster.CreateTopic("batched", 1, 1);
         var spans = new List<Activity>();
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(Origin.Name).AddKafkaInstrumentation().AddInMemoryExporter(spans).Build();
+        var metrics = new List<MetricSnapshot>();
+        using var meters = Sdk.CreateMeterProviderBuilder().AddKafkaInstrumentation().AddInMemoryExporter(metrics).Build();
         using var host = Host(cluster, s => s.AddKafkaClient().AddBatchConsumer<NoOpBatchHandler>("batched", "ledger", o =>
         {
             Fast(o);
@@ -198,9 +200,16 @@ public sealed class MessagingTelemetryTests
             await Task.WhenAll(Enumerable.Range(0, 5).Select(i => producer.ProduceAsync(Encoding.UTF8.GetBytes($"b{i}")).AsTask()));
         }
         var service = Service(host);
+        int batchCount() => Snapshot(spans).Count(a => a.OperationName == "process batched");
         await WaitForAsync(() => Snapshot(spans).Where(a => a.OperationName == "process batched").Sum(a => (int)a.GetTagItem("messaging.batch.message_count")!) == 5,
             "every message processed in batch spans");
         await WaitForAsync(() => service.Consumer?.Lag.GetValueOrDefault(new TopicAndPartition("batched", 0), -1) == 0, "the group member caught up");
+        await WaitForAsync(() => Points(meters, metrics, KafkaTelemetry.ConsumerGroupTag, "ledger", KafkaTelemetry.OperationDuration, "commit").Last() >= 1, "a commit measured");
+        var group = KafkaTelemetry.ConsumerGroupTag;
+        Assert.That(Points(meters, metrics, group, "ledger", KafkaTelemetry.Rebalances).Last(), Is.GreaterThanOrEqualTo(1), "the assignment counted");
+        Assert.That(Points(meters, metrics, group, "ledger", KafkaTelemetry.ProcessDuration).Last(), Is.EqualTo(batchCount()), "a process duration per batch");
+        Assert.That(Points(meters, metrics, group, "ledger", KafkaTelemetry.ConsumedMessages).Last(), Is.EqualTo(5));
+        Assert.That(Points(meters, metrics, group, "ledger", KafkaTelemetry.ConsumerLag).Last(), Is.Zero);
         var batches = Snapshot(spans).Where(a => a.OperationName == "process batched").ToList();
         var sends = Snapshot(spans).Where(a => a.OperationName == "send batched" && a.TraceId == traceId).Select(a => a.SpanId).ToList();
         await host.StopAsync();
@@ -255,7 +264,10 @@ public sealed class MessagingTelemetryTests
     /// Each export of <paramref name="name"/>'s points of the client <paramref name="clientId"/>, summed over their
     /// attributes (for a histogram: its count), after a collection forced now.
     /// </summary>
-    private static List<double> Points(MeterProvider meters, List<MetricSnapshot> metrics, string clientId, string name)
+    private static List<double> Points(MeterProvider meters, List<MetricSnapshot> metrics, string clientId, string name) =>
+        Points(meters, metrics, KafkaTelemetry.ClientIdTag, clientId, name);
+
+    private static List<double> Points(MeterProvider meters, List<MetricSnapshot> metrics, string tagKey, string tagValue, string name, string? operation = null)
     {
         lock (metrics)
         {
@@ -271,10 +283,13 @@ public sealed class MessagingTelemetryTests
                 foreach (var point in metric.MetricPoints)
                 {
                     var ofClient = false;
+                    var ofOperation = operation is null;
                     foreach (var tag in point.Tags)
                     {
-                        ofClient |= tag.Key == KafkaTelemetry.ClientIdTag && Equals(tag.Value, clientId);
+                        ofClient |= tag.Key == tagKey && Equals(tag.Value, tagValue);
+                        ofOperation |= tag.Key == KafkaTelemetry.OperationNameTag && Equals(tag.Value, operation);
                     }
+                    ofClient &= ofOperation;
                     if (ofClient)
                     {
                         total += metric.MetricType switch

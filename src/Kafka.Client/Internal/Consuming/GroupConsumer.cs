@@ -390,6 +390,11 @@ internal sealed class GroupConsumer : IAsyncDisposable
     private async Task OnAssignedAsync(GroupGeneration generation, CancellationToken cancellationToken)
     {
         var owned = await ResolveAsync(generation.Assignment, cancellationToken).ConfigureAwait(false);
+        if (MessagingTelemetry.Rebalances.Enabled)
+        {
+            MessagingTelemetry.Rebalances.Add(1, ClientTelemetry.SystemTag, _core.Cluster.Settings.ClientTag,
+                new KeyValuePair<string, object?>(KafkaTelemetry.ConsumerGroupTag, Group));
+        }
         if (_options.Managed)
         {
             BalancedConsumerLog.Assigned(_core.Logger, Group, generation.GenerationId, owned.Count, string.Join(", ", owned.Keys.Order()));
