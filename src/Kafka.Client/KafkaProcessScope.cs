@@ -14,10 +14,12 @@ public readonly struct KafkaProcessScope
     private readonly long _started;
     private readonly string? _topic;
     private readonly string? _group;
+    private readonly Activity? _previous;
 
-    internal KafkaProcessScope(Activity? activity, long started, string topic, string? group)
+    internal KafkaProcessScope(Activity? activity, long started, string topic, string? group, Activity? previous)
     {
         Activity = activity;
+        _previous = previous;
         _started = started;
         _topic = topic;
         _group = group;
@@ -26,7 +28,7 @@ public readonly struct KafkaProcessScope
     /// <summary>The <c>process</c> span, or <see langword="null"/> when nobody samples it; it is <see cref="System.Diagnostics.Activity.Current"/> until <see cref="End"/>.</summary>
     public Activity? Activity { get; }
 
-    /// <summary>Ends the span and records the duration.</summary>
+    /// <summary>Ends the span (the span that was current before it is current again) and records the duration.</summary>
     /// <param name="error">Why the handling failed, or <see langword="null"/> when it succeeded; becomes <c>error.type</c>.</param>
     public void End(Exception? error = null)
     {
@@ -55,7 +57,11 @@ public readonly struct KafkaProcessScope
                 activity.SetTag(KafkaTelemetry.ErrorTypeTag, MessagingTelemetry.ErrorType(error));
                 activity.SetStatus(ActivityStatusCode.Error, error.Message);
             }
-            activity.Dispose();
+            // Stop makes the span's parent current, which for a parent carried in the message is no span of this
+            // process: give back what was current before the span started, or leave alone what is current now.
+            var current = Activity.Current;
+            activity.Stop();
+            Activity.Current = ReferenceEquals(current, activity) ? _previous : current;
         }
     }
 }

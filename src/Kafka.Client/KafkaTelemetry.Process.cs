@@ -23,6 +23,7 @@ public static partial class KafkaTelemetry
             return default;
         }
         Activity? activity = null;
+        var previous = Activity.Current;
         if (ClientTelemetry.Source.HasListeners())
         {
             var parent = message.ExtractTraceContext(out var baggage);
@@ -36,7 +37,7 @@ public static partial class KafkaTelemetry
                 }
             }
         }
-        return new KafkaProcessScope(activity, Stopwatch.GetTimestamp(), message.Topic, consumerGroup);
+        return new KafkaProcessScope(activity, Stopwatch.GetTimestamp(), message.Topic, consumerGroup, previous);
     }
 
     /// <summary>
@@ -53,6 +54,7 @@ public static partial class KafkaTelemetry
             return default;
         }
         Activity? activity = null;
+        var previous = Activity.Current;
         if (ClientTelemetry.Source.HasListeners())
         {
             var record = message.Record;
@@ -64,7 +66,7 @@ public static partial class KafkaTelemetry
                 MessagingTelemetry.SetKey(activity, record.Key.Span, !record.IsKeyNull);
             }
         }
-        return new KafkaProcessScope(activity, Stopwatch.GetTimestamp(), message.Topic, consumerGroup);
+        return new KafkaProcessScope(activity, Stopwatch.GetTimestamp(), message.Topic, consumerGroup, previous);
     }
 
     /// <summary>
@@ -83,6 +85,7 @@ public static partial class KafkaTelemetry
         }
         var first = batch[0];
         Activity? activity = null;
+        var previous = Activity.Current;
         if (ClientTelemetry.Source.HasListeners())
         {
             List<ActivityLink>? links = null;
@@ -115,7 +118,7 @@ public static partial class KafkaTelemetry
                 }
             }
         }
-        return new KafkaProcessScope(activity, Stopwatch.GetTimestamp(), first.Topic, consumerGroup);
+        return new KafkaProcessScope(activity, Stopwatch.GetTimestamp(), first.Topic, consumerGroup, previous);
     }
 
     private static bool IsProcessObserved => ClientTelemetry.Source.HasListeners() || MessagingTelemetry.ProcessDuration.Enabled;
