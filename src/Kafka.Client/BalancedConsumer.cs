@@ -119,6 +119,14 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     public IReadOnlyDictionary<TopicAndPartition, long> HeldOffsets => _group.HeldOffsets;
 
     /// <summary>
+    /// How far behind the end of each assigned partition the consumer is: the high watermark the latest fetch response
+    /// reported minus the offset of the next message to consume (0 when caught up). Taken from the fetches the
+    /// consumer makes anyway, with no extra request; partitions not fetched yet, and paused ones (which are not
+    /// fetched), are absent. Also measured as the <see cref="KafkaTelemetry.ConsumerLag"/> gauge.
+    /// </summary>
+    public IReadOnlyDictionary<TopicAndPartition, long> Lag => _group.Lag;
+
+    /// <summary>
     /// The offsets stored with <see cref="StoreOffset"/> for the partitions owned in the current generation (empty
     /// unless <see cref="BalancedConsumerOptions.StoreOffsetsOnConsume"/> is off).
     /// </summary>

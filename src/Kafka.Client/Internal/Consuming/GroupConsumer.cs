@@ -102,6 +102,9 @@ internal sealed class GroupConsumer : IAsyncDisposable
         }
     }
 
+    public Dictionary<TopicAndPartition, long> Lag =>
+        _core.Engine.GetLag().ToDictionary(kv => new TopicAndPartition(kv.Key.Topic.Name, kv.Key.Id), kv => kv.Value);
+
     public Dictionary<TopicAndPartition, long> StoredOffsets
     {
         get
@@ -409,6 +412,11 @@ internal sealed class GroupConsumer : IAsyncDisposable
             return;
         }
         var added = await ResolveAsync(fresh, cancellationToken).ConfigureAwait(false);
+        if (MessagingTelemetry.Rebalances.Enabled)
+        {
+            MessagingTelemetry.Rebalances.Add(1, ClientTelemetry.SystemTag, _core.Cluster.Settings.ClientTag,
+                new KeyValuePair<string, object?>(KafkaTelemetry.ConsumerGroupTag, Group));
+        }
         var owned = new Dictionary<TopicAndPartition, Partition>(kept);
         foreach (var (tp, partition) in added)
         {
