@@ -34,6 +34,8 @@ internal ref struct FrameReader(ReadOnlySpan<byte> buffer)
 
     public int Int32() => BinaryPrimitives.ReadInt32BigEndian(Take(4));
 
+    public long Int64() => BinaryPrimitives.ReadInt64BigEndian(Take(8));
+
     public Guid Uuid() => new(Take(16), bigEndian: true);
 
     public uint UVarInt()
@@ -103,6 +105,14 @@ internal sealed class FrameWriter
     {
         Span<byte> span = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(span, value);
+        _bytes.AddRange(span);
+        return this;
+    }
+
+    public FrameWriter Int64(long value)
+    {
+        Span<byte> span = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64BigEndian(span, value);
         _bytes.AddRange(span);
         return this;
     }

@@ -31,9 +31,9 @@ public sealed class TransactionalConsumerTests
     private const short ProducerFenced = 90;
 
     [Test]
-    public async Task Each_input_message_is_transformed_once_and_its_offsets_go_only_through_the_transactions()
+    public async Task Each_input_message_is_transformed_once_and_its_offsets_commit_with_the_transactions()
     {
-        await using var cluster = StartCluster();
+        await using var cluster = StartCluster(completeTransactions: true);
         cluster.CreateTopic("orders", Partitions, 1);
         cluster.CreateTopic("invoices", Partitions, 1);
         cluster.StartRequestTracking();
@@ -55,10 +55,10 @@ public sealed class TransactionalConsumerTests
         Assert.That(committed, Is.GreaterThanOrEqualTo(Partitions * 10 / 7), "a transaction per consume call of at most MaxBatchSize messages");
         Assert.That(cluster.GetRequests().Count(r => r.ApiKey == TxnOffsetCommitKey), Is.EqualTo(committed), "the offsets of every transaction sent with it");
         Assert.That(cluster.GetRequests().Count(r => r.ApiKey == EndTxnKey), Is.EqualTo(committed));
-        // Outside the transactions the consumer commits only where it started (the reset position, when the group
-        // had none), never its progress, not even when it stops: that goes through the transactions, whose offsets
-        // the mock does not store (docs/testing.md).
-        Assert.That(Committed(cluster, "orders", Partitions, "invoicing").Values, Is.All.EqualTo(0));
+        // The offsets sent with the transactions, stored in the group when they committed (the mock's missing part
+        // done by its proxies, docs/testing.md), as Confluent.Kafka reads them back.
+        Assert.That(Committed(cluster, "orders", Partitions, "invoicing").Values, Is.All.EqualTo(10));
+        Assert.That(cluster.TransactionOffsetFailures, Is.Empty);
     }
 
     [Test]
@@ -119,28 +119,35 @@ public sealed class TransactionalConsumerTests
     [Test]
     public async Task Killed_mid_transaction_and_restarted_the_pipeline_writes_one_output_per_input()
     {
-        await using var cluster = StartCluster();
+        await using var cluster = StartCluster(completeTransactions: true);
         cluster.CreateTopic("orders", Partitions, 1);
         cluster.CreateTopic("invoices", Partitions, 1);
-        var first = new Work { Hold = true, Instance = "a" };
+        var first = new Work { HoldFrom = 10, Instance = "a" };
         var host = Pipeline(cluster, first, "invoicing-0");
         await host.StartAsync();
         await ProduceAsync(cluster, "orders", Partitions, 10);
-        await WaitForAsync(() => first.Holding > 0, "the first instance inside a transaction");
+        await WaitForAsync(() => first.Handled.Count == Partitions * 10, "the first instance handling the first orders");
+        await WaitForAsync(() => Committed(cluster, "orders", Partitions, "invoicing").Values.All(o => o == 10), "their transactions committed");
+        await ProduceAsync(cluster, "orders", Partitions, 10, start: 10);
+        await WaitForAsync(() => first.Holding > 0, "the first instance inside a transaction of the next orders");
 
-        host.Dispose(); // killed: not stopped, nothing committed; its open transaction is never committed
+        host.Dispose(); // killed: not stopped; its open transaction never commits
         var second = new Work { Instance = "b" };
         using var restarted = Pipeline(cluster, second, "invoicing-0");
-        await restarted.StartAsync(); // initializing the id ends the first instance's transaction on Kafka
-        await WaitForAsync(() => second.Handled.Count == Partitions * 10, "the new instance handling every order");
-        var invoices = ReadCommitted(cluster, "invoices", Partitions, expected: Partitions * 10);
+        await restarted.StartAsync(); // on Kafka, initializing the id also aborts the first instance's transaction
+        await WaitForAsync(() => second.Handled.Count == Partitions * 10, "the new instance handling the orders not committed");
+        var invoices = ReadCommitted(cluster, "invoices", Partitions, expected: Partitions * 20);
         await restarted.StopAsync();
         first.Release();
 
-        Assert.That(invoices.Select(i => i.Source), Is.Unique);
-        Assert.That(invoices, Has.Count.EqualTo(Partitions * 10));
-        Assert.That(invoices.Select(i => i.Instance), Is.All.EqualTo("b"));
+        Assert.That(invoices.Select(i => i.Source), Is.Unique, "one invoice per order");
+        Assert.That(invoices, Has.Count.EqualTo(Partitions * 20));
+        Assert.That(second.Handled.Keys.Select(OffsetOf), Is.All.GreaterThanOrEqualTo(10), "the new instance started from the committed offsets");
+        Assert.That(invoices.Where(i => i.Instance == "a").Select(i => OffsetOf(i.Source)), Is.All.LessThan(10));
+        Assert.That(cluster.TransactionOffsetFailures, Is.Empty);
     }
+
+    private static long OffsetOf(string source) => long.Parse(source[(source.IndexOf('@', StringComparison.Ordinal) + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
     [Test]
     public async Task A_zombie_fenced_by_a_newer_instance_stops_for_good_and_its_transaction_never_commits()
@@ -148,7 +155,7 @@ public sealed class TransactionalConsumerTests
         await using var cluster = StartCluster();
         cluster.CreateTopic("orders", Partitions, 1);
         cluster.CreateTopic("invoices", Partitions, 1);
-        var zombie = new Work { Hold = true, Instance = "a" };
+        var zombie = new Work { HoldFrom = 0, Instance = "a" };
         var logs = new LogCapture();
         using var old = Pipeline(cluster, zombie, "invoicing-0", health: true, logs: logs);
         await old.StartAsync();
@@ -321,8 +328,8 @@ public sealed class TransactionalConsumerTests
 
         public long FirstOffsetOfFailingRun { get; private set; } = -1;
 
-        /// <summary>Handlers wait at a gate before producing anything, until <see cref="Release"/>.</summary>
-        public bool Hold { get; init; }
+        /// <summary>Handlers of a batch starting at this offset or later wait at a gate before producing anything, until <see cref="Release"/>.</summary>
+        public long? HoldFrom { get; init; }
 
         public string Instance { get; init; } = "a";
 
@@ -335,7 +342,7 @@ public sealed class TransactionalConsumerTests
 
         public async Task HandleAsync(MessageBatch batch, IKafkaTransaction transaction, CancellationToken cancellationToken)
         {
-            if (Hold)
+            if (batch[0].Offset >= HoldFrom)
             {
                 Interlocked.Increment(ref _holding);
                 await _gate.Task.WaitAsync(cancellationToken);
