@@ -110,57 +110,28 @@ internal sealed class TransactionalSession
     }
 
     /// <summary>The member's options: the user's, committing nothing by itself, with the session's partition callbacks first.</summary>
-    private BalancedConsumerOptions ConsumerOptions()
+    private BalancedConsumerOptions ConsumerOptions() =>
+        HostedMemberOptions.Create(_options.Consumer, OnAssignedAsync, p => GiveUpAsync(p, waitForTransaction: true), p => GiveUpAsync(p, waitForTransaction: false));
+
+    private Task OnAssignedAsync(IReadOnlyList<TopicAndPartition> partitions)
     {
-        var options = (BalancedConsumerOptions)_options.Consumer.Clone();
-        options.ConsumerGroup = null;
-        options.StoreOffsetsOnConsume = false;
-        options.AutoCommitEnable = false;
-        options.ConsumerTimeout = Timeout.InfiniteTimeSpan;
-        var assigned = options.PartitionsAssigned;
-        var revoked = options.PartitionsRevoked;
-        var lost = options.PartitionsLost;
-        options.PartitionsAssigned = async (partitions, token) =>
+        lock (_lock)
         {
-            lock (_lock)
-            {
-                _owned.UnionWith(partitions);
-            }
-            if (assigned is not null)
-            {
-                await assigned(partitions, token).ConfigureAwait(false);
-            }
-        };
-        options.PartitionsRevoked = async (partitions, token) =>
-        {
-            await GiveUpAsync(partitions, waitForTransaction: true).ConfigureAwait(false);
-            if (revoked is not null)
-            {
-                await revoked(partitions, token).ConfigureAwait(false);
-            }
-        };
-        options.PartitionsLost = async (partitions, token) =>
-        {
-            await GiveUpAsync(partitions, waitForTransaction: false).ConfigureAwait(false);
-            if (lost is not null)
-            {
-                await lost(partitions, token).ConfigureAwait(false);
-            }
-        };
-        return options;
+            _owned.UnionWith(partitions);
+        }
+        return Task.CompletedTask;
     }
 
     /// <summary>
-    /// Partitions are given up: a revocation first lets the transaction in progress end, so that its offsets commit
-    /// while the member still owns them; lost partitions (another member may own them already) are dropped at once,
+    /// Partitions are given up: a revocation first lets the transaction in progress end (waiting at most
+    /// <see cref="HostedConsumerOptions.DrainTimeout"/>), so that its offsets commit while the member still owns them; lost partitions (another member may own them already) are dropped at once,
     /// and the transaction in progress cannot commit their offsets (the coordinator refuses the old generation).
     /// </summary>
     private async Task GiveUpAsync(IReadOnlyList<TopicAndPartition> partitions, bool waitForTransaction)
     {
-        if (waitForTransaction)
-        {
-            await _round.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-        }
+        // At most DrainTimeout: a transaction stuck longer (a handler that ignores its token, a coordinator that does
+        // not answer) must not hold the group's rebalance; its commit then fails on the old generation and aborts.
+        var gate = waitForTransaction && await _round.WaitAsync(_options.DrainTimeout, CancellationToken.None).ConfigureAwait(false);
         try
         {
             lock (_lock)
@@ -175,7 +146,7 @@ internal sealed class TransactionalSession
         }
         finally
         {
-            if (waitForTransaction)
+            if (gate)
             {
                 _round.Release();
             }
