@@ -48,6 +48,8 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
                 $"Invalid Kafka client options:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", errors)}", nameof(options));
         }
         Options = options.Clone();
+        // An Event Hubs connection string stands for the hosts, TLS and SASL it implies.
+        Internal.Sasl.EventHubsConnectionString.ApplyTo(Options);
         var settings = ConnectionSettings.From(Options, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, resiliencePipeline, tls);
         // ZooKeeperHosts, when set, wins over Hosts: the seeds are read from the broker registrations instead.
         ZooKeeperBrokerDiscovery? discovery = null;

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Kafka.Client;
 
 /// <summary>
@@ -117,6 +119,24 @@ public sealed class KafkaClientOptions
     public SslConfig? Ssl { get; set; }
 
     /// <summary>
+    /// SASL authentication for every connection to the brokers (PLAIN, SCRAM-SHA-256/512, OAUTHBEARER, GSSAPI), over
+    /// plaintext or over TLS; <see langword="null"/> for none. See <see cref="SaslConfig"/> and docs/sasl.md.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public SaslConfig? Sasl { get; set; }
+
+    /// <summary>
+    /// An Azure Event Hubs connection string (<c>Endpoint=sb://NAMESPACE.servicebus.windows.net/;SharedAccessKeyName=...;SharedAccessKey=...</c>).
+    /// When set, the client connects to <c>NAMESPACE.servicebus.windows.net:9093</c> over TLS (the system trust store
+    /// unless <see cref="Ssl"/> says otherwise) with SASL PLAIN, user <c>$ConnectionString</c> and the string as the
+    /// password; <see cref="Hosts"/> must then be left at its default and <see cref="Sasl"/> unset. A secret: never
+    /// logged or shown, and not written by <c>System.Text.Json</c>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    [JsonIgnore]
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
     /// Checks every option, as the <see cref="KafkaClient"/> constructor does, without connecting anywhere (the only
     /// I/O is reading and checking the <see cref="Ssl"/> files), and returns every problem found, each starting with
     /// the option's name as a configuration key (<c>Hosts: 'broker:abc' has port 'abc'...</c>,
@@ -131,6 +151,7 @@ public sealed class KafkaClientOptions
     {
         var copy = (KafkaClientOptions)MemberwiseClone();
         copy.Ssl = Ssl?.Clone();
+        copy.Sasl = Sasl?.Clone();
         return copy;
     }
 }

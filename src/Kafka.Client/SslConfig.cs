@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Serialization;
 
 namespace Kafka.Client;
 
@@ -44,9 +45,11 @@ public sealed class SslConfig
 
     /// <summary>
     /// The password of an encrypted (<c>ENCRYPTED PRIVATE KEY</c>) private key. It is never logged, never put in an
-    /// exception message and not shown by <see cref="ToString"/>. pykafka: <c>password</c>.
+    /// exception message, not shown by <see cref="ToString"/> and not written by <c>System.Text.Json</c>. pykafka:
+    /// <c>password</c>.
     /// </summary>
     /// <value>The default value is <see langword="null"/>.</value>
+    [JsonIgnore]
     public string? Password { get; set; }
 
     /// <summary>

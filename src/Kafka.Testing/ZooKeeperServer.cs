@@ -39,8 +39,6 @@ public sealed class ZooKeeperServer : IAsyncDisposable
     private const int LogTailLines = 40;
     private static readonly string[] RequiredJars =
         ["zookeeper.jar", "zookeeper-jute.jar", "slf4j-api.jar", "slf4j-simple.jar", "commons-cli.jar", "metrics-core.jar", "snappy-java.jar"];
-    private static readonly ConcurrentDictionary<ZooKeeperServer, bool> Running = new();
-    private static int s_exitHookInstalled;
 
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly ConcurrentQueue<string> _outputTail = new();
@@ -106,7 +104,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
             {
                 if (firstStart)
                 {
-                    Port = FindFreePort();
+                    Port = LocalServers.FreeLoopbackPort();
                 }
                 var exitedEarly = await LaunchAsync(java, classPath, cancellationToken).ConfigureAwait(false);
                 if (exitedEarly is null)
@@ -150,7 +148,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
                     }
                 }
             }
-            KillProcess(process);
+            LocalServers.Kill(process);
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
             ReleaseProcess();
         }
@@ -168,7 +166,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         {
             if (_process is { } process)
             {
-                KillProcess(process);
+                LocalServers.Kill(process);
                 await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
                 ReleaseProcess();
             }
@@ -209,7 +207,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
             _disposed = true;
             if (_process is { } process)
             {
-                KillProcess(process);
+                LocalServers.Kill(process);
                 await process.WaitForExitAsync().ConfigureAwait(false);
                 ReleaseProcess();
             }
@@ -265,8 +263,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-        InstallExitHook();
-        Running[this] = true;
+        LocalServers.KillOnExit(process);
 
         var watch = Stopwatch.StartNew();
         try
@@ -295,7 +292,7 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
         {
             // Not started: leave nothing running.
-            KillProcess(process);
+            LocalServers.Kill(process);
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             ReleaseProcess();
             throw;
@@ -415,13 +412,6 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         return string.Join(Path.PathSeparator, jars);
     }
 
-    private static int FindFreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private void Remember(string? line)
     {
         if (line is null)
@@ -453,24 +443,9 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         return lines.Count == 0 ? "(no output)" : string.Join(Environment.NewLine, lines);
     }
 
-    private static void KillProcess(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Exited meanwhile.
-        }
-    }
-
     private void ReleaseProcess()
     {
-        Running.TryRemove(this, out _);
+        LocalServers.Forget(_process);
         _process?.Dispose();
         _process = null;
     }
@@ -495,21 +470,4 @@ public sealed class ZooKeeperServer : IAsyncDisposable
         }
     }
 
-    // A test run that ends without disposing its servers must not leave JVMs behind on a shared machine.
-    private static void InstallExitHook()
-    {
-        if (Interlocked.Exchange(ref s_exitHookInstalled, 1) == 0)
-        {
-            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-            {
-                foreach (var server in Running.Keys)
-                {
-                    if (server._process is { } process)
-                    {
-                        KillProcess(process);
-                    }
-                }
-            };
-        }
-    }
 }

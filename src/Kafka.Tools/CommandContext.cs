@@ -30,7 +30,7 @@ internal sealed class CommandContext(ParseResult parse, ToolConsole console, Con
     /// <summary>A client connected to the cluster, with its metadata read.</summary>
     public async Task<KafkaClient> ConnectAsync()
     {
-        var client = new KafkaClient(connection.Build(Parse));
+        var client = new KafkaClient(connection.Build(Parse, Console));
         try
         {
             await client.UpdateClusterAsync(CancellationToken).ConfigureAwait(false);

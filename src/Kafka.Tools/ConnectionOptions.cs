@@ -6,7 +6,7 @@ namespace Kafka.Tools;
 
 /// <summary>
 /// The options every command shares: how to reach the cluster (as the library is configured: hosts or ZooKeeper, TLS,
-/// a broker version, or a JSON/appsettings file with the <c>Kafka</c> section) and how to answer (JSON, confirmations).
+/// SASL, a broker version, or a JSON/appsettings file with the <c>Kafka</c> section) and how to answer (JSON, confirmations).
 /// </summary>
 internal sealed class ConnectionOptions
 {
@@ -40,7 +40,17 @@ internal sealed class ConnectionOptions
 
     public Option<string?> SslKeyFile { get; } = new("--ssl-keyfile") { Description = "Private key (PEM) of the client certificate", Recursive = true };
 
-    public Option<string?> SslPassword { get; } = new("--ssl-password") { Description = "Password of an encrypted private key", Recursive = true };
+    /// <summary>Where an encrypted private key's password is read from unless <c>--ssl-password-env</c> names another variable.</summary>
+    public const string DefaultSslPasswordVariable = "KAFKA_SSL_PASSWORD";
+
+    public Option<string?> SslPasswordVariable { get; } = new("--ssl-password-env")
+    {
+        Description = $"The environment variable holding the password of an encrypted private key [default: {DefaultSslPasswordVariable}]",
+        Recursive = true,
+    };
+
+    /// <summary>Not offered: recognised only to refuse it without repeating the password it was given.</summary>
+    public Option<string?> RefusedSslPassword { get; } = new("--ssl-password") { Hidden = true, Recursive = true };
 
     public Option<bool> SslNoCheckHostname { get; } = new("--ssl-no-check-hostname")
     {
@@ -48,19 +58,24 @@ internal sealed class ConnectionOptions
         Recursive = true,
     };
 
+    public SaslFlags Sasl { get; } = new();
+
     public Option<bool> Json { get; } = new("--json") { Description = "Write machine-readable JSON instead of tables", Recursive = true };
 
     public void AddTo(Command root)
     {
-        foreach (var option in new Option[] { Host, ZooKeeper, BrokerVersion, Config, SslCaFile, SslCertFile, SslKeyFile, SslPassword, SslNoCheckHostname, Json })
+        foreach (var option in new Option[] { Host, ZooKeeper, BrokerVersion, Config, SslCaFile, SslCertFile, SslKeyFile, SslPasswordVariable, RefusedSslPassword, SslNoCheckHostname }.Concat(Sasl.All).Append(Json))
         {
             root.Options.Add(option);
         }
     }
 
-    /// <summary>The client options: the config file's Kafka section first, then the flags.</summary>
-    /// <exception cref="ArgumentException">The config file cannot be read, or a value is invalid.</exception>
-    public KafkaClientOptions Build(ParseResult parse)
+    /// <summary>
+    /// The client options: the config file's Kafka section first, then the flags; a SASL secret from the environment
+    /// or, on a terminal, asked for on <paramref name="console"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The config file cannot be read, or a value is invalid or missing.</exception>
+    public KafkaClientOptions Build(ParseResult parse, ToolConsole console)
     {
         var options = new KafkaClientOptions { ClientId = "kafka-tools" };
         if (parse.GetValue(Config) is { } file)
@@ -90,6 +105,11 @@ internal sealed class ConnectionOptions
         {
             options.BrokerVersion = version;
         }
+        if (parse.GetResult(RefusedSslPassword) is not null)
+        {
+            throw new ArgumentException(
+                $"--ssl-password: a password is not taken on the command line, where the shell history and the process list keep it; set the environment variable {DefaultSslPasswordVariable} (or name another with --ssl-password-env).");
+        }
         var caFile = parse.GetValue(SslCaFile);
         if (caFile is not null || parse.GetValue(SslCertFile) is not null || parse.GetValue(SslNoCheckHostname))
         {
@@ -97,12 +117,33 @@ internal sealed class ConnectionOptions
             options.Ssl.CaFile = caFile ?? options.Ssl.CaFile;
             options.Ssl.CertFile = parse.GetValue(SslCertFile) ?? options.Ssl.CertFile;
             options.Ssl.KeyFile = parse.GetValue(SslKeyFile) ?? options.Ssl.KeyFile;
-            options.Ssl.Password = parse.GetValue(SslPassword) ?? options.Ssl.Password;
             if (parse.GetValue(SslNoCheckHostname))
             {
                 options.Ssl.CheckHostname = false;
             }
         }
+        ApplySslPassword(parse, options);
+        Sasl.Apply(parse, options, console);
         return options;
+    }
+
+    // The variable wins over a password in the config file; a variable named with --ssl-password-env must be set.
+    private void ApplySslPassword(ParseResult parse, KafkaClientOptions options)
+    {
+        var variable = parse.GetValue(SslPasswordVariable);
+        var value = Environment.GetEnvironmentVariable(variable ?? DefaultSslPasswordVariable);
+        if (variable is not null && string.IsNullOrEmpty(value))
+        {
+            throw new ArgumentException($"--ssl-password-env: the environment variable {variable} is not set.");
+        }
+        if (string.IsNullOrEmpty(value) || options.Ssl?.KeyFile is null)
+        {
+            if (variable is not null && options.Ssl?.KeyFile is null)
+            {
+                throw new ArgumentException("--ssl-password-env needs --ssl-keyfile (or Kafka:Ssl:KeyFile in --config).");
+            }
+            return;
+        }
+        options.Ssl.Password = value;
     }
 }

@@ -18,6 +18,9 @@ internal static class ExitCodes
     /// <summary>Nothing was changed: the confirmation was declined, or the group has live members and --force was not given.</summary>
     public const int Refused = 4;
 
+    /// <summary>The cluster refused the client's credentials (SASL or TLS authentication).</summary>
+    public const int AuthenticationFailed = 5;
+
     /// <summary>Interrupted (Ctrl+C) before the command finished.</summary>
     public const int Interrupted = 130;
 }

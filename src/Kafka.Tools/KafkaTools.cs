@@ -53,6 +53,11 @@ internal static class KafkaTools
             await console.Error.WriteLineAsync("Interrupted.").ConfigureAwait(false);
             return ExitCodes.Interrupted;
         }
+        catch (Exception ex) when (IsAuthenticationFailure(ex))
+        {
+            await console.Error.WriteLineAsync($"error: the cluster refused the credentials: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.AuthenticationFailed;
+        }
         catch (Exception ex) when (ex is NoBrokersAvailableException or KafkaConnectionException)
         {
             await console.Error.WriteLineAsync($"error: cannot reach the cluster: {ex.Message}").ConfigureAwait(false);
@@ -69,4 +74,12 @@ internal static class KafkaTools
             return ExitCodes.Usage;
         }
     }
+
+    // Every broker tried refused the client's SASL or TLS credentials: waiting or retrying will not help.
+    private static bool IsAuthenticationFailure(Exception ex) => ex switch
+    {
+        KafkaAuthenticationException => true,
+        NoBrokersAvailableException { Attempts.Count: > 0 } none => none.Attempts.All(a => a.Value is KafkaAuthenticationException),
+        _ => false,
+    };
 }

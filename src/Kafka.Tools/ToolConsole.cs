@@ -4,16 +4,17 @@ namespace Kafka.Tools;
 
 /// <summary>
 /// Where a command writes (results to <see cref="Output"/>, messages and prompts to <see cref="Error"/>) and reads
-/// confirmations from. The tool uses the process's console; tests pass writers and a reader.
+/// confirmations and secrets from. The tool uses the process's console; tests pass writers, a reader and a secret reader.
 /// </summary>
 internal sealed class ToolConsole
 {
-    public ToolConsole(TextWriter output, TextWriter error, TextReader input, bool interactive = false, int width = 120)
+    public ToolConsole(TextWriter output, TextWriter error, TextReader input, bool interactive = false, int width = 120, Func<string?>? readSecret = null)
     {
         Output = output;
         Error = error;
         Input = input;
         Interactive = interactive;
+        ReadSecret = readSecret;
         Tables = Create(output, interactive, width);
         Progress = interactive ? Create(error, true, width) : null;
     }
@@ -27,6 +28,11 @@ internal sealed class ToolConsole
     /// <summary>Whether a person is watching a terminal: progress displays are shown only then.</summary>
     public bool Interactive { get; }
 
+    /// <summary>
+    /// Reads a line typed without echo (a password), or null when no one can type one: standard input is not a terminal.
+    /// </summary>
+    public Func<string?>? ReadSecret { get; }
+
     /// <summary>Renders tables to <see cref="Output"/>.</summary>
     public IAnsiConsole Tables { get; }
 
@@ -37,7 +43,29 @@ internal sealed class ToolConsole
     {
         var interactive = !Console.IsOutputRedirected && !Console.IsErrorRedirected && !Console.IsInputRedirected;
         var width = Console.IsOutputRedirected ? 120 : Math.Max(Console.WindowWidth, 40);
-        return new ToolConsole(Console.Out, Console.Error, Console.In, interactive, width);
+        return new ToolConsole(Console.Out, Console.Error, Console.In, interactive, width, Console.IsInputRedirected ? null : ReadHiddenLine);
+    }
+
+    // Keys are read without echo; Enter ends the line, Backspace takes back a character.
+    private static string? ReadHiddenLine()
+    {
+        var line = new System.Text.StringBuilder();
+        while (true)
+        {
+            var key = Console.ReadKey(intercept: true);
+            if (key.Key == ConsoleKey.Enter)
+            {
+                return line.ToString();
+            }
+            if (key.Key == ConsoleKey.Backspace)
+            {
+                line.Length = Math.Max(0, line.Length - 1);
+            }
+            else if (!char.IsControl(key.KeyChar))
+            {
+                line.Append(key.KeyChar);
+            }
+        }
     }
 
     private static IAnsiConsole Create(TextWriter writer, bool interactive, int width)

@@ -38,6 +38,10 @@ public sealed class ConfigurationTests
         ["Resilience:AttemptTimeout"] = "00:00:12",
         // Ssl:CaFile, CertFile, KeyFile and Password are added once the test certificates exist (validation reads the files).
         ["Ssl:CheckHostname"] = "false",
+        ["Sasl:Mechanism"] = "ScramSha512",
+        ["Sasl:Username"] = "bound-user",
+        ["Sasl:Password"] = "not-a-real-secret",
+        ["Sasl:KerberosServiceName"] = "kafka-bound",
     };
 
     private static TestCertificates? _certificates;
@@ -69,7 +73,8 @@ public sealed class ConfigurationTests
     {
         var keys = OptionKeys(typeof(KafkaClientOptions), "").Concat(OptionKeys(typeof(KafkaHostingOptions), "")).ToList();
 
-        Assert.That(keys.Except(EveryOption.Keys), Is.Empty, "add a value for each new option to EveryOption and AssertEveryOption");
+        // ConnectionString stands for Hosts, Ssl and Sasl and cannot be set with them: SaslHostingTests binds it.
+        Assert.That(keys.Except(EveryOption.Keys).Except(["ConnectionString"]), Is.Empty, "add a value for each new option to EveryOption and AssertEveryOption");
     }
 
     [Test]
@@ -204,6 +209,11 @@ public sealed class ConfigurationTests
             Assert.That(c.Ssl.KeyFile, Is.EqualTo(_certificates.Client.EncryptedKeyFile));
             Assert.That(c.Ssl.Password, Is.EqualTo("not-a-real-secret"));
             Assert.That(c.Ssl.CheckHostname, Is.False);
+            Assert.That(c.Sasl, Is.Not.Null);
+            Assert.That(c.Sasl!.Mechanism, Is.EqualTo(SaslMechanism.ScramSha512));
+            Assert.That(c.Sasl.Username, Is.EqualTo("bound-user"));
+            Assert.That(c.Sasl.Password, Is.EqualTo("not-a-real-secret"));
+            Assert.That(c.Sasl.KerberosServiceName, Is.EqualTo("kafka-bound"));
         });
     }
 

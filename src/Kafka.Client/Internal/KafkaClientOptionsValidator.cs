@@ -5,7 +5,8 @@ namespace Kafka.Client.Internal;
 /// <summary>
 /// Checks <see cref="KafkaClientOptions"/> without network I/O (the only I/O is reading the <c>Ssl</c> files) and
 /// reports every problem at once, each starting with the option's name (or configuration key, <c>Ssl:KeyFile</c>)
-/// so that configuration errors can be traced to their key. No message holds a password or key.
+/// so that configuration errors can be traced to their key. No message holds the TLS key's password, a SASL secret or the
+/// connection string.
 /// </summary>
 /// <remarks>
 /// One method per group of options, each adding <c>Option: problem</c> lines; a new group of options (a nested
@@ -37,6 +38,7 @@ internal static class KafkaClientOptionsValidator
         ValidateTimeouts(options, errors);
         ValidateRefresh(options, errors);
         ValidateConnection(options, errors);
+        Sasl.SaslValidation.Validate(options, errors);
 
         // Last, so that the certificate material is only kept when everything else is valid too.
         tls = options.Ssl is null ? null : ClientTls.Load(options.Ssl, errors);

@@ -62,6 +62,12 @@ internal static class KnownApis
     /// <summary>LeaveGroup v0–v5, flexible from v4; a batch of members from v3.</summary>
     public static readonly ApiInfo LeaveGroup = new(ApiKey.LeaveGroup, 0, 5, 4);
 
+    /// <summary>SaslHandshake v1 only (tokens in SaslAuthenticate); never flexible.</summary>
+    public static readonly ApiInfo SaslHandshake = new(ApiKey.SaslHandshake, 1, 1, ApiInfo.NeverFlexible);
+
+    /// <summary>SaslAuthenticate v0–v2, flexible from v2; v1 adds the session lifetime (KIP-368).</summary>
+    public static readonly ApiInfo SaslAuthenticate = new(ApiKey.SaslAuthenticate, 0, 2, 2);
+
     /// <summary>CreateTopics v2–v7, flexible from v5; v4 lets partitions and replication factor default (-1); v7 answers topic ids. v0–v1 were removed in Kafka 4.0.</summary>
     public static readonly ApiInfo CreateTopics = new(ApiKey.CreateTopics, 2, 7, 5);
 
@@ -95,7 +101,7 @@ internal static class KnownApis
     /// <summary>Every API above, for code that needs to walk them (diagnostics, tests).</summary>
     public static IReadOnlyList<ApiInfo> All { get; } =
         [ApiVersions, Metadata, ListOffsets, Fetch, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
-         Produce, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit,
+         Produce, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit, SaslHandshake, SaslAuthenticate,
          CreateTopics, DeleteTopics, CreatePartitions, DescribeCluster, DescribeConfigs, IncrementalAlterConfigs, ListGroups, DescribeGroups,
          DeleteGroups, DeleteRecords];
 }

@@ -30,6 +30,12 @@ internal sealed class KafkaClientHealthCheck : IHealthCheck
             ["consecutiveFailures"] = status.ConsecutiveFailures,
         };
 
+        // The cluster refuses the client (credentials, certificates): nothing works until the configuration changes.
+        if (status.ConsecutiveFailures > 0 && AuthenticationFailure(status.LastError) is { } refused)
+        {
+            data["authenticationFailed"] = true;
+            return Result(failure, $"Authentication failed: {refused.Message}", status.LastError, data);
+        }
         if (status.LastSuccessfulRefresh is not { } lastSuccess)
         {
             return Result(failure, "No metadata refresh has succeeded yet.", status.LastError, data);
@@ -78,6 +84,15 @@ internal sealed class KafkaClientHealthCheck : IHealthCheck
         }
         return Result(HealthStatus.Healthy, $"{brokers.Length} broker(s) reachable; metadata refreshed {age.TotalSeconds:0} s ago.", null, data);
     }
+
+    /// <summary>The authentication error behind a failed refresh (one broker's, or every one's), if that is why it failed.</summary>
+    private static Kafka.Client.KafkaAuthenticationException? AuthenticationFailure(Exception? error) => error switch
+    {
+        Kafka.Client.KafkaAuthenticationException refused => refused,
+        Kafka.Client.NoBrokersAvailableException none => none.Attempts.Select(a => AuthenticationFailure(a.Value)).FirstOrDefault(e => e is not null),
+        { InnerException: { } inner } => AuthenticationFailure(inner),
+        _ => null,
+    };
 
     private static Task<HealthCheckResult> Result(HealthStatus status, string description, Exception? error, Dictionary<string, object> data) =>
         Task.FromResult(new HealthCheckResult(status, description, error, data));

@@ -143,34 +143,8 @@ internal sealed class AnsweringProxy : IBrokerProxy
     }
 
     /// <summary>Adds the answered APIs to an ApiVersions answer (header v0, then the body of <paramref name="version"/>).</summary>
-    private byte[] AddApis(byte[] frame, short version)
-    {
-        var flexible = version >= 3;
-        var reader = new FrameReader(frame.AsSpan(4));
-        var error = reader.Int16();
-        if (error != 0)
-        {
-            return frame; // an UNSUPPORTED_VERSION answer in v0 form: the client asks again
-        }
-        var entries = new List<(short Key, short Min, short Max)>();
-        var count = reader.ArrayLength(flexible);
-        for (var i = 0; i < count; i++)
-        {
-            var entry = (reader.Int16(), reader.Int16(), reader.Int16());
-            reader.SkipTags(flexible);
-            if (!_apis.Any(a => a.Key == entry.Item1))
-            {
-                entries.Add(entry);
-            }
-        }
-        entries.AddRange(_apis.Select(a => (a.Key, a.MinVersion, a.MaxVersion)));
-        var writer = new FrameWriter().Raw(frame.AsSpan(0, 4)).Int16(0).ArrayLength(entries.Count, flexible);
-        foreach (var (key, min, max) in entries.OrderBy(e => e.Key))
-        {
-            writer.Int16(key).Int16(min).Int16(max).Tags(flexible);
-        }
-        return writer.Raw(reader.Rest()).ToArray();
-    }
+    private byte[] AddApis(byte[] frame, short version) =>
+        ApiVersionsAnswer.WithApis(frame, version, _apis.Select(a => (a.Key, a.MinVersion, a.MaxVersion)));
 
     /// <summary>
     /// The mock names no controller (its Metadata answers controller id 0, which is no broker), and clients send

@@ -61,6 +61,9 @@ internal ref struct FrameReader(ReadOnlySpan<byte> buffer)
 
     public int ArrayLength(bool compact) => compact ? (int)UVarInt() - 1 : Int32();
 
+    /// <summary>Non-null bytes: an int32 length, or a varint length + 1 when compact.</summary>
+    public ReadOnlySpan<byte> Bytes(bool compact) => Take(compact ? (int)UVarInt() - 1 : Int32());
+
     public void SkipTags(bool flexible)
     {
         if (!flexible)
@@ -117,6 +120,20 @@ internal sealed class FrameWriter
         return this;
     }
 
+    /// <summary>Bytes with an int32 length, or a varint length + 1 when compact.</summary>
+    public FrameWriter Bytes(ReadOnlySpan<byte> value, bool compact)
+    {
+        if (compact)
+        {
+            UVarInt((uint)value.Length + 1);
+        }
+        else
+        {
+            Int32(value.Length);
+        }
+        return Raw(value);
+    }
+
     public FrameWriter Uuid(Guid value)
     {
         Span<byte> span = stackalloc byte[16];
@@ -163,5 +180,43 @@ internal sealed class FrameWriter
     {
         _bytes.AddRange(bytes);
         return this;
+    }
+}
+
+/// <summary>What the proxies that add APIs of their own to a broker do to its ApiVersions answers.</summary>
+internal static class ApiVersionsAnswer
+{
+    /// <summary>
+    /// <paramref name="frame"/> (an ApiVersions answer: header v0, then the body of <paramref name="version"/>) with
+    /// <paramref name="apis"/> listed, replacing the broker's ranges for the same keys; an error answer (UNSUPPORTED_VERSION
+    /// in v0 form, after which the client asks again) is returned as it is.
+    /// </summary>
+    public static byte[] WithApis(byte[] frame, short version, IEnumerable<(short Key, short Min, short Max)> apis)
+    {
+        var flexible = version >= 3;
+        var reader = new FrameReader(frame.AsSpan(4));
+        if (reader.Int16() != 0)
+        {
+            return frame;
+        }
+        var added = apis.ToList();
+        var entries = new List<(short Key, short Min, short Max)>();
+        var count = reader.ArrayLength(flexible);
+        for (var i = 0; i < count; i++)
+        {
+            var entry = (reader.Int16(), reader.Int16(), reader.Int16());
+            reader.SkipTags(flexible);
+            if (!added.Any(a => a.Key == entry.Item1))
+            {
+                entries.Add(entry);
+            }
+        }
+        entries.AddRange(added);
+        var writer = new FrameWriter().Raw(frame.AsSpan(0, 4)).Int16(0).ArrayLength(entries.Count, flexible);
+        foreach (var (key, min, max) in entries.OrderBy(e => e.Key))
+        {
+            writer.Int16(key).Int16(min).Int16(max).Tags(flexible);
+        }
+        return writer.Raw(reader.Rest()).ToArray();
     }
 }

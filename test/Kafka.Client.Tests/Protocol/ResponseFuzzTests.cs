@@ -72,7 +72,9 @@ public sealed class ResponseFuzzTests
             }
             if (!MockLacks.Contains(api.Key))
             {
-                Assert.That(corpus.Responses.Where(s => s.Key == api.Key && s.Source == "mock"), Is.Not.Empty, $"nothing of {api.Key} was captured from the mock");
+                // The mock has no SASL either: those frames come from the SASL proxy in front of it (Cyrus SASL's answers).
+                var source = api.Key is ApiKey.SaslHandshake or ApiKey.SaslAuthenticate ? SeedCapture.SaslSource : "mock";
+                Assert.That(corpus.Responses.Where(s => s.Key == api.Key && s.Source == source), Is.Not.Empty, $"nothing of {api.Key} was captured from the {source}");
             }
         }
         var entries = corpus.RecordSets.SelectMany(s => RecordSetSeeds.Entries(s.Records)).ToList();

@@ -74,7 +74,8 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
 
     /// <summary>
     /// Opens a connection: resolves the host, binds the source address if one is set, connects, runs the TLS
-    /// handshake when TLS is on, then negotiates API versions, all within the connect timeout.
+    /// handshake when TLS is on, negotiates API versions, then authenticates when SASL is on, all within the connect
+    /// timeout (one budget for every step).
     /// </summary>
     public static async Task<BrokerConnection> ConnectAsync(
         HostAddress address, int brokerId, string kind, ConnectionSettings settings, CancellationToken cancellationToken)
@@ -87,16 +88,16 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout, settings.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         Socket? socket = null;
-        var tlsHandshake = false;
+        string? stalledStep = null; // what a timeout is blamed on, when not the TCP connect or ApiVersions
         try
         {
             socket = await OpenSocketAsync(address, settings.SourceAddress, linked.Token).ConfigureAwait(false);
             Stream stream = new NetworkStream(socket, ownsSocket: true);
             if (settings.Tls is { } tls)
             {
-                tlsHandshake = true;
+                stalledStep = " (the TLS handshake got no answer: with Ssl set every broker port must be a TLS listener).";
                 stream = await tls.AuthenticateAsync(stream, address, DescribeBroker(brokerId), linked.Token).ConfigureAwait(false);
-                tlsHandshake = false;
+                stalledStep = null;
             }
             var connection = new BrokerConnection(socket, stream, address, brokerId, kind, settings);
             socket = null; // owned by the connection now
@@ -104,6 +105,12 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             try
             {
                 await connection.NegotiateVersionsAsync(linked.Token).ConfigureAwait(false);
+                if (settings.Sasl is not null)
+                {
+                    stalledStep = $" (the SASL {settings.Sasl.MechanismName} authentication got no answer).";
+                    await connection.AuthenticateAsync(linked.Token).ConfigureAwait(false);
+                    stalledStep = null;
+                }
             }
             catch (Exception ex)
             {
@@ -114,6 +121,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 }
                 throw;
             }
+            connection._opened = true;
             Log.Connected(connection._logger, kind, brokerId, address.ToString(), connection.LocalEndPoint?.ToString());
             return connection;
         }
@@ -121,7 +129,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         {
             throw new KafkaTimeoutException(
                 $"Connecting to broker {DescribeBroker(brokerId)} at {address} did not complete within {settings.ConnectTimeout.TotalMilliseconds:0} ms" +
-                (tlsHandshake ? " (the TLS handshake got no answer: with Ssl set every broker port must be a TLS listener)." : "."),
+                (stalledStep ?? "."),
                 settings.ConnectTimeout);
         }
         catch (SocketException ex)
@@ -260,9 +268,18 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     /// connection's read loop, saving a thread hop: only for callers whose continuation is short and never blocks (the
     /// producer's response handling).
     /// </summary>
+    public ValueTask<TResponse> SendValueAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout,
+        bool runContinuationsInline, CancellationToken cancellationToken) =>
+        SendCoreAsync(request, version, timeout, runContinuationsInline, writeLockHeld: false, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SendValueAsync{TResponse}(KafkaRequest{TResponse}, short, TimeSpan, bool, CancellationToken)"/>; with
+    /// <paramref name="writeLockHeld"/> the caller already holds the write lock (a re-authentication, which keeps other
+    /// requests from being written until it is done).
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<TResponse> SendValueAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout,
-        bool runContinuationsInline, CancellationToken cancellationToken)
+    private async ValueTask<TResponse> SendCoreAsync<TResponse>(KafkaRequest<TResponse> request, short version, TimeSpan timeout,
+        bool runContinuationsInline, bool writeLockHeld, CancellationToken cancellationToken)
     {
         // With nobody listening, telemetry costs this one check.
         var observed = ClientTelemetry.IsRequestObserved;
@@ -275,14 +292,17 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             var api = request.Api;
             var pending = request.ExpectsResponse ? PendingRequest.Rent(_pendingPool, api.Key, version, timeout, runContinuationsInline) : null;
 
-            try
+            if (!writeLockHeld)
             {
-                await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                pending?.Abandon(ex);
-                throw;
+                try
+                {
+                    await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    pending?.Abandon(ex);
+                    throw;
+                }
             }
             try
             {
@@ -291,6 +311,19 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                     var failed = ToConnectionException(failure);
                     pending?.Abandon(failed);
                     throw failed;
+                }
+                if (!writeLockHeld && ReauthenticationDue)
+                {
+                    // The timer is late (a busy machine): renew the session before this request, not after it.
+                    try
+                    {
+                        await ReauthenticateLockedAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        pending?.Abandon(ex);
+                        throw;
+                    }
                 }
                 var correlationId = unchecked(++_nextCorrelationId) & int.MaxValue;
                 _writer.Reset();
@@ -340,7 +373,10 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             }
             finally
             {
-                _writeLock.Release();
+                if (!writeLockHeld)
+                {
+                    _writeLock.Release();
+                }
             }
 
             if (pending is null)
@@ -485,7 +521,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                 if (!await ReadExactAsync(_sizeBuffer, 0, 4, token).ConfigureAwait(false))
                 {
                     Fail(new KafkaConnectionException(Address.Host, Address.Port,
-                        $"Broker {DescribeBroker(BrokerId)} at {Address} closed the {Kind} connection."));
+                        $"Broker {DescribeBroker(BrokerId)} at {Address} closed the {Kind} connection.{MissingSaslHint()}"));
                     return;
                 }
                 var size = BinaryPrimitives.ReadInt32BigEndian(_sizeBuffer);
@@ -513,6 +549,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                     pending.SetFailure(ToConnectionException(mismatch));
                     throw mismatch;
                 }
+                _answeredSinceOpened |= _opened;
                 // The caller takes the buffer, or it goes back to the pool if the caller stopped waiting.
                 pending.SetResponse(frame, size);
             }
@@ -616,6 +653,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         {
             Log.ConnectionClosed(_logger, Kind, BrokerId, Address.ToString(), reason.Message);
         }
+        _reauthenticationTimer?.Dispose();
         _lifetime.Cancel();
         _socket.Dispose();
         _timeoutTimer?.Dispose();

@@ -3,7 +3,7 @@ using Polly;
 
 namespace Kafka.Client.Internal;
 
-/// <summary>What every connection of one client shares: identity, limits, timeouts, TLS, clock and logging.</summary>
+/// <summary>What every connection of one client shares: identity, limits, timeouts, TLS, SASL, clock and logging.</summary>
 internal sealed class ConnectionSettings
 {
     public required string ClientId { get; init; }
@@ -31,6 +31,9 @@ internal sealed class ConnectionSettings
     /// <summary>TLS for every connection, loaded once per client; null for plaintext.</summary>
     public ClientTls? Tls { get; init; }
 
+    /// <summary>SASL authentication for every connection; null for none.</summary>
+    public Internal.Sasl.ClientSasl? Sasl { get; init; }
+
     /// <summary>Wraps connection set-up and idempotent request/response exchanges (the hosting layer's retries).</summary>
     public required ResiliencePipeline Resilience { get; init; }
 
@@ -54,6 +57,8 @@ internal sealed class ConnectionSettings
             tls = ClientTls.Load(options.Ssl, errors) ?? throw new ArgumentException(string.Join(" ", errors), nameof(options));
         }
         tls?.UseLogger(loggerFactory, timeProvider);
+        var sasl = Internal.Sasl.ClientSasl.Create(options, timeProvider);
+        sasl?.UseLogger(loggerFactory, tls: tls is not null);
         return new ConnectionSettings
         {
             ClientId = options.ClientId,
@@ -69,6 +74,7 @@ internal sealed class ConnectionSettings
             LoggerFactory = loggerFactory,
             Resilience = resilience ?? ResiliencePipeline.Empty,
             Tls = tls,
+            Sasl = sasl,
             ClientTag = ClientTelemetry.ClientTag(options.ClientId),
         };
     }

@@ -154,6 +154,12 @@ internal static class FuzzTargets
             case ApiKey.InitProducerId:
                 new InitProducerIdRequest().ReadResponse(ref reader, version);
                 break;
+            case ApiKey.SaslHandshake:
+                new SaslHandshakeRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.SaslAuthenticate:
+                new SaslAuthenticateRequest().ReadResponse(ref reader, version);
+                break;
             case ApiKey.AddPartitionsToTxn:
                 new AddPartitionsToTxnRequest().ReadResponse(ref reader, version);
                 break;

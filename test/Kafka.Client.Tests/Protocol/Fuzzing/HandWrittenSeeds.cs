@@ -71,6 +71,11 @@ internal static class HandWrittenSeeds
         yield return Seed(ApiKey.LeaveGroup, 5, Hex.Parse("00000064 0000 03 02 6d 00 0000 00 01 02 69 0052 00 00"));
         yield return Seed(ApiKey.InitProducerId, 1, Hex.Parse("00000000 0000 00000000000003e8 0002"));
         yield return Seed(ApiKey.InitProducerId, 4, Hex.Parse("00000000 0000 00000000000003e8 0002 00"));
+        yield return Seed(ApiKey.SaslHandshake, 1, Hex.Parse("0000 00000002 0005 504c41494e 0006 475353415049"));
+        yield return Seed(ApiKey.SaslHandshake, 1, Hex.Parse("0021 00000001 0005 504c41494e"));
+        yield return Seed(ApiKey.SaslAuthenticate, 0, Hex.Parse("0000 ffff 00000004 01020304"));
+        yield return Seed(ApiKey.SaslAuthenticate, 1, Hex.Parse("003a 0002 6e6f 00000000 000000000000ea60"));
+        yield return Seed(ApiKey.SaslAuthenticate, 2, Hex.Parse("0000 00 05 01020304 000000000036ee80 00"));
         foreach (var seed in ProduceBodies())
         {
             yield return seed;

@@ -23,6 +23,10 @@ internal static class SeedCapture
     public const string WorkTopic = "fuzz-work";
     public const string SimpleGroup = "fuzz-simple";
     private const string SweepClientId = "sweep";
+    private const string SaslClientId = "sasl";
+
+    /// <summary>The source of frames captured from a SASL proxy in front of the mock (which itself has no SASL).</summary>
+    public const string SaslSource = "sasl proxy";
 
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
 
@@ -59,9 +63,11 @@ internal static class SeedCapture
         }
         await peer;
         log.Append(Step(watch, "librdkafka"));
+        var sasl = await SaslAsync(cluster);
+        log.Append(Step(watch, "sasl"));
 
         // librdkafka's traffic has APIs and versions this client does not speak: only ours are seeds.
-        var seeds = Exchanges()
+        var seeds = Exchanges().Concat(sasl)
             .Where(e => KnownApis.All.Any(a => (short)a.Key == e.ApiKey && e.ApiVersion >= a.MinVersion && e.ApiVersion <= a.MaxVersion))
             .Select(e => new ResponseSeed(SourceOf(e.ClientId), (ApiKey)e.ApiKey, e.ApiVersion, e.Response, GroupIdOf(e)))
             .ToList();
@@ -71,6 +77,7 @@ internal static class SeedCapture
     private static string SourceOf(string? clientId) => clientId switch
     {
         SweepClientId => "mock",
+        SaslClientId => SaslSource,
         "client-2.1" => "client 2.1",
         "rdkafka" => "librdkafka",
         _ => clientId ?? "unknown",
@@ -175,6 +182,48 @@ internal static class SeedCapture
             await balanced.ConsumeAsync(ct); // joined and synced: it has partitions
             await WaitUntilAsync(() => Task.FromResult(heartbeats() > heartbeatsBefore), $"a heartbeat of the {tag} balanced consumer");
         } // and it leaves the group
+    }
+
+    /// <summary>
+    /// SaslHandshake and SaslAuthenticate at each version, from SASL proxies (Cyrus SASL's SCRAM-SHA-256) in front of
+    /// broker 1 advertising SaslAuthenticate up to v0, v1 and v2: successful exchanges, a refused password and a refused
+    /// mechanism.
+    /// </summary>
+    private static async Task<List<RecordedExchange>> SaslAsync(MockKafkaCluster cluster)
+    {
+        var exchanges = new List<RecordedExchange>();
+        var users = new Dictionary<string, string> { ["fuzz"] = "fuzz-secret" };
+        for (short version = 0; version <= 2; version++)
+        {
+            await using var sasl = new SaslProxy("127.0.0.1", cluster.GetBrokerPort(1), new SaslProxyOptions
+            {
+                Mechanisms = ["SCRAM-SHA-256"],
+                Users = users,
+                MaxSaslAuthenticateVersion = version,
+                SessionLifetime = TimeSpan.FromHours(1),
+            });
+            await using var recorder = new RecordingProxy("127.0.0.1", sasl.Port);
+            foreach (var (mechanism, password) in new[] { (SaslMechanism.ScramSha256, "fuzz-secret"), (SaslMechanism.ScramSha256, "wrong"), (SaslMechanism.ScramSha512, "fuzz-secret") })
+            {
+                await using var client = new KafkaClient(new KafkaClientOptions
+                {
+                    Hosts = recorder.Address,
+                    ClientId = SaslClientId,
+                    SocketTimeout = RequestTimeout,
+                    Sasl = new SaslConfig { Mechanism = mechanism, Username = "fuzz", Password = password },
+                });
+                try
+                {
+                    await client.UpdateClusterAsync(Timeout());
+                }
+                catch (NoBrokersAvailableException)
+                {
+                    // The refused ones: their error answers are the seeds.
+                }
+            }
+            exchanges.AddRange(recorder.Exchanges);
+        }
+        return exchanges;
     }
 
     private static string Step(Stopwatch watch, string step) =>
