@@ -47,9 +47,9 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
                 $"Invalid balanced consumer options:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", errors)}", nameof(options));
         }
         var names = topics.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        if (names.Length == 0 || Array.Exists(names, string.IsNullOrEmpty))
+        if ((names.Length == 0 && copy.TopicRegex is null) || Array.Exists(names, string.IsNullOrEmpty))
         {
-            throw new ArgumentException("A balanced consumer consumes at least one topic, and topic names are not empty.", nameof(topics));
+            throw new ArgumentException("A balanced consumer consumes at least one topic (or, with GroupProtocol Consumer, a TopicRegex), and topic names are not empty.", nameof(topics));
         }
         string? zooKeeperHosts = null;
         if (!copy.Managed)

@@ -456,6 +456,84 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// Sets the brokers' <c>group.consumer.session.timeout.ms</c>: how long a member of a consumer-protocol group
+    /// (KIP-848) may go without a heartbeat before the coordinator drops it and hands its partitions out.
+    /// </summary>
+    public void SetConsumerGroupSessionTimeout(TimeSpan timeout)
+    {
+        int milliseconds = ToMilliseconds(timeout, nameof(timeout));
+        ThrowIfDisposed();
+        Control(h => LibrdkafkaNative.MockSetGroupConsumerSessionTimeoutMs(h, milliseconds));
+    }
+
+    /// <summary>
+    /// Sets the brokers' <c>group.consumer.heartbeat.interval.ms</c>: how often members of a consumer-protocol group
+    /// (KIP-848) are told to heartbeat, so also how soon a member hears of partitions another member has released.
+    /// </summary>
+    public void SetConsumerGroupHeartbeatInterval(TimeSpan interval)
+    {
+        int milliseconds = ToMilliseconds(interval, nameof(interval));
+        ThrowIfDisposed();
+        Control(h => LibrdkafkaNative.MockSetGroupConsumerHeartbeatIntervalMs(h, milliseconds));
+    }
+
+    /// <summary>
+    /// Sets the target assignment of a consumer-protocol group (KIP-848) by hand, in place of the mock's own range
+    /// assignment: each member id (as the member chose it) with the partitions it is to own. The coordinator then
+    /// moves the group there as Kafka does: a member first gives up what it is to lose, and gets what it is to gain
+    /// once the other members have released it. A group the mock does not know yet is left alone.
+    /// </summary>
+    /// <param name="groupId">The group.</param>
+    /// <param name="assignment">Member id → its partitions (topic, partition).</param>
+    public void SetConsumerGroupTargetAssignment(string groupId, IReadOnlyDictionary<string, IReadOnlyList<(string Topic, int Partition)>> assignment)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(groupId);
+        ArgumentNullException.ThrowIfNull(assignment);
+        ThrowIfDisposed();
+        var members = assignment.ToArray();
+        var ids = new nint[members.Length];
+        var lists = new nint[members.Length];
+        nint target = 0;
+        try
+        {
+            for (var i = 0; i < members.Length; i++)
+            {
+                ids[i] = Marshal.StringToCoTaskMemUTF8(members[i].Key);
+                lists[i] = LibrdkafkaNative.TopicPartitionListNew(Math.Max(members[i].Value.Count, 1));
+                foreach (var (topic, partition) in members[i].Value)
+                {
+                    LibrdkafkaNative.TopicPartitionListAdd(lists[i], topic, partition);
+                }
+            }
+            unsafe
+            {
+                fixed (nint* idPointers = ids)
+                fixed (nint* listPointers = lists)
+                {
+                    target = LibrdkafkaNative.MockConsumerTargetAssignmentNew(idPointers, members.Length, listPointers);
+                }
+            }
+            var created = target;
+            Control(h => LibrdkafkaNative.MockConsumerTargetAssignment(h, groupId, created));
+        }
+        finally
+        {
+            if (target != 0)
+            {
+                LibrdkafkaNative.MockConsumerTargetAssignmentDestroy(target);
+            }
+            for (var i = 0; i < members.Length; i++)
+            {
+                if (lists[i] != 0)
+                {
+                    LibrdkafkaNative.TopicPartitionListDestroy(lists[i]);
+                }
+                Marshal.FreeCoTaskMem(ids[i]);
+            }
+        }
+    }
+
+    /// <summary>
     /// Makes the next requests with <paramref name="apiKey"/>, to any broker, fail: the first with the first error
     /// code, the next with the second, and so on; then requests succeed again. An error code of -195
     /// (librdkafka's _TRANSPORT) makes the broker close the connection instead of answering.

@@ -96,12 +96,15 @@ internal sealed class ConsumerCore : IAsyncDisposable
         }
     }
 
-    /// <summary>Forgets what was committed (the partitions were given up).</summary>
-    public void ForgetCommitted()
+    /// <summary>Forgets what was committed for some partitions (they were given up; the others stay).</summary>
+    public void ForgetCommitted(IEnumerable<TopicAndPartition> partitions)
     {
         lock (_lock)
         {
-            _committed.Clear();
+            foreach (var partition in partitions)
+            {
+                _committed.Remove(partition);
+            }
         }
     }
 

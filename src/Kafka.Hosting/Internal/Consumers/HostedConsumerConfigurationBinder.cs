@@ -29,6 +29,8 @@ internal static class HostedConsumerConfigurationBinder
         [nameof(HostedConsumerOptions.FailurePolicy)] = (o, v, k, e) => Enum<HandlerFailurePolicy>(v, k, e, x => o.FailurePolicy = x),
         [nameof(HostedConsumerOptions.DeadLetterTopic)] = (o, v, _, _) => o.DeadLetterTopic = v.Length == 0 ? null : v,
         [nameof(HostedConsumerOptions.RestartDelay)] = (o, v, k, e) => Time(v, k, e, x => o.RestartDelay = x),
+        // The group protocol is chosen beside the group (Kafka:Consumers:{name}:GroupProtocol), not under Consumer:.
+        [nameof(BalancedConsumerOptions.GroupProtocol)] = GroupProtocolSetting,
     };
 
     /// <summary>The settings of <see cref="HostedConsumerOptions.Consumer"/> that configuration can set (the rest are code-only or managed by the hosted consumer).</summary>
@@ -44,6 +46,8 @@ internal static class HostedConsumerConfigurationBinder
         [nameof(BalancedConsumerOptions.ZooKeeperHosts)] = (o, v, _, _) => o.Consumer.ZooKeeperHosts = v.Length == 0 ? null : v,
         [nameof(BalancedConsumerOptions.ZooKeeperSessionTimeout)] = (o, v, k, e) => Time(v, k, e, x => o.Consumer.ZooKeeperSessionTimeout = x),
         [nameof(BalancedConsumerOptions.MembershipProtocol)] = Assignor,
+        [nameof(BalancedConsumerOptions.ServerAssignor)] = (o, v, _, _) => o.Consumer.ServerAssignor = v.Length == 0 ? null : v,
+        [nameof(BalancedConsumerOptions.TopicRegex)] = (o, v, _, _) => o.Consumer.TopicRegex = v.Length == 0 ? null : v,
         [nameof(SimpleConsumerOptions.FetchMessageMaxBytes)] = (o, v, k, e) => Int(v, k, e, x => o.Consumer.FetchMessageMaxBytes = x),
         [nameof(SimpleConsumerOptions.NumConsumerFetchers)] = (o, v, k, e) => Int(v, k, e, x => o.Consumer.NumConsumerFetchers = x),
         [nameof(SimpleConsumerOptions.QueuedMaxMessages)] = (o, v, k, e) => Int(v, k, e, x => o.Consumer.QueuedMaxMessages = x),
@@ -125,6 +129,9 @@ internal static class HostedConsumerConfigurationBinder
             : section.GetChildren().Select(c => c.Value?.Trim()).Where(t => !string.IsNullOrEmpty(t)).Select(t => t!).ToArray();
         options.Topics = [.. topics];
     }
+
+    private static void GroupProtocolSetting(HostedConsumerOptions options, string value, string key, List<string> errors) =>
+        Enum<GroupProtocol>(value, key, errors, x => options.Consumer.GroupProtocol = x);
 
     private static void Assignor(HostedConsumerOptions options, string value, string key, List<string> errors)
     {
