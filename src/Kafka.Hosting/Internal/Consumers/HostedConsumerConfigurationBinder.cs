@@ -63,6 +63,13 @@ internal static class HostedConsumerConfigurationBinder
         [nameof(SimpleConsumerOptions.CheckCrcs)] = (o, v, k, e) => Bool(v, k, e, x => o.Consumer.CheckCrcs = x),
     };
 
+    /// <summary>The settings only a transactional consumer (<see cref="TransactionalConsumerOptions"/>) has.</summary>
+    private static readonly Dictionary<string, Setter> TransactionalSettings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [nameof(TransactionalConsumerOptions.TransactionalId)] = (o, v, _, _) => ((TransactionalConsumerOptions)o).TransactionalId = v.Length == 0 ? null : v,
+        [nameof(ProducerOptions.TransactionTimeout)] = (o, v, k, e) => Time(v, k, e, x => ((TransactionalConsumerOptions)o).Producer.TransactionTimeout = x),
+    };
+
     /// <summary>Every key configuration can set, relative to the consumer's section (for tests and documentation).</summary>
     internal static IEnumerable<string> Keys =>
         Settings.Keys.Append(nameof(HostedConsumerOptions.Topics)).Concat(ConsumerSettings.Keys.Select(k => $"{nameof(HostedConsumerOptions.Consumer)}:{k}"));
@@ -83,6 +90,10 @@ internal static class HostedConsumerConfigurationBinder
                 {
                     Apply(ConsumerSettings, setting, options, errors, "a setting of Consumer (the group member)");
                 }
+            }
+            else if (options is TransactionalConsumerOptions && TransactionalSettings.ContainsKey(child.Key))
+            {
+                Apply(TransactionalSettings, child, options, errors, "a setting of a transactional consumer");
             }
             else
             {
