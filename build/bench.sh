@@ -5,7 +5,8 @@
 #   bash build/bench.sh                 every benchmark
 #   bash build/bench.sh produce [args]  the producer benchmark: --rounds n (default 3), --scale x, --only "1000 B, lz4"
 #   bash build/bench.sh lowrate [args]  one message per ms, linger 0, each ProduceAsync awaited: --messages n (default
-#                                       5000), --rounds n (default 5), --allocations (the types allocated, sampled)
+#                                       5000), --rounds n (default 5), --allocations (the types allocated, sampled),
+#                                       --traced (also this client with every span and instrument listened to)
 #   bash build/bench.sh transactional [args]  transactions of the same size with both clients' transactional producers:
 #                                       --transactions n (default 200), --size n (messages each, default 1000), --rounds n (3)
 #   bash build/bench.sh metadata [args]  a full metadata refresh at 20,000 and 100,000 partitions, building every Topic,

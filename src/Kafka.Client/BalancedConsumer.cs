@@ -47,9 +47,9 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
                 $"Invalid balanced consumer options:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", errors)}", nameof(options));
         }
         var names = topics.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        if (names.Length == 0 || Array.Exists(names, string.IsNullOrEmpty))
+        if ((names.Length == 0 && copy.TopicRegex is null) || Array.Exists(names, string.IsNullOrEmpty))
         {
-            throw new ArgumentException("A balanced consumer consumes at least one topic, and topic names are not empty.", nameof(topics));
+            throw new ArgumentException("A balanced consumer consumes at least one topic (or, with GroupProtocol Consumer, a TopicRegex), and topic names are not empty.", nameof(topics));
         }
         string? zooKeeperHosts = null;
         if (!copy.Managed)
@@ -117,6 +117,14 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     /// is off (then it commits <see cref="StoredOffsets"/>).
     /// </summary>
     public IReadOnlyDictionary<TopicAndPartition, long> HeldOffsets => _group.HeldOffsets;
+
+    /// <summary>
+    /// How far behind the end of each assigned partition the consumer is: the high watermark the latest fetch response
+    /// reported minus the offset of the next message to consume (0 when caught up). Taken from the fetches the
+    /// consumer makes anyway, with no extra request; partitions not fetched yet, and paused ones (which are not
+    /// fetched), are absent. Also measured as the <see cref="KafkaTelemetry.ConsumerLag"/> gauge.
+    /// </summary>
+    public IReadOnlyDictionary<TopicAndPartition, long> Lag => _group.Lag;
 
     /// <summary>
     /// The offsets stored with <see cref="StoreOffset"/> for the partitions owned in the current generation (empty

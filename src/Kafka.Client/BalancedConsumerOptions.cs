@@ -124,6 +124,34 @@ public sealed class BalancedConsumerOptions : ConsumerOptions
     public Func<IReadOnlyList<TopicAndPartition>, CancellationToken, Task>? PartitionsLost { get; set; }
 
     /// <summary>
+    /// The group protocol: <see cref="Kafka.Client.GroupProtocol.Classic"/> (JoinGroup/SyncGroup, every broker) or
+    /// <see cref="Kafka.Client.GroupProtocol.Consumer"/> (KIP-848, Kafka 4.0 and later: the broker assigns, rebalances
+    /// are incremental). A Kafka 4 broker lets classic members stay in a group that moves to the consumer protocol, so
+    /// a running group can be switched with a rolling restart. With <see cref="Kafka.Client.GroupProtocol.Consumer"/> the broker decides the session
+    /// timeout and heartbeat interval (<c>group.consumer.session.timeout.ms</c>, <c>group.consumer.heartbeat.interval.ms</c>);
+    /// <see cref="SessionTimeout"/> is then only how long the member goes without an answer before it counts its
+    /// partitions lost, and <see cref="MembershipProtocol"/> is not used. Java and librdkafka: <c>group.protocol</c>.
+    /// </summary>
+    /// <value>The default value is <see cref="Kafka.Client.GroupProtocol.Classic"/>, which brokers before 4.0 need.</value>
+    public GroupProtocol GroupProtocol { get; set; } = GroupProtocol.Classic;
+
+    /// <summary>
+    /// With <see cref="Kafka.Client.GroupProtocol.Consumer"/>, the server-side assignor the coordinator runs, by name
+    /// (<c>uniform</c> or <c>range</c> on Kafka 4), or <see langword="null"/> for the broker's default
+    /// (<c>group.consumer.assignors</c>, uniform). Java and librdkafka: <c>group.remote.assignor</c>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? ServerAssignor { get; set; }
+
+    /// <summary>
+    /// With <see cref="Kafka.Client.GroupProtocol.Consumer"/>, a regular expression (RE2/J syntax) the coordinator
+    /// resolves against the cluster's topics: the member consumes every topic it matches besides those named, including
+    /// topics created later. Needs ConsumerGroupHeartbeat v1 (Kafka 4.0).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/> (topics by name only).</value>
+    public string? TopicRegex { get; set; }
+
+    /// <summary>
     /// The static member id (<c>group.instance.id</c>, KIP-345, Kafka 2.3 or later), or <see langword="null"/> for a
     /// dynamic member. A static member that comes back within <see cref="SessionTimeout"/> keeps its partitions
     /// without a rebalance; it does not leave the group when disposed.
@@ -166,7 +194,40 @@ public sealed class BalancedConsumerOptions : ConsumerOptions
         {
             ValidateZooKeeperMode(errors);
         }
+        ValidateGroupProtocol(errors);
         return errors;
+    }
+
+    private void ValidateGroupProtocol(List<string> errors)
+    {
+        if (!Enum.IsDefined(GroupProtocol))
+        {
+            errors.Add($"GroupProtocol must be Classic or Consumer (was {(int)GroupProtocol}).");
+            return;
+        }
+        if (GroupProtocol == GroupProtocol.Consumer && !Managed)
+        {
+            errors.Add("GroupProtocol Consumer needs Managed: the consumer group protocol is Kafka's coordinator's, not ZooKeeper's.");
+        }
+        if (ServerAssignor is not null && (ServerAssignor.Length == 0 || ServerAssignor.Any(char.IsWhiteSpace)))
+        {
+            errors.Add($"ServerAssignor must be null (the broker's default) or an assignor's name such as uniform or range (was '{ServerAssignor}').");
+        }
+        if (TopicRegex is { Length: 0 })
+        {
+            errors.Add("TopicRegex must be null (topics by name only) or a regular expression.");
+        }
+        if (GroupProtocol == GroupProtocol.Classic)
+        {
+            if (ServerAssignor is not null)
+            {
+                errors.Add("ServerAssignor is for GroupProtocol Consumer; with Classic the members assign (MembershipProtocol).");
+            }
+            if (TopicRegex is not null)
+            {
+                errors.Add("TopicRegex needs GroupProtocol Consumer (the coordinator resolves it).");
+            }
+        }
     }
 
     private void ValidateZooKeeperMode(List<string> errors)

@@ -162,6 +162,17 @@ public sealed partial class ConsumedMessage
         return detached;
     }
 
+    /// <summary>The span context the producer carried in the headers, or default; empty once the bytes were reused.</summary>
+    internal System.Diagnostics.ActivityContext ExtractTraceContext(out IEnumerable<KeyValuePair<string, string?>>? baggage)
+    {
+        baggage = null;
+        if (_headers is { } headers)
+        {
+            return TraceContextPropagation.Extract(headers, out baggage);
+        }
+        return IsAvailable ? TraceContextPropagation.Extract(_rawHeaders, out baggage) : default;
+    }
+
     private void ThrowIfReleased()
     {
         if (_lease is { IsReleased: true })

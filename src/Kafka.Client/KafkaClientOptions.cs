@@ -50,6 +50,16 @@ public sealed class KafkaClientOptions
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Whether every protocol request gets a span of its own (kind Client, named after its API: <c>Produce</c>,
+    /// <c>Fetch</c>, <c>Metadata</c>...) on <see cref="KafkaTelemetry.ActivitySourceName"/>. Off, a trace shows the
+    /// messaging spans (<c>send</c>, <c>process</c>) and metadata refreshes (with their requests as children), not the
+    /// requests the background loops make for produce and fetch, which would each be a trace of their own. The request
+    /// duration metric is recorded either way. Not in pykafka.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool TraceRequests { get; set; }
+
+    /// <summary>
     /// Whether internal topics (<c>__consumer_offsets</c>, <c>__transaction_state</c>) are hidden from
     /// <see cref="KafkaClient.Topics"/>, lookups included. pykafka: <c>exclude_internal_topics</c>.
     /// </summary>

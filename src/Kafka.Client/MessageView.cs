@@ -96,6 +96,9 @@ public readonly struct MessageView
 
     internal int Index { get; }
 
+    /// <summary>The decoded record (for telemetry, which reads its headers without building a list).</summary>
+    internal Protocol.Records.RecordView Record => Batch.Record(this);
+
     internal int Generation { get; }
 
     private MessageBatch Batch => _batch ?? throw new InvalidOperationException("This MessageView was not taken from a batch.");

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Threading.Channels;
+using Kafka.Client.Internal;
 using Kafka.Client.Internal.Producing;
 
 namespace Kafka.Client;
@@ -35,6 +37,7 @@ public sealed class Producer : IAsyncDisposable, IDisposable
 
     private readonly ProducerEngine _engine;
     private readonly bool _reports;
+    private readonly bool _propagate;
 
     internal Producer(Topic topic, ProducerOptions options, TimeProvider? timeProvider = null)
         : this(topic, options, transaction: null, timeProvider)
@@ -59,6 +62,7 @@ public sealed class Producer : IAsyncDisposable, IDisposable
         Topic = topic;
         Options = options.Clone();
         _reports = Options.DeliveryReports;
+        _propagate = Options.PropagateTraceContext;
         _engine = new ProducerEngine(topic, Options, timeProvider ?? topic.Cluster.Settings.TimeProvider, transaction);
     }
 
@@ -173,19 +177,28 @@ public sealed class Producer : IAsyncDisposable, IDisposable
         ReadOnlySpan<KafkaHeader> headers, ReadOnlyMemory<byte>? keyMemory, ReadOnlyMemory<byte>? valueMemory)
     {
         ThrowIfNotAccepting();
-        _engine.Validate(hasKey ? key.Length : -1, hasValue ? value.Length : -1, headers);
+        var activity = TraceSend(key, hasKey, hasValue, ref headers);
+        try
+        {
+            _engine.Validate(hasKey ? key.Length : -1, hasValue ? value.Length : -1, headers);
+            AcquireBlocking();
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            MessagingTelemetry.Stop(activity, ex);
+            throw;
+        }
         var timestampMs = timestamp?.ToUnixTimeMilliseconds() ?? _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        AcquireBlocking();
         if (Options.Sync)
         {
             var signal = t_syncSignal ??= new ManualResetEventSlim(false, spinCount: 0);
             var completion = _engine.RentCompletion();
             completion.UseSyncSignal(signal);
-            Append(key, hasKey, value, hasValue, timestampMs, headers, completion, report: false, null, null);
+            Append(key, hasKey, value, hasValue, timestampMs, headers, completion, report: false, null, null, activity);
             completion.WaitForResult();
             return;
         }
-        Append(key, hasKey, value, hasValue, timestampMs, headers, null, _reports, keyMemory, valueMemory);
+        Append(key, hasKey, value, hasValue, timestampMs, headers, null, _reports, keyMemory, valueMemory, activity);
     }
 
     /// <summary>The awaited path over spans (used by the typed producer too).</summary>
@@ -193,39 +206,76 @@ public sealed class Producer : IAsyncDisposable, IDisposable
         DateTimeOffset? timestamp, ReadOnlySpan<KafkaHeader> headers, CancellationToken cancellationToken)
     {
         ThrowIfNotAccepting();
-        _engine.Validate(hasKey ? key.Length : -1, hasValue ? value.Length : -1, headers);
-        cancellationToken.ThrowIfCancellationRequested();
-        var timestampMs = timestamp?.ToUnixTimeMilliseconds() ?? _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        if (!_engine.Gate.TryAcquire())
+        var activity = TraceSend(key, hasKey, hasValue, ref headers);
+        try
         {
-            if (!Options.BlockOnQueueFull)
+            _engine.Validate(hasKey ? key.Length : -1, hasValue ? value.Length : -1, headers);
+            cancellationToken.ThrowIfCancellationRequested();
+            var timestampMs = timestamp?.ToUnixTimeMilliseconds() ?? _engine.Time.GetUtcNow().ToUnixTimeMilliseconds();
+            if (!_engine.Gate.TryAcquire())
             {
-                throw new ProducerQueueFullException(Options.MaxQueuedMessages);
+                if (!Options.BlockOnQueueFull)
+                {
+                    throw new ProducerQueueFullException(Options.MaxQueuedMessages);
+                }
+                // Slow path: the queue is full, so the message must outlive this call; copy it.
+                return ProduceWhenRoomAsync(hasKey ? key.ToArray() : null, hasValue ? value.ToArray() : null, timestampMs, CopyHeaders(headers), activity, cancellationToken);
             }
-            // Slow path: the queue is full, so the message must outlive this call; copy it.
-            return ProduceWhenRoomAsync(hasKey ? key.ToArray() : null, hasValue ? value.ToArray() : null, timestampMs, CopyHeaders(headers), cancellationToken);
+            return QueueAwaited(key, hasKey, value, hasValue, timestampMs, headers, activity, cancellationToken);
         }
-        return QueueAwaited(key, hasKey, value, hasValue, timestampMs, headers, cancellationToken);
+        catch (Exception ex) when (activity is not null)
+        {
+            MessagingTelemetry.Stop(activity, ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// With someone listening: the message's <c>send</c> span. With a span to carry (that one, or the caller's own),
+    /// and propagation on: the message's headers with its context added. Otherwise nothing, and no allocation.
+    /// </summary>
+    private Activity? TraceSend(ReadOnlySpan<byte> key, bool hasKey, bool hasValue, ref ReadOnlySpan<KafkaHeader> headers)
+    {
+        var activity = ClientTelemetry.Source.HasListeners()
+            ? MessagingTelemetry.StartSend(Topic, Topic.Cluster.Settings.ClientId, key, hasKey, hasValue)
+            : null;
+        if (_propagate && (activity ?? Activity.Current) is { } context)
+        {
+            headers = TraceContextPropagation.Inject(context, headers);
+        }
+        return activity;
     }
 
     private ValueTask<DeliveryReport> QueueAwaited(ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value, bool hasValue,
-        long timestampMs, ReadOnlySpan<KafkaHeader> headers, CancellationToken cancellationToken)
+        long timestampMs, ReadOnlySpan<KafkaHeader> headers, Activity? activity, CancellationToken cancellationToken)
     {
         var completion = _engine.RentCompletion();
-        Append(key, hasKey, value, hasValue, timestampMs, headers, completion, report: false, null, null);
+        Append(key, hasKey, value, hasValue, timestampMs, headers, completion, report: false, null, null, activity);
         return completion.GetTask(cancellationToken);
     }
 
     private async ValueTask<DeliveryReport> ProduceWhenRoomAsync(byte[]? key, byte[]? value, long timestampMs, KafkaHeader[] headers,
-        CancellationToken cancellationToken)
+        Activity? activity, CancellationToken cancellationToken)
     {
-        await _engine.Gate.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _engine.Gate.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            MessagingTelemetry.Stop(activity, ex);
+            throw;
+        }
         if (!_engine.IsAcceptingMessages)
         {
             _engine.Gate.Release(1);
+            if (activity is not null)
+            {
+                MessagingTelemetry.Stop(activity, new ProducerDisposedException($"The producer for '{Topic.Name}' was disposed; it accepts no more messages."));
+            }
             ThrowIfNotAccepting();
         }
-        return await QueueAwaited(key, key is not null, value, value is not null, timestampMs, headers, cancellationToken).ConfigureAwait(false);
+        return await QueueAwaited(key, key is not null, value, value is not null, timestampMs, headers, activity, cancellationToken).ConfigureAwait(false);
     }
 
     private static KafkaHeader[] CopyHeaders(ReadOnlySpan<KafkaHeader> headers)
@@ -257,15 +307,20 @@ public sealed class Producer : IAsyncDisposable, IDisposable
     }
 
     private void Append(ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value, bool hasValue, long timestampMs,
-        ReadOnlySpan<KafkaHeader> headers, DeliveryCompletion? completion, bool report, ReadOnlyMemory<byte>? keyMemory, ReadOnlyMemory<byte>? valueMemory)
+        ReadOnlySpan<KafkaHeader> headers, DeliveryCompletion? completion, bool report, ReadOnlyMemory<byte>? keyMemory, ReadOnlyMemory<byte>? valueMemory,
+        Activity? activity)
     {
         try
         {
-            _engine.Append(key, hasKey, value, hasValue, timestampMs, headers, completion, report, keyMemory, valueMemory);
+            _engine.Append(key, hasKey, value, hasValue, timestampMs, headers, completion, report, keyMemory, valueMemory, activity);
         }
-        catch
+        catch (Exception ex)
         {
             _engine.Gate.Release(1);
+            if (activity is not null)
+            {
+                MessagingTelemetry.Stop(activity, ex);
+            }
             throw;
         }
     }

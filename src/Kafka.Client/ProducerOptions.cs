@@ -190,6 +190,16 @@ public sealed class ProducerOptions
     /// <value>The default value is 60 seconds, as the Java client's <c>transaction.timeout.ms</c>.</value>
     public TimeSpan TransactionTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Whether each message carries the current trace context in its headers (W3C <c>traceparent</c>,
+    /// <c>tracestate</c> and <c>baggage</c>, written by <see cref="System.Diagnostics.DistributedContextPropagator.Current"/>),
+    /// so that consumers continue the producer's trace. Written only when there is a context: a <c>send</c> span (someone
+    /// listens to <see cref="KafkaTelemetry.ActivitySourceName"/>) or an application span around the call. A header the
+    /// caller set under the same name is kept. Not in pykafka.
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool PropagateTraceContext { get; set; } = true;
+
     /// <summary>Creates a copy, so that a producer is not affected by later changes to these options.</summary>
     public ProducerOptions Clone() => (ProducerOptions)MemberwiseClone();
 }

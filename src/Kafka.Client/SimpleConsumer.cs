@@ -98,6 +98,14 @@ public sealed class SimpleConsumer : IAsyncDisposable, IAsyncEnumerable<Consumed
     /// </summary>
     public IReadOnlyDictionary<int, long> HeldOffsets => _core.Engine.GetPositions(Topic);
 
+    /// <summary>
+    /// How far behind the end of each partition the consumer is: the high watermark the latest fetch response reported
+    /// minus the offset of the next message to consume (0 when caught up). Taken from the fetches the consumer makes
+    /// anyway, with no extra request, so it is as fresh as the latest fetch of that partition; partitions not fetched
+    /// yet are absent. Also measured as the <see cref="KafkaTelemetry.ConsumerLag"/> gauge.
+    /// </summary>
+    public IReadOnlyDictionary<int, long> Lag => _core.Engine.GetLag().Where(kv => ReferenceEquals(kv.Key.Topic, Topic)).ToDictionary(kv => kv.Key.Id, kv => kv.Value);
+
     /// <summary>How many fetched messages wait to be handed out, per partition (what tests and diagnostics look at).</summary>
     internal IReadOnlyDictionary<int, int> BufferedMessages => _core.Engine.GetBuffered(Topic);
 

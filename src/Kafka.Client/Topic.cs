@@ -32,6 +32,9 @@ public sealed class Topic
 
     internal Cluster Cluster { get; }
 
+    /// <summary>The name of this topic's <c>send</c> spans (<c>send {topic}</c>), built once.</summary>
+    internal string SendSpanName => field ??= "send " + Name;
+
     /// <summary>The latest offset (high watermark) of every partition.</summary>
     public Task<IReadOnlyDictionary<int, long>> LatestAvailableOffsetsAsync(CancellationToken cancellationToken = default) =>
         FetchOffsetLimitsAsync(OffsetType.Latest, cancellationToken);

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry.Trace;
 
 namespace Kafka.Hosting.Samples;
 
@@ -19,6 +20,8 @@ public static class WebApiSample
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         EmbeddedKafka.UseIfNoHostsConfigured(builder.Configuration, builder.Services);
         var kafka = builder.Services.AddKafkaClient().AddHealthCheck(tags: ["ready"]);
+        // Traces (ASP.NET Core requests, then the Kafka send spans under them) and metrics: see SampleTelemetry.
+        SampleTelemetry.Add(builder.Services, builder.Configuration, "kafka-hosting-webapi-sample", tracing => tracing.AddAspNetCoreInstrumentation());
         // One producer per topic the sample may write to, keyed by the topic's name, flushed when the app stops.
         foreach (var topic in builder.Configuration.GetSection("Sample:ProducerTopics").Get<string[]>() ?? [])
         {

@@ -16,6 +16,9 @@ public static class WorkerSample
             // A member of group "worker-sample" on "orders": each message goes to an OrderLogger, then is committed.
             .AddConsumer<OrderLogger>("orders", "worker-sample");
         builder.Services.AddHostedService<ClusterWatcher>();
+        // Traces (a process span per handled message, continuing the producer's trace) and metrics, when configured:
+        // --Sample:Telemetry:Exporter=console, or an OTLP endpoint (see SampleTelemetry).
+        SampleTelemetry.Add(builder.Services, builder.Configuration, "kafka-hosting-worker-sample");
         if (embedded)
         {
             // Alone on its embedded cluster the worker would have nothing to receive: it produces a few orders itself.

@@ -97,7 +97,9 @@ public static class KafkaClientBuilderExtensions
             {
                 options.Registrations.Add(new HealthCheckRegistration(
                     $"{checkName}-consumer-{consumer.DisplayName}",
-                    sp => new HostedConsumerHealthCheck(sp.GetRequiredKeyedService<HostedConsumerService>(consumer.OptionsName)),
+                    sp => consumer.Kind == HandlerKind.Transactional
+                        ? new TransactionalConsumerHealthCheck(sp.GetRequiredKeyedService<TransactionalConsumerService>(consumer.OptionsName))
+                        : new HostedConsumerHealthCheck(sp.GetRequiredKeyedService<HostedConsumerService>(consumer.OptionsName)),
                     failureStatus,
                     tagList,
                     timeout));

@@ -191,7 +191,7 @@ public static class KafkaConsumerBuilderExtensions
         return AddCore(builder, name, topics: null, group: null, configure, HandlerKind.Batch, typeof(THandler), BatchInvoker<THandler>);
     }
 
-    private static (string[] Topics, string Group) Check(IKafkaClientBuilder builder, IEnumerable<string> topics, string group)
+    internal static (string[] Topics, string Group) Check(IKafkaClientBuilder builder, IEnumerable<string> topics, string group)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(topics);
@@ -204,7 +204,7 @@ public static class KafkaConsumerBuilderExtensions
         return (names, group);
     }
 
-    private static void CheckName(IKafkaClientBuilder builder, string name)
+    internal static void CheckName(IKafkaClientBuilder builder, string name)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -218,6 +218,30 @@ public static class KafkaConsumerBuilderExtensions
         IKafkaClientBuilder builder, string? consumerName, string[]? topics, string? group, Action<TOptions>? configure,
         HandlerKind kind, Type handlerType, Func<IServiceProvider, TOptions, HandlerInvoker> createInvoker,
         Func<IServiceProvider, TOptions, IEnumerable<string>>? extraChecks = null)
+        where TOptions : HostedConsumerOptions
+    {
+        var registration = Register(builder, consumerName, topics, group, configure, kind, handlerType, extraChecks);
+        var clientName = builder.Name;
+        var services = builder.Services;
+        services.AddKeyedSingleton(registration.OptionsName, (sp, _) =>
+        {
+            var resolved = sp.GetRequiredService<IOptionsMonitor<TOptions>>().Get(registration.OptionsName);
+            var time = sp.GetRequiredService<TimeProvider>();
+            var logger = (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(HostedConsumerLog.Category);
+            return new HostedConsumerService(new ConsumerContext(
+                registration, sp.GetRequiredKeyedService<KafkaClientRuntime>(clientName), resolved, createInvoker(sp, resolved), time, logger));
+        });
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredKeyedService<HostedConsumerService>(registration.OptionsName));
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers a hosted consumer's registration, options (bound, configured, validated on start) and validator; the
+    /// caller registers the service that runs it, keyed by <see cref="HostedConsumerRegistration.OptionsName"/>.
+    /// </summary>
+    internal static HostedConsumerRegistration Register<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(
+        IKafkaClientBuilder builder, string? consumerName, string[]? topics, string? group, Action<TOptions>? configure,
+        HandlerKind kind, Type handlerType, Func<IServiceProvider, TOptions, IEnumerable<string>>? extraChecks)
         where TOptions : HostedConsumerOptions
     {
         var services = builder.Services;
@@ -258,16 +282,7 @@ public static class KafkaConsumerBuilderExtensions
             registration,
             sp.GetRequiredService<IOptionsMonitor<KafkaClientOptions>>(),
             extraChecks is null ? null : o => extraChecks(sp, o)));
-        services.AddKeyedSingleton(registration.OptionsName, (sp, _) =>
-        {
-            var resolved = sp.GetRequiredService<IOptionsMonitor<TOptions>>().Get(registration.OptionsName);
-            var time = sp.GetRequiredService<TimeProvider>();
-            var logger = (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger(HostedConsumerLog.Category);
-            return new HostedConsumerService(new ConsumerContext(
-                registration, sp.GetRequiredKeyedService<KafkaClientRuntime>(clientName), resolved, createInvoker(sp, resolved), time, logger));
-        });
-        services.AddSingleton<IHostedService>(sp => sp.GetRequiredKeyedService<HostedConsumerService>(registration.OptionsName));
-        return builder;
+        return registration;
     }
 
     /// <summary>Binds a named consumer's section: under the client's own configuration when it was given one, else the application's.</summary>

@@ -210,14 +210,19 @@ public static class KafkaServiceCollectionExtensions
         if (configuration is null)
         {
             // The application's configuration, when there is one: a bare ServiceCollection may have none.
-            services.AddOptions<KafkaClientOptions>(name).Configure<IServiceProvider>(
-                (options, sp) => sp.GetService<IConfiguration>()?.GetSection(path!).Bind(options));
+            services.AddOptions<KafkaClientOptions>(name).Configure<IServiceProvider>((options, sp) =>
+            {
+                if (sp.GetService<IConfiguration>() is { } root)
+                {
+                    SaslMechanismConfiguration.For(root.GetSection(path!)).Bind(options);
+                }
+            });
             services.AddOptions<KafkaHostingOptions>(name).Configure<IServiceProvider>(
                 (options, sp) => sp.GetService<IConfiguration>()?.GetSection(path!).Bind(options));
         }
         else
         {
-            services.AddOptions<KafkaClientOptions>(name).Bind(configuration);
+            services.AddOptions<KafkaClientOptions>(name).Bind(SaslMechanismConfiguration.For(configuration));
             services.AddOptions<KafkaHostingOptions>(name).Bind(configuration);
         }
     }

@@ -35,10 +35,12 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     private readonly List<int> _brokerIds;
     private readonly Dictionary<int, IBrokerProxy>? _versionProxies;
     private readonly GroupProtocolGuard? _groupGuard;
+    private readonly TransactionOffsetsKeeper? _transactions;
     private volatile bool _proxyTracking;
     private int[] _brokerIdsSnapshot;
 
-    private MockKafkaCluster(MockClusterHandle handle, string bootstrapServers, bool recordApiVersions, bool serveTopicAdmin, GroupProtocolGuard? groupGuard)
+    private MockKafkaCluster(
+        MockClusterHandle handle, string bootstrapServers, bool recordApiVersions, bool serveTopicAdmin, GroupProtocolGuard? groupGuard, bool completeTransactions)
     {
         _handle = handle;
         BootstrapServers = bootstrapServers;
@@ -47,7 +49,11 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
         _brokerIdsSnapshot = [.. _brokerIds];
         _handle.Nudger.SetPorts(_listeners.Values.Select(l => l.Port));
         _groupGuard = groupGuard;
-        if (recordApiVersions || serveTopicAdmin || groupGuard is not null)
+        if (completeTransactions)
+        {
+            _transactions = new TransactionOffsetsKeeper(() => [.. _listeners.Values.Select(l => (l.Host, l.Port))]);
+        }
+        if (recordApiVersions || serveTopicAdmin || groupGuard is not null || completeTransactions)
         {
             _versionProxies = [];
             var topics = serveTopicAdmin
@@ -59,7 +65,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
             foreach (var (id, listener) in _listeners)
             {
                 _versionProxies[id] = topics is null
-                    ? new TcpProxy(listener.Host, listener.Port, recordKafkaRequests: true) { BrokerId = id, Guard = groupGuard }
+                    ? new TcpProxy(listener.Host, listener.Port, recordKafkaRequests: true) { BrokerId = id, Guard = groupGuard, Transactions = _transactions }
                     : new AnsweringProxy(listener.Host, listener.Port, id, TopicAdminResponder.Apis, topics.Answer);
             }
             BootstrapServers = string.Join(',', _brokerIds.Select(id => _versionProxies[id].Address));
@@ -130,13 +136,28 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// error and listed in <see cref="GroupProtocolRefusals"/>, and the process lives on. Use it in tests whose group
     /// members may be configured with different assignors. It cannot be combined with <paramref name="serveTopicAdmin"/>.
     /// </param>
+    /// <param name="completeTransactions">
+    /// Put the same recording proxies in front of the brokers and complete what the mock leaves out of transactional
+    /// offset commits: it answers TxnOffsetCommit but stores nothing, so a committed transaction's offsets never become
+    /// the group's. With this, the offsets each TxnOffsetCommit sends are remembered and, when the coordinator answers
+    /// an EndTxn that commits, committed to the group (OffsetCommit v2 with the member's generation and id) before the
+    /// client sees the answer; an aborted transaction's are dropped. What could not be stored is listed in
+    /// <see cref="TransactionOffsetFailures"/>. It cannot be combined with <paramref name="serveTopicAdmin"/> or
+    /// <paramref name="guardGroupProtocols"/>. See docs/testing.md.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="brokerCount"/> is less than 1.</exception>
-    /// <exception cref="ArgumentException"><paramref name="serveTopicAdmin"/> and <paramref name="guardGroupProtocols"/> are both set.</exception>
+    /// <exception cref="ArgumentException">Two of <paramref name="serveTopicAdmin"/>, <paramref name="guardGroupProtocols"/> and <paramref name="completeTransactions"/> are set.</exception>
     /// <exception cref="DllNotFoundException">No librdkafka build loads; the message lists every file tried and why.</exception>
     /// <exception cref="MockKafkaClusterException">librdkafka could not create the cluster.</exception>
-    public static MockKafkaCluster Start(int brokerCount = 3, ILogger? logger = null, bool recordApiVersions = false, bool serveTopicAdmin = false, bool guardGroupProtocols = false)
+    public static MockKafkaCluster Start(
+        int brokerCount = 3, ILogger? logger = null, bool recordApiVersions = false, bool serveTopicAdmin = false, bool guardGroupProtocols = false,
+        bool completeTransactions = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokerCount, 1);
+        if (completeTransactions && (serveTopicAdmin || guardGroupProtocols))
+        {
+            throw new ArgumentException("completeTransactions cannot be combined with serveTopicAdmin or guardGroupProtocols: each puts its own proxy in front of the brokers.", nameof(completeTransactions));
+        }
         if (serveTopicAdmin && guardGroupProtocols)
         {
             throw new ArgumentException("guardGroupProtocols cannot be combined with serveTopicAdmin: each puts its own proxy in front of the brokers.", nameof(guardGroupProtocols));
@@ -157,7 +178,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
             var guard = guardGroupProtocols
                 ? new GroupProtocolGuard(TimeProvider.System) { Refused = sink.FixtureError }
                 : null;
-            var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions, serveTopicAdmin, guard);
+            var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions, serveTopicAdmin, guard, completeTransactions);
             cluster.CapBrokenGroupVersions();
             if (cluster._versionProxies is not null)
             {
@@ -435,6 +456,84 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// Sets the brokers' <c>group.consumer.session.timeout.ms</c>: how long a member of a consumer-protocol group
+    /// (KIP-848) may go without a heartbeat before the coordinator drops it and hands its partitions out.
+    /// </summary>
+    public void SetConsumerGroupSessionTimeout(TimeSpan timeout)
+    {
+        int milliseconds = ToMilliseconds(timeout, nameof(timeout));
+        ThrowIfDisposed();
+        Control(h => LibrdkafkaNative.MockSetGroupConsumerSessionTimeoutMs(h, milliseconds));
+    }
+
+    /// <summary>
+    /// Sets the brokers' <c>group.consumer.heartbeat.interval.ms</c>: how often members of a consumer-protocol group
+    /// (KIP-848) are told to heartbeat, so also how soon a member hears of partitions another member has released.
+    /// </summary>
+    public void SetConsumerGroupHeartbeatInterval(TimeSpan interval)
+    {
+        int milliseconds = ToMilliseconds(interval, nameof(interval));
+        ThrowIfDisposed();
+        Control(h => LibrdkafkaNative.MockSetGroupConsumerHeartbeatIntervalMs(h, milliseconds));
+    }
+
+    /// <summary>
+    /// Sets the target assignment of a consumer-protocol group (KIP-848) by hand, in place of the mock's own range
+    /// assignment: each member id (as the member chose it) with the partitions it is to own. The coordinator then
+    /// moves the group there as Kafka does: a member first gives up what it is to lose, and gets what it is to gain
+    /// once the other members have released it. A group the mock does not know yet is left alone.
+    /// </summary>
+    /// <param name="groupId">The group.</param>
+    /// <param name="assignment">Member id → its partitions (topic, partition).</param>
+    public void SetConsumerGroupTargetAssignment(string groupId, IReadOnlyDictionary<string, IReadOnlyList<(string Topic, int Partition)>> assignment)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(groupId);
+        ArgumentNullException.ThrowIfNull(assignment);
+        ThrowIfDisposed();
+        var members = assignment.ToArray();
+        var ids = new nint[members.Length];
+        var lists = new nint[members.Length];
+        nint target = 0;
+        try
+        {
+            for (var i = 0; i < members.Length; i++)
+            {
+                ids[i] = Marshal.StringToCoTaskMemUTF8(members[i].Key);
+                lists[i] = LibrdkafkaNative.TopicPartitionListNew(Math.Max(members[i].Value.Count, 1));
+                foreach (var (topic, partition) in members[i].Value)
+                {
+                    LibrdkafkaNative.TopicPartitionListAdd(lists[i], topic, partition);
+                }
+            }
+            unsafe
+            {
+                fixed (nint* idPointers = ids)
+                fixed (nint* listPointers = lists)
+                {
+                    target = LibrdkafkaNative.MockConsumerTargetAssignmentNew(idPointers, members.Length, listPointers);
+                }
+            }
+            var created = target;
+            Control(h => LibrdkafkaNative.MockConsumerTargetAssignment(h, groupId, created));
+        }
+        finally
+        {
+            if (target != 0)
+            {
+                LibrdkafkaNative.MockConsumerTargetAssignmentDestroy(target);
+            }
+            for (var i = 0; i < members.Length; i++)
+            {
+                if (lists[i] != 0)
+                {
+                    LibrdkafkaNative.TopicPartitionListDestroy(lists[i]);
+                }
+                Marshal.FreeCoTaskMem(ids[i]);
+            }
+        }
+    }
+
+    /// <summary>
     /// Makes the next requests with <paramref name="apiKey"/>, to any broker, fail: the first with the first error
     /// code, the next with the second, and so on; then requests succeed again. An error code of -195
     /// (librdkafka's _TRANSPORT) makes the broker close the connection instead of answering.
@@ -512,6 +611,12 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// Empty without the guard.
     /// </summary>
     public IReadOnlyList<string> GroupProtocolRefusals => _groupGuard?.Refusals ?? [];
+
+    /// <summary>
+    /// With <c>completeTransactions</c>, the offsets of committed transactions that could not be stored in their group
+    /// (for example refused because the member had left the generation), each with why. Empty otherwise.
+    /// </summary>
+    public IReadOnlyList<string> TransactionOffsetFailures => _transactions?.Failures ?? [];
 
     /// <summary>Starts recording every request the brokers receive, clearing what was recorded before.</summary>
     public void StartRequestTracking()

@@ -48,6 +48,9 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
     /// </summary>
     internal GroupProtocolGuard? Guard { get; init; }
 
+    /// <summary>Watches transactional offset commits and stores a committed transaction's offsets (with <c>recordKafkaRequests</c>, without <see cref="Guard"/>).</summary>
+    internal TransactionOffsetsKeeper? Transactions { get; init; }
+
     /// <summary>The loopback port the proxy listens on.</summary>
     public int Port => _listener.Port;
 
@@ -118,12 +121,15 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
         await upstream.ConnectAsync(_targetHost, _targetPort, stopping).ConfigureAwait(false);
         using var open = _listener.Track(client, upstream);
         var answers = Guard is null ? null : new OrderedAnswers(client.GetStream());
+        var watched = Transactions is null ? null : new TransactionOffsetsKeeper.Connection();
         var toTarget = _recordKafkaRequests
-            ? ForwardKafkaRequestsAsync(client.GetStream(), upstream.GetStream(), answers, stopping)
+            ? ForwardKafkaRequestsAsync(client.GetStream(), upstream.GetStream(), answers, watched, stopping)
             : client.GetStream().CopyToAsync(upstream.GetStream(), stopping);
-        var toClient = answers is null
-            ? upstream.GetStream().CopyToAsync(client.GetStream(), stopping)
-            : answers.ForwardResponsesAsync(upstream.GetStream(), stopping);
+        var toClient = answers is not null
+            ? answers.ForwardResponsesAsync(upstream.GetStream(), stopping)
+            : watched is not null
+                ? ForwardWatchedResponsesAsync(upstream.GetStream(), client.GetStream(), watched, stopping)
+                : upstream.GetStream().CopyToAsync(client.GetStream(), stopping);
         await Task.WhenAny(toTarget, toClient).ConfigureAwait(false);
     }
 
@@ -131,7 +137,7 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
     /// Forwards whole request frames, noting each one's API key and version from its header; with a
     /// <see cref="Guard"/>, a request it answers is not forwarded and its answer is queued in request order.
     /// </summary>
-    private async Task ForwardKafkaRequestsAsync(Stream from, Stream to, OrderedAnswers? answers, CancellationToken token)
+    private async Task ForwardKafkaRequestsAsync(Stream from, Stream to, OrderedAnswers? answers, TransactionOffsetsKeeper.Connection? watched, CancellationToken token)
     {
         var size = new byte[4];
         while (await FillAsync(from, size, token).ConfigureAwait(false))
@@ -149,6 +155,10 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
                 return;
             }
             var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(4));
+            if (watched is not null)
+            {
+                Transactions!.OnRequest(watched, frame);
+            }
             _requests.Enqueue(new ProxiedRequest(
                 BinaryPrimitives.ReadInt16BigEndian(frame),
                 BinaryPrimitives.ReadInt16BigEndian(frame.AsSpan(2)),
@@ -163,6 +173,30 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
                 }
                 await answers.ForwardedAsync(correlationId, token).ConfigureAwait(false);
             }
+            await to.WriteAsync(size, token).ConfigureAwait(false);
+            await to.WriteAsync(frame, token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Forwards the broker's answers frame by frame, letting <see cref="Transactions"/> see each one first.</summary>
+    private async Task ForwardWatchedResponsesAsync(Stream from, Stream to, TransactionOffsetsKeeper.Connection watched, CancellationToken token)
+    {
+        var size = new byte[4];
+        while (await FillAsync(from, size, token).ConfigureAwait(false))
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(size);
+            if (length < 4 || length > 256 * 1024 * 1024)
+            {
+                await to.WriteAsync(size, token).ConfigureAwait(false);
+                await from.CopyToAsync(to, token).ConfigureAwait(false);
+                return;
+            }
+            var frame = new byte[length];
+            if (!await FillAsync(from, frame, token).ConfigureAwait(false))
+            {
+                return;
+            }
+            await Transactions!.OnResponseAsync(watched, frame, token).ConfigureAwait(false);
             await to.WriteAsync(size, token).ConfigureAwait(false);
             await to.WriteAsync(frame, token).ConfigureAwait(false);
         }

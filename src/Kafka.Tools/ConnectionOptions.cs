@@ -86,7 +86,14 @@ internal sealed class ConnectionOptions
             }
             try
             {
-                new ConfigurationBuilder().AddJsonFile(file.FullName, optional: false).Build().GetSection("Kafka").Bind(options);
+                var configuration = new ConfigurationBuilder().AddJsonFile(file.FullName, optional: false).Build();
+                // Kafka's spelling of a mechanism (SCRAM-SHA-256) reads as the enum's, as in a hosted application.
+                const string mechanismKey = "Kafka:Sasl:Mechanism";
+                if (SaslMechanismNames.TryParse(configuration[mechanismKey], out var mechanism))
+                {
+                    configuration[mechanismKey] = mechanism.ToString();
+                }
+                configuration.GetSection("Kafka").Bind(options);
             }
             catch (Exception ex) when (ex is InvalidDataException or FormatException or InvalidOperationException or System.Text.Json.JsonException)
             {

@@ -14,16 +14,7 @@ internal sealed class SaslFlags
     /// <summary>Where the secret is read from unless <c>--sasl-password-env</c> names another variable.</summary>
     public const string DefaultPasswordVariable = "KAFKA_SASL_PASSWORD";
 
-    private static readonly (string WireName, SaslMechanism Mechanism)[] Mechanisms =
-    [
-        ("PLAIN", SaslMechanism.Plain),
-        ("SCRAM-SHA-256", SaslMechanism.ScramSha256),
-        ("SCRAM-SHA-512", SaslMechanism.ScramSha512),
-        ("OAUTHBEARER", SaslMechanism.OAuthBearer),
-        ("GSSAPI", SaslMechanism.Gssapi),
-    ];
-
-    private static readonly string MechanismNames = string.Join(", ", Mechanisms.Select(m => m.WireName));
+    private static readonly string MechanismNames = SaslMechanismNames.All;
 
     public Option<string?> Mechanism { get; } = new("--sasl-mechanism")
     {
@@ -120,20 +111,10 @@ internal sealed class SaslFlags
     }
 
     /// <summary>The mechanism's name as Kafka spells it (<c>SCRAM-SHA-256</c>).</summary>
-    public static string WireName(SaslMechanism mechanism) =>
-        Mechanisms.FirstOrDefault(m => m.Mechanism == mechanism).WireName ?? mechanism.ToString();
+    public static string WireName(SaslMechanism mechanism) => SaslMechanismNames.ToKafkaName(mechanism);
 
-    private static SaslMechanism ParseMechanism(string name)
-    {
-        foreach (var (wireName, mechanism) in Mechanisms)
-        {
-            if (name.Equals(wireName, StringComparison.OrdinalIgnoreCase) || name.Equals(mechanism.ToString(), StringComparison.OrdinalIgnoreCase))
-            {
-                return mechanism;
-            }
-        }
-        throw new ArgumentException($"--sasl-mechanism: {name} is not a mechanism ({MechanismNames}).");
-    }
+    private static SaslMechanism ParseMechanism(string name) =>
+        SaslMechanismNames.TryParse(name, out var mechanism) ? mechanism : throw new ArgumentException($"--sasl-mechanism: {name} is not a mechanism ({MechanismNames}).");
 
     // The variable wins over a password in the config file; the terminal is asked only when neither has one.
     private static string? ReadSecret(string? variable, SaslConfig sasl, string wireName, ToolConsole console)

@@ -25,6 +25,7 @@ internal static class LowRate
         var messages = (int)Option(args, "--messages", 5000);
         var rounds = (int)Option(args, "--rounds", 5);
         var allocations = args.Contains("--allocations");
+        var traced = args.Contains("--traced");
         using var server = Orchestrator.Start("--mock-server 3");
         var bootstrap = (await server.StandardOutput.ReadLineAsync())?.Split(' ')[1]
                         ?? throw new InvalidOperationException("The mock server did not start.");
@@ -34,6 +35,11 @@ internal static class LowRate
         Console.WriteLine();
 
         var runs = new Dictionary<string, List<LowRateResult>> { ["confluent"] = [], ["kafka-hosting"] = [] };
+        if (traced)
+        {
+            // This client again with someone listening to every span and instrument (see TracedRun).
+            runs["kafka-hosting-traced"] = [];
+        }
         var topicNumber = 0;
         for (var round = 0; round < rounds; round++)
         {
@@ -62,6 +68,13 @@ internal static class LowRate
         table.AppendLine("|---|---:|---:|---:|---:|---:|");
         Row(table, "Confluent.Kafka", theirs);
         Row(table, "Kafka.Client", ours);
+        if (traced)
+        {
+            var tracedRun = Median(runs["kafka-hosting-traced"]);
+            Row(table, "Kafka.Client, traced", tracedRun);
+            table.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| **traced / untraced** | | **{tracedRun.P50Micros / ours.P50Micros:0.00}** | **{tracedRun.P99Micros / ours.P99Micros:0.00}** | **{tracedRun.CpuMicrosPerMessage / ours.CpuMicrosPerMessage:0.00}** | +{tracedRun.AllocatedPerMessage - ours.AllocatedPerMessage:0} B |"));
+        }
         table.AppendLine(string.Create(CultureInfo.InvariantCulture,
             $"| **ratio** | | **{ours.P50Micros / theirs.P50Micros:0.00}** | **{ours.P99Micros / theirs.P99Micros:0.00}** | **{ours.CpuMicrosPerMessage / theirs.CpuMicrosPerMessage:0.00}** | **{ours.AllocatedPerMessage / theirs.AllocatedPerMessage:0.00}** |"));
         Console.WriteLine();
@@ -99,7 +112,8 @@ internal static class LowRate
         var messages = int.Parse(args[3], CultureInfo.InvariantCulture);
         using var sampler = args.Contains("--allocations") ? new AllocationSampler() : null;
         var value = Scenario.Value(ValueSize);
-        var result = client == "kafka-hosting"
+        using var listening = client == "kafka-hosting-traced" ? new TracedRun() : null;
+        var result = client.StartsWith("kafka-hosting", StringComparison.Ordinal)
             ? await RunOursAsync(bootstrap, topic, value, messages, sampler)
             : await RunConfluentAsync(bootstrap, topic, value, messages, sampler);
         if (sampler is not null)

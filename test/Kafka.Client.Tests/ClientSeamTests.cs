@@ -122,6 +122,7 @@ public sealed class ClientSeamTests
     }
 
     [Test]
+    [NonParallelizable] // while it listens, other tests' producers would write trace headers
     public async Task Requests_and_refreshes_are_traced()
     {
         await using var cluster = MockKafkaCluster.Start(1);

@@ -22,6 +22,7 @@ public sealed class ConfigurationTests
         ["OffsetsChannelSocketTimeout"] = "00:00:11",
         ["ConnectTimeout"] = "00:00:07",
         ["ExcludeInternalTopics"] = "false",
+        ["TraceRequests"] = "true",
         ["SourceAddress"] = "127.0.0.1:0",
         ["BrokerVersion"] = "2.8",
         ["ClientId"] = "bound-client",
@@ -189,6 +190,7 @@ public sealed class ConfigurationTests
             Assert.That(c.OffsetsChannelSocketTimeout, Is.EqualTo(TimeSpan.FromSeconds(11)));
             Assert.That(c.ConnectTimeout, Is.EqualTo(TimeSpan.FromSeconds(7)));
             Assert.That(c.ExcludeInternalTopics, Is.False);
+            Assert.That(c.TraceRequests, Is.True);
             Assert.That(c.SourceAddress, Is.EqualTo("127.0.0.1:0"));
             Assert.That(c.BrokerVersion, Is.EqualTo("2.8"));
             Assert.That(c.ClientId, Is.EqualTo("bound-client"));

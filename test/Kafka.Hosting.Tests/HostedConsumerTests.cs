@@ -99,6 +99,71 @@ public sealed class HostedConsumerTests
     }
 
     [Test]
+    public async Task Hosted_members_on_the_consumer_group_protocol_from_configuration_split_hand_over_and_commit()
+    {
+        await using var cluster = StartCluster();
+        cluster.SetConsumerGroupHeartbeatInterval(TimeSpan.FromMilliseconds(200));
+        cluster.CreateTopic("orders", 6, 1);
+        var recorderA = new Recorder();
+        var recorderB = new Recorder();
+        IHost Build(Recorder recorder)
+        {
+            var settings = TestHosts.FastSettings(cluster.BootstrapServers);
+            settings["Kafka:Consumers:billing:Group"] = "billing";
+            settings["Kafka:Consumers:billing:Topics"] = "orders";
+            settings["Kafka:Consumers:billing:GroupProtocol"] = "Consumer";
+            return TestHosts.Build(settings, services =>
+            {
+                services.AddSingleton(recorder);
+                services.AddKafkaClient().AddConsumer<RecordingHandler>("billing", Configure);
+            });
+        }
+        using var hostA = Build(recorderA);
+        using var hostB = Build(recorderB);
+        cluster.StartRequestTracking();
+        await hostA.StartAsync();
+        await hostB.StartAsync();
+        var a = Service(hostA);
+        var b = Service(hostB);
+        await WaitUntilAsync(() => a.Consumer?.Assignment.Count == 3 && b.Consumer?.Assignment.Count == 3, "the members split the partitions");
+        await ProduceAsync(cluster, "orders", 6, 10);
+        await WaitUntilAsync(() => recorderA.Handled.Count + recorderB.Handled.Count >= 60, "every message handled");
+        await WaitUntilAsync(() => b.Consumer?.CommittedOffsets.Values.Sum() == 30 && a.Consumer?.CommittedOffsets.Values.Sum() == 30, "the handled messages committed");
+        var requests = cluster.GetRequests();
+        Assert.That(requests.Count(r => r.ApiKey == 68), Is.Positive, "ConsumerGroupHeartbeat");
+        Assert.That(requests.Count(r => r.ApiKey is 11 or 14), Is.Zero, "no JoinGroup or SyncGroup");
+
+        await hostA.StopAsync();
+        await WaitUntilAsync(() => b.Consumer?.Assignment.Count == 6, "the remaining member owns every partition");
+        Assert.That(await CommittedAsync(cluster, "orders", "billing"), Is.EqualTo(Enumerable.Range(0, 6).ToDictionary(p => p, _ => 10L)));
+        await ProduceAsync(cluster, "orders", 6, 2);
+        await WaitUntilAsync(() => recorderB.Handled.Count(k => k.EndsWith("-10", StringComparison.Ordinal) || k.EndsWith("-11", StringComparison.Ordinal)) == 12,
+            "the new messages handled by the remaining member");
+        var all = recorderA.Handled.Concat(recorderB.Handled).ToList();
+        Assert.That(all.Count, Is.EqualTo(all.Distinct().Count()), "no message handled twice: the leaving member committed what it handled");
+        await hostB.StopAsync();
+    }
+
+    [Test]
+    public async Task A_group_protocol_that_is_not_one_fails_the_start_naming_the_key()
+    {
+        var settings = TestHosts.FastSettings("127.0.0.1:1");
+        settings["Kafka:Consumers:billing:Group"] = "billing";
+        settings["Kafka:Consumers:billing:Topics"] = "orders";
+        settings["Kafka:Consumers:billing:GroupProtocol"] = "Eager";
+        settings["Kafka:Consumers:billing:Consumer:ServerAssignor"] = "uniform";
+        using var host = TestHosts.Build(settings, services =>
+        {
+            services.AddSingleton(new Recorder());
+            services.AddKafkaClient().AddConsumer<RecordingHandler>("billing");
+        });
+        var error = Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        Assert.That(error!.Message, Does.Contain("Kafka:Consumers:billing:GroupProtocol: 'Eager' is not one of Classic, Consumer")
+            .And.Contain("ServerAssignor is for GroupProtocol Consumer"));
+        await Task.CompletedTask;
+    }
+
+    [Test]
     public async Task With_SkipMessage_a_message_whose_handler_keeps_failing_is_committed_past()
     {
         await using var cluster = StartCluster();

@@ -31,7 +31,7 @@ public sealed class MessagesEndpointTests
                 });
             }
         }
-        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", $"--Kafka:Hosts={cluster.BootstrapServers}"]);
+        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", "--Sample:Telemetry:Exporter=none", $"--Kafka:Hosts={cluster.BootstrapServers}"]);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
 
@@ -61,7 +61,7 @@ public sealed class MessagesEndpointTests
         // The mock creates topics that a Metadata request names with AllowAutoTopicCreation, as auto.create.topics.enable does.
         await using var cluster = MockKafkaCluster.Start(1);
         cluster.CreateTopic("orders", partitions: 1, replicationFactor: 1);
-        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", $"--Kafka:Hosts={cluster.BootstrapServers}"]);
+        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", "--Sample:Telemetry:Exporter=none", $"--Kafka:Hosts={cluster.BootstrapServers}"]);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
 
@@ -85,7 +85,7 @@ public sealed class MessagesEndpointTests
         await using var cluster = MockKafkaCluster.Start(1);
         cluster.CreateTopic("orders", partitions: 1, replicationFactor: 1);
         // Development is where a binding failure would otherwise show the developer exception page.
-        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", "--environment=Development", $"--Kafka:Hosts={cluster.BootstrapServers}"]);
+        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", "--Sample:Telemetry:Exporter=none", "--environment=Development", $"--Kafka:Hosts={cluster.BootstrapServers}"]);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
         http.DefaultRequestHeaders.Accept.ParseAdd("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"); // as a browser asks

@@ -23,7 +23,7 @@ public sealed class SampleTests
     {
         await using var cluster = MockKafkaCluster.Start(3);
         cluster.CreateTopic("orders", partitions: 4, replicationFactor: 3);
-        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", $"--Kafka:Hosts={cluster.BootstrapServers}"]);
+        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", "--Sample:Telemetry:Exporter=none", $"--Kafka:Hosts={cluster.BootstrapServers}"]);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
 
@@ -41,7 +41,7 @@ public sealed class SampleTests
     [Test]
     public async Task The_web_api_starts_an_embedded_cluster_when_no_hosts_are_configured()
     {
-        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0"]);
+        await using var app = WebApiSample.CreateApp(["--urls=http://127.0.0.1:0", "--Sample:Telemetry:Exporter=none"]);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
 

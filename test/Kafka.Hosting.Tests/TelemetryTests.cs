@@ -14,7 +14,7 @@ namespace Kafka.Hosting.Tests;
 /// measurement and span carries, so that parallel tests' clients are told apart.
 /// </summary>
 [TestFixture]
-[Parallelizable(ParallelScope.All)]
+[NonParallelizable] // its listeners would make other tests' producers write trace headers
 public sealed class TelemetryTests
 {
     [Test]

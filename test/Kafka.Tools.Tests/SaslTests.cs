@@ -120,13 +120,13 @@ public sealed class SaslTests
     }
 
     [Test]
-    public async Task The_config_files_Sasl_section_and_TLS_flags_combine_with_the_variable()
+    public async Task The_config_files_Sasl_section_in_Kafkas_spelling_and_TLS_flags_combine_with_the_variable()
     {
         using var certificates = TestCertificates.Create();
         await using var sasl = await SaslSetup.StartAsync(Options("SCRAM-SHA-512"), certificates);
         using var secret = new Variable(Password);
         var config = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"sasl.{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(config, """{ "Kafka": { "Sasl": { "Mechanism": "ScramSha512", "Username": "alice" } } }""");
+        await File.WriteAllTextAsync(config, """{ "Kafka": { "Sasl": { "Mechanism": "SCRAM-SHA-512", "Username": "alice" } } }""");
         try
         {
             var run = await ToolRun.RunAsync("print_topics", "--config", config, "-b", sasl.Bootstrap,

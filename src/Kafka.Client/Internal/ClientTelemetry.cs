@@ -30,7 +30,7 @@ internal static class ClientTelemetry
     public static readonly Meter Meter = new(KafkaTelemetry.MeterName, Version);
 
     public static readonly Histogram<double> RequestDuration = Meter.CreateHistogram(
-        KafkaTelemetry.RequestDuration, "s", "Request/response round trips to brokers, by API.", advice: Advice());
+        KafkaTelemetry.RequestDuration, "s", "Request/response round trips to brokers, by API.", advice: DurationAdvice());
 
     public static readonly UpDownCounter<long> Connections = Meter.CreateUpDownCounter<long>(
         KafkaTelemetry.OpenConnections, "{connection}", "TCP connections to brokers open now.");
@@ -42,13 +42,25 @@ internal static class ClientTelemetry
         KafkaTelemetry.MetadataRefreshFailures, "{refresh}", "Metadata refreshes that failed.");
 
     public static readonly Histogram<double> RefreshDuration = Meter.CreateHistogram(
-        KafkaTelemetry.MetadataRefreshDuration, "s", "How long each metadata refresh took.", advice: Advice());
+        KafkaTelemetry.MetadataRefreshDuration, "s", "How long each metadata refresh took.", advice: DurationAdvice());
 
     private static readonly ObservableGauge<int> KnownBrokers = Meter.CreateObservableGauge(
         KafkaTelemetry.KnownBrokers, ObserveBrokers, "{broker}", "Brokers in each live client's latest metadata.");
 
     /// <summary>Whether a request's span or duration is wanted by anyone.</summary>
     public static bool IsRequestObserved => RequestDuration.Enabled || Source.HasListeners();
+
+    /// <summary>
+    /// Whether the current span is one of the client's own (a metadata refresh): its requests are shown as its children
+    /// even without <see cref="KafkaClientOptions.TraceRequests"/>.
+    /// </summary>
+    public static bool IsUnderClientSpan => ReferenceEquals(Activity.Current?.Source, Source);
+
+    /// <summary>The broker attribute of request measurements, cached for small node ids.</summary>
+    private static readonly KeyValuePair<string, object?>[] BrokerTags = [.. Enumerable.Range(0, 64).Select(i => new KeyValuePair<string, object?>(KafkaTelemetry.BrokerIdTag, i))];
+
+    private static KeyValuePair<string, object?> BrokerTag(int brokerId) =>
+        (uint)brokerId < (uint)BrokerTags.Length ? BrokerTags[brokerId] : new(KafkaTelemetry.BrokerIdTag, brokerId);
 
     /// <summary>The attribute that tells clients apart: their client id.</summary>
     public static KeyValuePair<string, object?> ClientTag(string clientId) => new(KafkaTelemetry.ClientIdTag, clientId);
@@ -72,7 +84,7 @@ internal static class ClientTelemetry
             activity.SetTag(clientTag.Key, clientTag.Value);
             activity.SetTag(KafkaTelemetry.ApiTag, ApiName(apiKey));
             activity.SetTag("kafka.api.version", version);
-            activity.SetTag("kafka.broker.id", brokerId);
+            activity.SetTag(KafkaTelemetry.BrokerIdTag, brokerId);
             activity.SetTag("server.address", address.Host);
             activity.SetTag("server.port", address.Port);
         }
@@ -80,11 +92,11 @@ internal static class ClientTelemetry
     }
 
     /// <summary>A request ended: answered (<paramref name="error"/> is null), failed, or abandoned by its caller.</summary>
-    public static void RequestCompleted(Activity? activity, ApiKey apiKey, TimeSpan duration, Exception? error, KeyValuePair<string, object?> clientTag)
+    public static void RequestCompleted(Activity? activity, ApiKey apiKey, int brokerId, TimeSpan duration, Exception? error, KeyValuePair<string, object?> clientTag)
     {
         if (RequestDuration.Enabled)
         {
-            var tags = new TagList { SystemTag, clientTag, { KafkaTelemetry.ApiTag, ApiName(apiKey) } };
+            var tags = new TagList { SystemTag, clientTag, { KafkaTelemetry.ApiTag, ApiName(apiKey) }, BrokerTag(brokerId) };
             if (error is not null)
             {
                 tags.Add(KafkaTelemetry.ErrorTypeTag, error.GetType().Name);
@@ -128,7 +140,7 @@ internal static class ClientTelemetry
         return names;
     }
 
-    private static InstrumentAdvice<double> Advice() => new() { HistogramBucketBoundaries = DurationBuckets };
+    internal static InstrumentAdvice<double> DurationAdvice() => new() { HistogramBucketBoundaries = DurationBuckets };
 
     private static List<Measurement<int>> ObserveBrokers()
     {

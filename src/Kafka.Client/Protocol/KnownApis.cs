@@ -62,6 +62,9 @@ internal static class KnownApis
     /// <summary>LeaveGroup v0–v5, flexible from v4; a batch of members from v3.</summary>
     public static readonly ApiInfo LeaveGroup = new(ApiKey.LeaveGroup, 0, 5, 4);
 
+    /// <summary>ConsumerGroupHeartbeat v0–v1 (KIP-848, Kafka 4.0), flexible at every version; v1 adds the regular-expression subscription.</summary>
+    public static readonly ApiInfo ConsumerGroupHeartbeat = new(ApiKey.ConsumerGroupHeartbeat, 0, 1, 0);
+
     /// <summary>SaslHandshake v1 only (tokens in SaslAuthenticate); never flexible.</summary>
     public static readonly ApiInfo SaslHandshake = new(ApiKey.SaslHandshake, 1, 1, ApiInfo.NeverFlexible);
 
@@ -101,6 +104,7 @@ internal static class KnownApis
     /// <summary>Every API above, for code that needs to walk them (diagnostics, tests).</summary>
     public static IReadOnlyList<ApiInfo> All { get; } =
         [ApiVersions, Metadata, ListOffsets, Fetch, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
+         ConsumerGroupHeartbeat,
          Produce, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit, SaslHandshake, SaslAuthenticate,
          CreateTopics, DeleteTopics, CreatePartitions, DescribeCluster, DescribeConfigs, IncrementalAlterConfigs, ListGroups, DescribeGroups,
          DeleteGroups, DeleteRecords];

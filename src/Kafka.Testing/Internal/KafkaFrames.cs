@@ -34,6 +34,8 @@ internal ref struct FrameReader(ReadOnlySpan<byte> buffer)
 
     public int Int32() => BinaryPrimitives.ReadInt32BigEndian(Take(4));
 
+    public long Int64() => BinaryPrimitives.ReadInt64BigEndian(Take(8));
+
     public Guid Uuid() => new(Take(16), bigEndian: true);
 
     public uint UVarInt()

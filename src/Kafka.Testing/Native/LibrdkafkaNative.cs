@@ -104,6 +104,30 @@ internal static unsafe partial class LibrdkafkaNative
     [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_group_initial_rebalance_delay_ms")]
     internal static partial void MockGroupInitialRebalanceDelayMs(MockClusterHandle cluster, int delayMs);
 
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_set_group_consumer_session_timeout_ms")]
+    internal static partial void MockSetGroupConsumerSessionTimeoutMs(MockClusterHandle cluster, int timeoutMs);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_set_group_consumer_heartbeat_interval_ms")]
+    internal static partial void MockSetGroupConsumerHeartbeatIntervalMs(MockClusterHandle cluster, int intervalMs);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_topic_partition_list_new")]
+    internal static partial nint TopicPartitionListNew(int size);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_topic_partition_list_add", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint TopicPartitionListAdd(nint list, string topic, int partition);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_topic_partition_list_destroy")]
+    internal static partial void TopicPartitionListDestroy(nint list);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_cgrp_consumer_target_assignment_new")]
+    internal static partial nint MockConsumerTargetAssignmentNew(nint* memberIds, int memberCount, nint* assignments);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_cgrp_consumer_target_assignment_destroy")]
+    internal static partial void MockConsumerTargetAssignmentDestroy(nint targetAssignment);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_cgrp_consumer_target_assignment", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial void MockConsumerTargetAssignment(MockClusterHandle cluster, string groupId, nint targetAssignment);
+
     [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_push_request_errors_array")]
     internal static partial void MockPushRequestErrorsArray(MockClusterHandle cluster, short apiKey, nuint count, int* errors);
 

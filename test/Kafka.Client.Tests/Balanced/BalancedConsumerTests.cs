@@ -115,50 +115,26 @@ public sealed class BalancedConsumerTests
         await using var s = new BalancedScenario();
         s.Cluster.CreateTopic(Topic, 12, 3);
         var ours = await s.StartMemberAsync("ours");
-        using var peer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        await using var peerMember = new PeerGroupConsumer(new ConsumerConfig
         {
             BootstrapServers = s.Cluster.BootstrapServers,
             GroupId = s.GroupId,
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.Range,
             SessionTimeoutMs = (int)SessionTimeout.TotalMilliseconds,
             HeartbeatIntervalMs = 300,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = true,
-            AutoCommitIntervalMs = 200,
-        }).SetLogHandler((_, _) => { }).Build();
-        var peerSeen = new ConcurrentBag<(int Partition, long Offset)>();
-        using var stop = new CancellationTokenSource();
-        peer.Subscribe(Topic);
-        var polling = Task.Run(() =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                var result = peer.Consume(100);
-                if (result is not null && !result.IsPartitionEOF)
-                {
-                    peerSeen.Add((result.Partition.Value, result.Offset.Value));
-                }
-            }
-        });
-        try
-        {
-            await s.WaitUntilAsync(() => ours.Consumer.Assignment.Count == 6 && peer.Assignment.Count == 6, "both members hold six partitions");
-            var sent = await s.ProduceAsync(12, 10);
-            await s.WaitUntilAsync(() =>
-                    sent.All(m => ours.Records.Any(r => r.Partition == m.Partition && r.Offset == m.Offset) || peerSeen.Contains((m.Partition, m.Offset))),
-                "every message consumed by one of the two");
+        }, Topic);
+        var peer = peerMember.Consumer;
+        var peerSeen = peerMember.Seen;
+        await s.WaitUntilAsync(() => ours.Consumer.Assignment.Count == 6 && peer.Assignment.Count == 6, "both members hold six partitions");
+        var sent = await s.ProduceAsync(12, 10);
+        await s.WaitUntilAsync(() =>
+                sent.All(m => ours.Records.Any(r => r.Partition == m.Partition && r.Offset == m.Offset) || peerSeen.Contains((m.Partition, m.Offset))),
+            "every message consumed by one of the two");
 
-            var peerPartitions = peer.Assignment.Select(p => p.Partition.Value).ToHashSet();
-            Assert.That(ours.Consumer.Assignment.Select(p => p.Partition).Intersect(peerPartitions), Is.Empty);
-            Assert.That(ours.Records.Select(r => r.Partition).Distinct().Intersect(peerSeen.Select(p => p.Partition)), Is.Empty,
-                "no partition consumed by both");
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await polling;
-            peer.Close();
-        }
+        var peerPartitions = peer.Assignment.Select(p => p.Partition.Value).ToHashSet();
+        Assert.That(ours.Consumer.Assignment.Select(p => p.Partition).Intersect(peerPartitions), Is.Empty);
+        Assert.That(ours.Records.Select(r => r.Partition).Distinct().Intersect(peerSeen.Select(p => p.Partition)), Is.Empty,
+            "no partition consumed by both");
     }
 
     [Test]

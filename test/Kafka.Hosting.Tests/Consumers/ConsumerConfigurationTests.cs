@@ -32,6 +32,9 @@ public sealed class ConsumerConfigurationTests
         ["FailurePolicy"] = "DeadLetter",
         ["DeadLetterTopic"] = "orders.dlq",
         ["RestartDelay"] = "00:00:09",
+        ["GroupProtocol"] = "Consumer",
+        ["Consumer:ServerAssignor"] = "uniform",
+        ["Consumer:TopicRegex"] = "^orders-.*",
         ["Consumer:SessionTimeout"] = "00:00:20",
         ["Consumer:RebalanceTimeout"] = "00:01:00",
         ["Consumer:HeartbeatInterval"] = "00:00:02",
@@ -82,6 +85,7 @@ public sealed class ConsumerConfigurationTests
             Assert.That((c.RebalanceMaxRetries, c.RebalanceBackoff, c.GroupInstanceId), Is.EqualTo((7, TimeSpan.FromMilliseconds(300), "worker-1")));
             Assert.That((c.Managed, c.ZooKeeperHosts, c.ZooKeeperSessionTimeout), Is.EqualTo((true, "zk1:2181", TimeSpan.FromSeconds(8))));
             Assert.That(c.MembershipProtocol, Is.InstanceOf<RoundRobinAssignor>());
+            Assert.That((c.GroupProtocol, c.ServerAssignor, c.TopicRegex), Is.EqualTo((GroupProtocol.Consumer, "uniform", "^orders-.*")));
             Assert.That((c.FetchMessageMaxBytes, c.NumConsumerFetchers, c.QueuedMaxMessages, c.FetchMinBytes), Is.EqualTo((2097152, 2, 3000, 10)));
             Assert.That((c.FetchErrorBackoff, c.FetchWaitMax, c.OffsetsChannelBackoff), Is.EqualTo((TimeSpan.FromMilliseconds(700), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(400))));
             Assert.That((c.OffsetsCommitMaxRetries, c.AutoOffsetReset, c.ResetOffsetOnStart, c.ResetOffsetOnFetch), Is.EqualTo((8, OffsetType.Latest, true, false)));
@@ -95,7 +99,8 @@ public sealed class ConsumerConfigurationTests
         // Code-only: delegates and objects; managed by the hosted consumer: the consumer's own commits, its consume loop, its group.
         string[] notKeys = ["ConfigureHandlerPipeline", "Consumer", "Consumer:PostRebalanceCallback", "Consumer:PartitionsAssigned", "Consumer:PartitionsRevoked",
             "Consumer:PartitionsLost", "Consumer:StoreOffsetsOnConsume", "Consumer:AutoCommitEnable", "Consumer:AutoCommitInterval", "Consumer:ConsumerTimeout",
-            "Consumer:ConsumerGroup", "Consumer:Partitions", "Consumer:CompactedTopic"];
+            "Consumer:ConsumerGroup", "Consumer:Partitions", "Consumer:CompactedTopic",
+            "Consumer:GroupProtocol"]; // bound beside Group: Kafka:Consumers:{name}:GroupProtocol
         var settings = Settable(typeof(HostedConsumerOptions), "").Concat(Settable(typeof(BalancedConsumerOptions), "Consumer:")).Except(notKeys).ToList();
         var keys = HostedConsumerConfigurationBinder.Keys.ToList();
 

@@ -14,9 +14,9 @@ internal static class ConsumerTestKit
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(40);
 
-    public static MockKafkaCluster StartCluster(int brokers = 1)
+    public static MockKafkaCluster StartCluster(int brokers = 1, bool completeTransactions = false)
     {
-        var cluster = MockKafkaCluster.Start(brokers);
+        var cluster = MockKafkaCluster.Start(brokers, completeTransactions: completeTransactions);
         cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
         return cluster;
     }

@@ -315,7 +315,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         // With nobody listening, telemetry costs this one check.
         var observed = ClientTelemetry.IsRequestObserved;
         var started = observed ? _settings.TimeProvider.GetTimestamp() : 0;
-        var activity = observed ? ClientTelemetry.StartRequest(request.Api.Key, version, BrokerId, Address, _settings.ClientTag) : null;
+        var activity = observed && (_settings.TraceRequests || ClientTelemetry.IsUnderClientSpan) ? ClientTelemetry.StartRequest(request.Api.Key, version, BrokerId, Address, _settings.ClientTag) : null;
         Exception? error = null;
         try
         {
@@ -459,7 +459,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         {
             if (observed)
             {
-                ClientTelemetry.RequestCompleted(activity, request.Api.Key, _settings.TimeProvider.GetElapsedTime(started), error, _settings.ClientTag);
+                ClientTelemetry.RequestCompleted(activity, request.Api.Key, BrokerId, _settings.TimeProvider.GetElapsedTime(started), error, _settings.ClientTag);
             }
         }
     }

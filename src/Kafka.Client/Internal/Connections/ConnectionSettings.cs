@@ -40,6 +40,9 @@ internal sealed class ConnectionSettings
     /// <summary>The telemetry attribute that tells this client's spans and measurements from other clients'.</summary>
     public required KeyValuePair<string, object?> ClientTag { get; init; }
 
+    /// <summary>Whether each request gets a span (<see cref="KafkaClientOptions.TraceRequests"/>).</summary>
+    public bool TraceRequests { get; init; }
+
     /// <summary>
     /// Builds a client's settings from validated options. <paramref name="tls"/> is the TLS material the validator
     /// already loaded; when it is null and <see cref="KafkaClientOptions.Ssl"/> is set, it is loaded here.
@@ -76,6 +79,7 @@ internal sealed class ConnectionSettings
             Tls = tls,
             Sasl = sasl,
             ClientTag = ClientTelemetry.ClientTag(options.ClientId),
+            TraceRequests = options.TraceRequests,
         };
     }
 }

@@ -26,7 +26,7 @@ internal sealed class ConsumerCore : IAsyncDisposable
         Cluster = cluster;
         Options = options;
         Logger = cluster.Settings.LoggerFactory.CreateLogger(logCategory);
-        Engine = new FetchEngine(cluster, FetchSettings.From(options, cluster.Settings), Logger, owner);
+        Engine = new FetchEngine(cluster, FetchSettings.From(options, cluster.Settings, group), Logger, owner);
         Offsets = group is null ? null : new OffsetsChannel(cluster, group, options.OffsetsChannelBackoff, options.OffsetsCommitMaxRetries, Logger);
         Engine.Start();
     }
@@ -96,12 +96,15 @@ internal sealed class ConsumerCore : IAsyncDisposable
         }
     }
 
-    /// <summary>Forgets what was committed (the partitions were given up).</summary>
-    public void ForgetCommitted()
+    /// <summary>Forgets what was committed for some partitions (they were given up; the others stay).</summary>
+    public void ForgetCommitted(IEnumerable<TopicAndPartition> partitions)
     {
         lock (_lock)
         {
-            _committed.Clear();
+            foreach (var partition in partitions)
+            {
+                _committed.Remove(partition);
+            }
         }
     }
 
@@ -127,9 +130,40 @@ internal sealed class ConsumerCore : IAsyncDisposable
         foreach (var group in offsets.GroupBy(kv => kv.Key.Topic, StringComparer.Ordinal))
         {
             var byId = group.ToDictionary(kv => kv.Key.Partition, kv => kv.Value);
-            await channel.CommitAsync(group.Key, byId, cancellationToken, scope.GenerationId, scope.MemberId, scope.GroupInstanceId).ConfigureAwait(false);
+            var started = MessagingTelemetry.OperationDuration.Enabled ? Time.GetTimestamp() : 0;
+            try
+            {
+                await channel.CommitAsync(group.Key, byId, cancellationToken, scope.GenerationId, scope.MemberId, scope.GroupInstanceId).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (started != 0)
+            {
+                RecordCommit(group.Key, started, ex);
+                throw;
+            }
+            if (started != 0)
+            {
+                RecordCommit(group.Key, started, null);
+            }
             RecordCommitted(group.Key, byId);
         }
+    }
+
+    /// <summary>A commit's duration (<c>messaging.client.operation.duration</c>, operation <c>commit</c>); <c>error.type</c> when it failed.</summary>
+    private void RecordCommit(string topic, long started, Exception? error)
+    {
+        var tags = new System.Diagnostics.TagList
+        {
+            ClientTelemetry.SystemTag,
+            MessagingTelemetry.CommitOperation,
+            Cluster.Settings.ClientTag,
+            { KafkaTelemetry.DestinationTag, topic },
+            { KafkaTelemetry.ConsumerGroupTag, Offsets!.GroupId },
+        };
+        if (error is not null)
+        {
+            tags.Add(KafkaTelemetry.ErrorTypeTag, MessagingTelemetry.ErrorType(error));
+        }
+        MessagingTelemetry.OperationDuration.Record(Time.GetElapsedTime(started).TotalSeconds, in tags);
     }
 
     /// <summary>

@@ -135,6 +135,10 @@ internal sealed partial class FetchEngine
                 if (taken)
                 {
                     message = new ConsumedMessage(cursor.Topic.Name, cursor.Id, in record, chunk);
+                    if (MessagingTelemetry.ConsumedMessages.Enabled)
+                    {
+                        RecordConsumed(cursor, 1);
+                    }
                     break;
                 }
             }
@@ -229,6 +233,7 @@ internal sealed partial class FetchEngine
                         throw error;
                     }
                     var before = cursor.Buffered;
+                    var countBefore = batch.Count;
                     var topic = cursor.Topic.Name;
                     while (batch.Count < maxMessages && chunk.TryTake(out var record))
                     {
@@ -236,6 +241,10 @@ internal sealed partial class FetchEngine
                         cursor.Position = record.Offset + 1;
                         cursor.Buffered--;
                         progress = true;
+                    }
+                    if (batch.Count > countBefore && MessagingTelemetry.ConsumedMessages.Enabled)
+                    {
+                        RecordConsumed(cursor, batch.Count - countBefore);
                     }
                     if (before >= Settings.QueuedMaxMessages && cursor.Buffered < Settings.QueuedMaxMessages
                         && cursor.State == CursorState.Fetchable && cursor.Source is { } source)

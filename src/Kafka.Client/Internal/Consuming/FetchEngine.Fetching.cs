@@ -134,6 +134,10 @@ internal sealed partial class FetchEngine
                 var reader = _readers.Rent();
                 chunk.Hold(shared, reader, _readers.ReturnAction);
                 outcomes[i].Chunk = chunk;
+                if (MessagingTelemetry.ConsumedBytes.Enabled)
+                {
+                    RecordFetchedBytes(entry.Cursor, response.GetRecords(partition).Length);
+                }
                 outcomes[i].Result = RecordDecoder.Decode(
                     reader, response.GetRecords(partition), entry.Cursor.Topic.Name, entry.Cursor.Id, entry.FetchOffset,
                     partition.AbortedTransactions, Settings.ReadCommitted, chunk);
@@ -162,6 +166,7 @@ internal sealed partial class FetchEngine
                     var error = response.ErrorCode != KafkaErrorCode.None ? response.ErrorCode : partition.ErrorCode;
                     if (error == KafkaErrorCode.None)
                     {
+                        cursor.HighWatermark = partition.HighWatermark;
                         arrived |= Accept(cursor, entry, chunk!, result);
                     }
                     else
@@ -184,6 +189,16 @@ internal sealed partial class FetchEngine
         finally
         {
             shared.Release();
+        }
+    }
+
+    private void RecordFetchedBytes(PartitionCursor cursor, int bytes)
+    {
+        if (bytes > 0)
+        {
+            MessagingTelemetry.ConsumedBytes.Add(bytes, ClientTelemetry.SystemTag, Cluster.Settings.ClientTag,
+                new KeyValuePair<string, object?>(KafkaTelemetry.DestinationTag, cursor.Topic.Name),
+                new KeyValuePair<string, object?>(KafkaTelemetry.PartitionTag, MessagingTelemetry.PartitionId(cursor.Id)));
         }
     }
 

@@ -47,6 +47,7 @@ internal sealed partial class FetchEngine : IAsyncDisposable
         _owner = owner;
         _readers = new RecordReaderPool(settings.VerifyChecksums, cluster.Settings.TimeProvider);
         cluster.MetadataChanged += OnMetadataChanged;
+        MessagingTelemetry.Track(this);
     }
 
     public Cluster Cluster { get; }
@@ -127,6 +128,70 @@ internal sealed partial class FetchEngine : IAsyncDisposable
             }
             return positions;
         }
+    }
+
+    /// <summary>
+    /// Per assigned partition whose lag is known: the high watermark of the latest fetch response minus the position
+    /// (the next offset to deliver). Nothing is requested for it.
+    /// </summary>
+    public Dictionary<Partition, long> GetLag()
+    {
+        lock (_lock)
+        {
+            var lag = new Dictionary<Partition, long>(_cursors.Count);
+            foreach (var cursor in _cursors.Values)
+            {
+                if (cursor.Lag >= 0)
+                {
+                    lag[cursor.Partition] = cursor.Lag;
+                }
+            }
+            return lag;
+        }
+    }
+
+    /// <summary>The consumer lag gauge's measurements of this engine's partitions.</summary>
+    public void ObserveLag(List<System.Diagnostics.Metrics.Measurement<long>> measurements)
+    {
+        lock (_lock)
+        {
+            foreach (var cursor in _cursors.Values)
+            {
+                if (cursor.Lag >= 0)
+                {
+                    var tags = new System.Diagnostics.TagList
+                    {
+                        ClientTelemetry.SystemTag,
+                        Cluster.Settings.ClientTag,
+                        { KafkaTelemetry.DestinationTag, cursor.Topic.Name },
+                        { KafkaTelemetry.PartitionTag, MessagingTelemetry.PartitionId(cursor.Id) },
+                    };
+                    if (Settings.Group is { } group)
+                    {
+                        tags.Add(KafkaTelemetry.ConsumerGroupTag, group);
+                    }
+                    measurements.Add(new System.Diagnostics.Metrics.Measurement<long>(cursor.Lag, in tags));
+                }
+            }
+        }
+    }
+
+    /// <summary>Counts messages handed to the application (the caller checked the counter is enabled).</summary>
+    private void RecordConsumed(PartitionCursor cursor, int count)
+    {
+        var tags = new System.Diagnostics.TagList
+        {
+            ClientTelemetry.SystemTag,
+            MessagingTelemetry.ReceiveOperation,
+            Cluster.Settings.ClientTag,
+            { KafkaTelemetry.DestinationTag, cursor.Topic.Name },
+            { KafkaTelemetry.PartitionTag, MessagingTelemetry.PartitionId(cursor.Id) },
+        };
+        if (Settings.Group is { } group)
+        {
+            tags.Add(KafkaTelemetry.ConsumerGroupTag, group);
+        }
+        MessagingTelemetry.ConsumedMessages.Add(count, in tags);
     }
 
     /// <summary>How many fetched messages wait to be handed out, per assigned partition of <paramref name="topic"/>.</summary>
@@ -268,6 +333,7 @@ internal sealed partial class FetchEngine : IAsyncDisposable
             loops = [_maintenanceLoop, .. _sources.Values.Select(s => s.Loop)];
         }
         Cluster.MetadataChanged -= OnMetadataChanged;
+        MessagingTelemetry.Forget(this);
         await _stop.CancelAsync().ConfigureAwait(false);
         _dataArrived.Set();
         try

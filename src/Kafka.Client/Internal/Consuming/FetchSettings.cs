@@ -29,9 +29,13 @@ internal sealed record FetchSettings
     /// <summary>The most bytes one whole fetch response may hold.</summary>
     public required int ResponseMaxBytes { get; init; }
 
+    /// <summary>The consumer group (telemetry's <c>messaging.consumer.group.name</c>); null for none.</summary>
+    public string? Group { get; init; }
+
     /// <summary>The settings a consumer with <paramref name="options"/> fetches with, on a client with <paramref name="connection"/>.</summary>
-    public static FetchSettings From(ConsumerOptions options, ConnectionSettings connection) => new()
+    public static FetchSettings From(ConsumerOptions options, ConnectionSettings connection, string? group = null) => new()
     {
+        Group = group,
         PartitionMaxBytes = options.FetchMessageMaxBytes,
         MinBytes = options.FetchMinBytes,
         MaxWait = options.FetchWaitMax,

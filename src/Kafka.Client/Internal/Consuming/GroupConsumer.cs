@@ -46,25 +46,30 @@ internal sealed class GroupConsumer : IAsyncDisposable
             PartitionsRevoked = OnRevokedAsync,
             Failed = OnFailedAsync,
         };
-        _membership = options.Managed
-            ? new GroupMembership(cluster, group, topics, new GroupMembershipOptions
-            {
-                SessionTimeout = options.SessionTimeout,
-                RebalanceTimeout = options.RebalanceTimeout,
-                HeartbeatInterval = options.HeartbeatInterval,
-                RebalanceBackoff = options.RebalanceBackoff,
-                RebalanceMaxRetries = options.RebalanceMaxRetries,
-                GroupInstanceId = options.GroupInstanceId,
-                Assignors = [options.MembershipProtocol],
-            }, _core.Offsets!.FindCoordinatorAsync, callbacks)
-            : new ZooKeeperGroupMembership(cluster, group, topics[0], new ZooKeeperGroupOptions
+        var membershipOptions = new GroupMembershipOptions
+        {
+            SessionTimeout = options.SessionTimeout,
+            RebalanceTimeout = options.RebalanceTimeout,
+            HeartbeatInterval = options.HeartbeatInterval,
+            RebalanceBackoff = options.RebalanceBackoff,
+            RebalanceMaxRetries = options.RebalanceMaxRetries,
+            GroupInstanceId = options.GroupInstanceId,
+            Assignors = [options.MembershipProtocol],
+            ServerAssignor = options.ServerAssignor,
+            TopicRegex = options.TopicRegex,
+        };
+        _membership = !options.Managed
+            ? new ZooKeeperGroupMembership(cluster, group, topics[0], new ZooKeeperGroupOptions
             {
                 ConnectString = zooKeeperHosts!,
                 SessionTimeout = options.ZooKeeperSessionTimeout,
                 ProtocolName = options.MembershipProtocol.Name,
                 RebalanceBackoff = options.RebalanceBackoff,
                 RebalanceMaxRetries = options.RebalanceMaxRetries,
-            }, callbacks);
+            }, callbacks)
+            : options.GroupProtocol == GroupProtocol.Consumer
+                ? new ConsumerGroupMembership(cluster, group, topics, membershipOptions, _core.Offsets!.FindCoordinatorAsync, callbacks)
+                : new GroupMembership(cluster, group, topics, membershipOptions, _core.Offsets!.FindCoordinatorAsync, callbacks);
         _ = _membership.StartAsync(CancellationToken.None);
         if (options.AutoCommitEnable)
         {
@@ -96,6 +101,9 @@ internal sealed class GroupConsumer : IAsyncDisposable
             return Positions(owned);
         }
     }
+
+    public Dictionary<TopicAndPartition, long> Lag =>
+        _core.Engine.GetLag().ToDictionary(kv => new TopicAndPartition(kv.Key.Topic.Name, kv.Key.Id), kv => kv.Value);
 
     public Dictionary<TopicAndPartition, long> StoredOffsets
     {
@@ -384,12 +392,39 @@ internal sealed class GroupConsumer : IAsyncDisposable
 
     // ---- the membership's callbacks
 
+    /// <summary>
+    /// Takes the partitions of <paramref name="generation"/> this member does not own yet (with the classic protocol,
+    /// all of them: everything was revoked first); those it keeps go on being fetched untouched. A generation that adds
+    /// nothing (a new member epoch) only replaces the one commits carry.
+    /// </summary>
     private async Task OnAssignedAsync(GroupGeneration generation, CancellationToken cancellationToken)
     {
-        var owned = await ResolveAsync(generation.Assignment, cancellationToken).ConfigureAwait(false);
+        Dictionary<TopicAndPartition, Partition> kept;
+        lock (_lock)
+        {
+            kept = _owned;
+        }
+        var fresh = generation.Assignment.Where(p => !kept.ContainsKey(p)).ToList();
+        if (fresh.Count == 0 && _generation is not null && _options.GroupProtocol == GroupProtocol.Consumer)
+        {
+            _lastAssignment = generation.Assignment;
+            _generation = generation;
+            return;
+        }
+        var added = await ResolveAsync(fresh, cancellationToken).ConfigureAwait(false);
+        if (MessagingTelemetry.Rebalances.Enabled)
+        {
+            MessagingTelemetry.Rebalances.Add(1, ClientTelemetry.SystemTag, _core.Cluster.Settings.ClientTag,
+                new KeyValuePair<string, object?>(KafkaTelemetry.ConsumerGroupTag, Group));
+        }
+        var owned = new Dictionary<TopicAndPartition, Partition>(kept);
+        foreach (var (tp, partition) in added)
+        {
+            owned[tp] = partition;
+        }
         if (_options.Managed)
         {
-            BalancedConsumerLog.Assigned(_core.Logger, Group, generation.GenerationId, owned.Count, string.Join(", ", owned.Keys.Order()));
+            BalancedConsumerLog.Assigned(_core.Logger, Group, generation.GenerationId, owned.Count, string.Join(", ", added.Keys.Order()));
         }
         else
         {
@@ -399,7 +434,7 @@ internal sealed class GroupConsumer : IAsyncDisposable
         {
             _owned = owned;
         }
-        _core.Engine.Assign(owned.Values);
+        _core.Engine.Assign(added.Values);
         var first = !_started;
         _started = true;
         var scope = new CommitScope(generation.GenerationId, generation.MemberId, _options.GroupInstanceId);
@@ -408,7 +443,7 @@ internal sealed class GroupConsumer : IAsyncDisposable
         {
             try
             {
-                start = await _core.StartPositionsAsync([.. owned.Values], first && _options.ResetOffsetOnStart, scope, commitFailureIsFatal: false, cancellationToken)
+                start = await _core.StartPositionsAsync([.. added.Values], first && _options.ResetOffsetOnStart, scope, commitFailureIsFatal: false, cancellationToken)
                     .ConfigureAwait(false);
                 break;
             }
@@ -418,19 +453,19 @@ internal sealed class GroupConsumer : IAsyncDisposable
                 await Task.Delay(_options.RebalanceBackoff * Math.Min(attempt, 5), _core.Time, cancellationToken).ConfigureAwait(false);
             }
         }
-        await PostRebalanceAsync(generation, owned, start, cancellationToken).ConfigureAwait(false);
+        await PostRebalanceAsync(generation, added, start, cancellationToken).ConfigureAwait(false);
         if (_options.PartitionsAssigned is { } assigned)
         {
             try
             {
-                await assigned([.. owned.Keys.Order()], cancellationToken).ConfigureAwait(false);
+                await assigned([.. added.Keys.Order()], cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 BalancedConsumerLog.PartitionsCallbackFailed(_core.Logger, ex, Group, nameof(BalancedConsumerOptions.PartitionsAssigned));
             }
         }
-        // Fetching starts here, once every partition's start is known.
+        // Fetching starts here, once every new partition's start is known.
         _core.Engine.Seek(start);
         _lastAssignment = generation.Assignment;
         _generation = generation;
@@ -463,12 +498,18 @@ internal sealed class GroupConsumer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Gives up the partitions of <paramref name="generation"/> this member owns (with the classic protocol, all of
+    /// them; with the consumer protocol, those that move): stops fetching them, runs the callback, commits them unless
+    /// lost, and forgets them. The partitions it keeps are not touched.
+    /// </summary>
     private async Task OnRevokedAsync(GroupGeneration generation, bool lost, CancellationToken cancellationToken)
     {
+        var given = new HashSet<TopicAndPartition>(generation.Assignment);
         Dictionary<TopicAndPartition, Partition> owned;
         lock (_lock)
         {
-            owned = _owned;
+            owned = _owned.Where(kv => given.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
         }
         BalancedConsumerLog.Revoked(_core.Logger, Group, generation.GenerationId, owned.Count, lost);
         var positions = Positions(owned);
@@ -500,9 +541,12 @@ internal sealed class GroupConsumer : IAsyncDisposable
         }
         lock (_lock)
         {
-            _owned = [];
+            _owned = _owned.Where(kv => !given.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+            var current = _generation;
+            _generation = _owned.Count == 0 || current is null
+                ? null
+                : current with { Assignment = [.. current.Assignment.Where(p => !given.Contains(p))] };
         }
-        _generation = null;
         if (!_options.StoreOffsetsOnConsume)
         {
             lock (_lock)
@@ -522,11 +566,14 @@ internal sealed class GroupConsumer : IAsyncDisposable
                 BalancedConsumerLog.RevokeCommitFailed(_core.Logger, Group, ex.Message);
             }
         }
-        _core.ForgetCommitted();
+        _core.ForgetCommitted(owned.Keys);
         lock (_lock)
         {
-            _paused.Clear();
-            _stored.Clear();
+            foreach (var tp in given)
+            {
+                _paused.Remove(tp);
+                _stored.Remove(tp);
+            }
         }
     }
 

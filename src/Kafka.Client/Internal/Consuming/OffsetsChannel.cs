@@ -257,10 +257,14 @@ internal sealed class OffsetsChannel
         return GetCoordinatorAsync(cancellationToken);
     }
 
-    /// <summary>The errors by which a commit tells a group member that its generation is over: retrying cannot help.</summary>
+    /// <summary>
+    /// The errors by which a commit tells a group member that its generation (or, with the consumer group protocol,
+    /// its member epoch) is over: retrying the same commit cannot help.
+    /// </summary>
     public static bool IsGroupError(KafkaErrorCode error) =>
         error is KafkaErrorCode.RebalanceInProgress or KafkaErrorCode.IllegalGeneration
-            or KafkaErrorCode.UnknownMemberId or KafkaErrorCode.FencedInstanceId;
+            or KafkaErrorCode.UnknownMemberId or KafkaErrorCode.FencedInstanceId
+            or KafkaErrorCode.StaleMemberEpoch or KafkaErrorCode.FencedMemberEpoch;
 
     private void Forget(Broker coordinator)
     {

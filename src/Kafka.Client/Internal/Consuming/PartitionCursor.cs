@@ -42,6 +42,12 @@ internal sealed class PartitionCursor
     /// <summary>The next offset to deliver (what a commit stores); -1 before the position is known.</summary>
     public long Position { get; set; } = -1;
 
+    /// <summary>The high watermark the latest fetch response reported; -1 before the first.</summary>
+    public long HighWatermark { get; set; } = -1;
+
+    /// <summary>The high watermark minus the position, when both are known; -1 otherwise.</summary>
+    public long Lag => HighWatermark >= 0 && Position >= 0 ? Math.Max(0, HighWatermark - Position) : -1;
+
     /// <summary>Bumped by every reset and leader move, so a fetch answered after it is recognised and dropped.</summary>
     public int Version { get; set; }
 

@@ -30,7 +30,6 @@ internal sealed partial class GroupMembership : GroupMembershipBase
 {
     private const string LeaveReason = "the member is stopping";
     private static readonly TimeSpan JoinTimeoutMargin = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan FirstCoordinatorBackoff = TimeSpan.FromMilliseconds(100);
 
     private readonly string[] _topics;
     private readonly GroupMembershipOptions _options;
@@ -542,12 +541,7 @@ internal sealed partial class GroupMembership : GroupMembershipBase
         }
     }
 
-    private TimeSpan CoordinatorBackoff(int failures)
-    {
-        var cap = Math.Max(_options.RebalanceBackoff.TotalMilliseconds, 1);
-        var ms = Math.Min(cap, FirstCoordinatorBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20)));
-        return TimeSpan.FromMilliseconds(ms * (0.8 + (Random.Shared.NextDouble() * 0.4)));
-    }
+    private TimeSpan CoordinatorBackoff(int failures) => CoordinatorBackoff(failures, _options.RebalanceBackoff);
 
     // ---- signals between the loops ----
 

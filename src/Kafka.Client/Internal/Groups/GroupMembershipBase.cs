@@ -15,6 +15,7 @@ internal abstract partial class GroupMembershipBase : IGroupMembership, IAsyncDi
 {
     // Set while this membership runs a PartitionsAssigned or PartitionsRevoked callback (flows into the callback only).
     private static readonly AsyncLocal<GroupMembershipBase?> InCallback = new();
+    private static readonly TimeSpan FirstCoordinatorBackoff = TimeSpan.FromMilliseconds(100);
 
     private readonly Lock _lifecycle = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -206,6 +207,25 @@ internal abstract partial class GroupMembershipBase : IGroupMembership, IAsyncDi
         await Callbacks.InvokeRevokedAsync(current, lost, CallbackFailed, _callbackLifetime.Token).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Gives up some partitions of the current generation and keeps the rest (an incremental rebalance): the consumer
+    /// stops fetching them, commits them and lets them go, while it keeps consuming the others.
+    /// </summary>
+    protected async Task RevokePartitionsAsync(IReadOnlyList<TopicAndPartition> partitions, string reason)
+    {
+        var current = _current;
+        if (current is null || partitions.Count == 0)
+        {
+            return;
+        }
+        var given = new HashSet<TopicAndPartition>(partitions);
+        TopicAndPartition[] remaining = [.. current.Assignment.Where(p => !given.Contains(p))];
+        Log.Revoking(Logger, GroupId, partitions.Count, current.GenerationId, false, reason);
+        InCallback.Value = this;
+        await Callbacks.InvokeRevokedAsync(current with { Assignment = partitions }, lost: false, CallbackFailed, _callbackLifetime.Token).ConfigureAwait(false);
+        _current = current with { Assignment = remaining };
+    }
+
     /// <summary>The current generation has just ended (before the consumer is told).</summary>
     protected virtual void OnGenerationEnded()
     {
@@ -245,6 +265,17 @@ internal abstract partial class GroupMembershipBase : IGroupMembership, IAsyncDi
     /// <summary>Waits for <see cref="Wake"/>, or at most <paramref name="timeout"/> when one is given.</summary>
     protected async Task WaitForWakeAsync(TimeSpan? timeout, CancellationToken cancellationToken) =>
         await _wake.WaitAsync(timeout ?? Timeout.InfiniteTimeSpan, Time, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// The pause before looking for the coordinator again after <paramref name="failures"/> failures in a row: from
+    /// 100 ms, doubling up to <paramref name="cap"/>, with ±20 % jitter.
+    /// </summary>
+    protected static TimeSpan CoordinatorBackoff(int failures, TimeSpan cap)
+    {
+        var capMs = Math.Max(cap.TotalMilliseconds, 1);
+        var ms = Math.Min(capMs, FirstCoordinatorBackoff.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 20)));
+        return TimeSpan.FromMilliseconds(ms * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+    }
 
     protected Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) =>
         delay <= TimeSpan.Zero ? Task.CompletedTask : Task.Delay(delay, Time, cancellationToken);

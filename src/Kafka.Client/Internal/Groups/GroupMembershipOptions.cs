@@ -49,6 +49,18 @@ internal sealed record GroupMembershipOptions
     /// <value>The default value is 5.</value>
     public int RebalanceMaxRetries { get; init; } = 5;
 
+    /// <summary>
+    /// With the consumer group protocol (KIP-848), the assignor the coordinator runs (<c>uniform</c>, <c>range</c>), or
+    /// <see langword="null"/> for the broker's default.
+    /// </summary>
+    public string? ServerAssignor { get; init; }
+
+    /// <summary>
+    /// With the consumer group protocol, a regular expression (RE2/J) the coordinator matches topic names against; the
+    /// member subscribes to the topics it matches besides those named. <see langword="null"/> for none.
+    /// </summary>
+    public string? TopicRegex { get; init; }
+
     /// <summary>Lists what is wrong with these options; empty when they are valid.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -2,7 +2,7 @@ namespace Kafka.Client.Internal.Producing;
 
 /// <summary>
 /// What a batch remembers of a message that someone waits to hear about: a <c>Producer.ProduceAsync</c>
-/// awaiter, or a delivery report for the channel. Messages nobody waits for have no slot.
+/// awaiter, a delivery report for the channel, or a <c>send</c> span to end. Messages nobody waits for have no slot.
 /// </summary>
 internal struct MessageSlot
 {
@@ -18,4 +18,7 @@ internal struct MessageSlot
     public ReadOnlyMemory<byte>? Key;
 
     public ReadOnlyMemory<byte>? Value;
+
+    /// <summary>The message's <c>send</c> span, ended with its delivery report; null when nobody listened.</summary>
+    public System.Diagnostics.Activity? Activity;
 }

@@ -254,6 +254,7 @@ internal sealed partial class ProducerEngine
             ProducerLog.DisposedWithPending(_logger, TopicName, failed);
         }
         _cluster.MetadataChanged -= _onMetadataChanged;
+        MessagingTelemetry.Forget(this);
         await _lifetime.CancelAsync().ConfigureAwait(false);
         _requestDone.Set();
         _metadataSignal.Set();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Kafka.Client.Protocol;
 
 namespace Kafka.Client.Internal.Producing;
@@ -356,6 +357,14 @@ internal sealed partial class ProducerEngine
             var offset = delivered && baseOffset >= 0 ? baseOffset + slot.Index : -1;
             var report = new DeliveryReport(TopicName, queue.Id, offset, timestamp, error,
                 slot.Completion is null ? slot.Key : null, slot.Completion is null ? slot.Value : null);
+            if (slot.Activity is { } activity)
+            {
+                MessagingTelemetry.EndSend(activity, queue.Id, offset, error);
+                if (slot.Completion is null && _reports is null)
+                {
+                    continue; // traced, and nobody else waits for it
+                }
+            }
             observed++;
             if (slot.Completion is { } completion)
             {
@@ -370,11 +379,40 @@ internal sealed partial class ProducerEngine
         {
             ProducerLog.MessagesFailed(_logger, TopicName, queue.Id, batch.Count - observed, error.Message);
         }
+        if (MessagingTelemetry.SentMessages.Enabled || MessagingTelemetry.OperationDuration.Enabled || MessagingTelemetry.BatchSize.Enabled
+            || MessagingTelemetry.SentBytes.Enabled)
+        {
+            RecordSent(queue, batch, error);
+        }
         Gate.Release(batch.Count - reported);
         ReturnBatch(batch);
         if (Volatile.Read(ref _flushes) > 0)
         {
             CheckFlushWaiters();
+        }
+    }
+
+    /// <summary>A batch ended: its messages, bytes, size and send duration, for whoever listens.</summary>
+    private void RecordSent(PartitionQueue queue, ProducerBatch batch, KafkaException? error)
+    {
+        var tags = new TagList
+        {
+            ClientTelemetry.SystemTag,
+            MessagingTelemetry.SendOperation,
+            ClientTag,
+            { KafkaTelemetry.DestinationTag, TopicName },
+            { KafkaTelemetry.PartitionTag, MessagingTelemetry.PartitionId(queue.Id) },
+        };
+        if (error is not null)
+        {
+            tags.Add(KafkaTelemetry.ErrorTypeTag, MessagingTelemetry.ErrorType(error));
+        }
+        MessagingTelemetry.SentMessages.Add(batch.Count, in tags);
+        MessagingTelemetry.OperationDuration.Record(_time.GetElapsedTime(batch.CreatedAt).TotalSeconds, in tags);
+        if (error is null)
+        {
+            MessagingTelemetry.SentBytes.Add(batch.Size, in tags);
+            MessagingTelemetry.BatchSize.Record(batch.Count, in tags);
         }
     }
 

@@ -101,6 +101,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
         }
         _clientClosed = _cluster.Lifetime.UnsafeRegister(static s => ((ProducerEngine)s!).OnClientClosed(), this);
         ProducerLog.Started(_logger, TopicName, Acks, _idempotent, options.Compression, options.Linger.TotalMilliseconds);
+        MessagingTelemetry.Track(this);
     }
 
     /// <summary>Per partition in a request: index, records length, tags; rounded up.</summary>
@@ -126,6 +127,9 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     public ILogger Logger => _logger;
 
     public QueueGate Gate { get; }
+
+    /// <summary>The telemetry attribute of the client's id.</summary>
+    public KeyValuePair<string, object?> ClientTag => _cluster.Settings.ClientTag;
 
     public DeliveryReportReader? Reports { get; }
 
@@ -201,7 +205,8 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     /// on an exception the message was not queued and the caller gives the place back.
     /// </summary>
     public void Append(ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value, bool hasValue, long timestampMs,
-        ReadOnlySpan<KafkaHeader> headers, DeliveryCompletion? completion, bool report, ReadOnlyMemory<byte>? keyMemory, ReadOnlyMemory<byte>? valueMemory)
+        ReadOnlySpan<KafkaHeader> headers, DeliveryCompletion? completion, bool report, ReadOnlyMemory<byte>? keyMemory, ReadOnlyMemory<byte>? valueMemory,
+        System.Diagnostics.Activity? activity = null)
     {
         var queues = _queues;
         if (queues.Length == 0)
@@ -244,7 +249,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
                 _transaction.RequestAdd(this, queue);
             }
             var recordIndex = batch.Append(timestampMs, key, !hasKey, value, !hasValue, headers);
-            if (completion is not null || report)
+            if (completion is not null || report || activity is not null)
             {
                 batch.AddSlot(new MessageSlot
                 {
@@ -253,6 +258,7 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
                     Completion = completion,
                     Key = keyMemory,
                     Value = valueMemory,
+                    Activity = activity,
                 });
             }
             if (batch.Count >= _options.MinQueuedMessages)

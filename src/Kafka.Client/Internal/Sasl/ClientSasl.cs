@@ -43,15 +43,7 @@ internal sealed partial class ClientSasl
     public static ClientSasl? Create(KafkaClientOptions options, TimeProvider time) =>
         options.Sasl is { } config ? new ClientSasl(config.Clone(), time) : null;
 
-    public static string NameOf(SaslMechanism mechanism) => mechanism switch
-    {
-        SaslMechanism.Plain => "PLAIN",
-        SaslMechanism.ScramSha256 => "SCRAM-SHA-256",
-        SaslMechanism.ScramSha512 => "SCRAM-SHA-512",
-        SaslMechanism.OAuthBearer => "OAUTHBEARER",
-        SaslMechanism.Gssapi => "GSSAPI",
-        _ => throw new ArgumentOutOfRangeException(nameof(mechanism), mechanism, "Not a SASL mechanism this client speaks."),
-    };
+    public static string NameOf(SaslMechanism mechanism) => SaslMechanismNames.ToKafkaName(mechanism);
 
     /// <summary>Logs how SASL is set up (once per client) and keeps the logger for authentications.</summary>
     public void UseLogger(ILoggerFactory loggerFactory, bool tls)

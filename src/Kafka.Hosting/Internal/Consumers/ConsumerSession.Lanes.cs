@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Kafka.Client;
 
@@ -132,18 +133,36 @@ internal sealed partial class ConsumerSession
     /// <summary>Handles one message for a lane; on failure applies the failure policy.</summary>
     public ValueTask<LaneResult> HandleAsync(PartitionLane lane, MessageView message)
     {
+        // The process span (when someone listens) is the current span for the handler's call only.
+        var previous = Activity.Current;
+        var scope = KafkaTelemetry.StartProcess(in message, _context.Group);
         var pending = _context.Invoker.HandleAsync(message, lane.Token);
+        if (scope.Activity is not null)
+        {
+            Activity.Current = previous;
+        }
         if (pending.IsCompletedSuccessfully && pending.Result.Failure is null)
         {
+            scope.End();
             return new ValueTask<LaneResult>(LaneResult.Handled);
         }
-        return CompleteAsync(lane, message, pending);
+        return CompleteAsync(lane, message, pending, scope);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<LaneResult> CompleteAsync(PartitionLane lane, MessageView message, ValueTask<HandlerOutcome> pending)
+    private async ValueTask<LaneResult> CompleteAsync(PartitionLane lane, MessageView message, ValueTask<HandlerOutcome> pending, KafkaProcessScope scope)
     {
-        var outcome = await pending.ConfigureAwait(false);
+        HandlerOutcome outcome;
+        try
+        {
+            outcome = await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            scope.End(ex);
+            throw;
+        }
+        scope.End(outcome.Failure);
         if (outcome.Failure is not { } failure)
         {
             return LaneResult.Handled;
@@ -188,7 +207,18 @@ internal sealed partial class ConsumerSession
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<LaneResult> HandleBatchAsync(PartitionLane lane, MessageBatch batch)
     {
-        var outcome = await _context.Invoker.HandleBatchAsync(batch, lane.Token).ConfigureAwait(false);
+        var scope = KafkaTelemetry.StartProcess(batch, _context.Group);
+        HandlerOutcome outcome;
+        try
+        {
+            outcome = await _context.Invoker.HandleBatchAsync(batch, lane.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            scope.End(ex);
+            throw;
+        }
+        scope.End(outcome.Failure);
         if (outcome.Failure is not { } failure)
         {
             return LaneResult.Handled;

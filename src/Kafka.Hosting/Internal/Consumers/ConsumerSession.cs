@@ -89,42 +89,8 @@ internal sealed partial class ConsumerSession
     }
 
     /// <summary>The member's options: the user's, with the hosted consumer's own commits and callbacks.</summary>
-    private BalancedConsumerOptions ConsumerOptions()
-    {
-        var options = (BalancedConsumerOptions)_options.Consumer.Clone();
-        options.ConsumerGroup = null;
-        options.StoreOffsetsOnConsume = false;
-        options.AutoCommitEnable = false;
-        options.ConsumerTimeout = Timeout.InfiniteTimeSpan;
-        var assigned = options.PartitionsAssigned;
-        var revoked = options.PartitionsRevoked;
-        var lost = options.PartitionsLost;
-        options.PartitionsAssigned = async (partitions, token) =>
-        {
-            await OnAssignedAsync(partitions).ConfigureAwait(false);
-            if (assigned is not null)
-            {
-                await assigned(partitions, token).ConfigureAwait(false);
-            }
-        };
-        options.PartitionsRevoked = async (partitions, token) =>
-        {
-            await OnRevokedAsync(partitions, lost: false).ConfigureAwait(false);
-            if (revoked is not null)
-            {
-                await revoked(partitions, token).ConfigureAwait(false);
-            }
-        };
-        options.PartitionsLost = async (partitions, token) =>
-        {
-            await OnRevokedAsync(partitions, lost: true).ConfigureAwait(false);
-            if (lost is not null)
-            {
-                await lost(partitions, token).ConfigureAwait(false);
-            }
-        };
-        return options;
-    }
+    private BalancedConsumerOptions ConsumerOptions() =>
+        HostedMemberOptions.Create(_options.Consumer, OnAssignedAsync, p => OnRevokedAsync(p, lost: false), p => OnRevokedAsync(p, lost: true));
 
     /// <summary>Takes batches while there is room, and hands each partition's run to its lane.</summary>
     private async Task FetchAsync(BalancedConsumer consumer, CancellationToken stopping)

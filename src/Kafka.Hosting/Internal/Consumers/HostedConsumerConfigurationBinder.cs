@@ -29,6 +29,8 @@ internal static class HostedConsumerConfigurationBinder
         [nameof(HostedConsumerOptions.FailurePolicy)] = (o, v, k, e) => Enum<HandlerFailurePolicy>(v, k, e, x => o.FailurePolicy = x),
         [nameof(HostedConsumerOptions.DeadLetterTopic)] = (o, v, _, _) => o.DeadLetterTopic = v.Length == 0 ? null : v,
         [nameof(HostedConsumerOptions.RestartDelay)] = (o, v, k, e) => Time(v, k, e, x => o.RestartDelay = x),
+        // The group protocol is chosen beside the group (Kafka:Consumers:{name}:GroupProtocol), not under Consumer:.
+        [nameof(BalancedConsumerOptions.GroupProtocol)] = GroupProtocolSetting,
     };
 
     /// <summary>The settings of <see cref="HostedConsumerOptions.Consumer"/> that configuration can set (the rest are code-only or managed by the hosted consumer).</summary>
@@ -44,6 +46,8 @@ internal static class HostedConsumerConfigurationBinder
         [nameof(BalancedConsumerOptions.ZooKeeperHosts)] = (o, v, _, _) => o.Consumer.ZooKeeperHosts = v.Length == 0 ? null : v,
         [nameof(BalancedConsumerOptions.ZooKeeperSessionTimeout)] = (o, v, k, e) => Time(v, k, e, x => o.Consumer.ZooKeeperSessionTimeout = x),
         [nameof(BalancedConsumerOptions.MembershipProtocol)] = Assignor,
+        [nameof(BalancedConsumerOptions.ServerAssignor)] = (o, v, _, _) => o.Consumer.ServerAssignor = v.Length == 0 ? null : v,
+        [nameof(BalancedConsumerOptions.TopicRegex)] = (o, v, _, _) => o.Consumer.TopicRegex = v.Length == 0 ? null : v,
         [nameof(SimpleConsumerOptions.FetchMessageMaxBytes)] = (o, v, k, e) => Int(v, k, e, x => o.Consumer.FetchMessageMaxBytes = x),
         [nameof(SimpleConsumerOptions.NumConsumerFetchers)] = (o, v, k, e) => Int(v, k, e, x => o.Consumer.NumConsumerFetchers = x),
         [nameof(SimpleConsumerOptions.QueuedMaxMessages)] = (o, v, k, e) => Int(v, k, e, x => o.Consumer.QueuedMaxMessages = x),
@@ -57,6 +61,13 @@ internal static class HostedConsumerConfigurationBinder
         [nameof(SimpleConsumerOptions.ResetOffsetOnFetch)] = (o, v, k, e) => Bool(v, k, e, x => o.Consumer.ResetOffsetOnFetch = x),
         [nameof(SimpleConsumerOptions.IsolationLevel)] = (o, v, k, e) => Enum<KafkaIsolationLevel>(v, k, e, x => o.Consumer.IsolationLevel = x),
         [nameof(SimpleConsumerOptions.CheckCrcs)] = (o, v, k, e) => Bool(v, k, e, x => o.Consumer.CheckCrcs = x),
+    };
+
+    /// <summary>The settings only a transactional consumer (<see cref="TransactionalConsumerOptions"/>) has.</summary>
+    private static readonly Dictionary<string, Setter> TransactionalSettings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [nameof(TransactionalConsumerOptions.TransactionalId)] = (o, v, _, _) => ((TransactionalConsumerOptions)o).TransactionalId = v.Length == 0 ? null : v,
+        [nameof(ProducerOptions.TransactionTimeout)] = (o, v, k, e) => Time(v, k, e, x => ((TransactionalConsumerOptions)o).Producer.TransactionTimeout = x),
     };
 
     /// <summary>Every key configuration can set, relative to the consumer's section (for tests and documentation).</summary>
@@ -79,6 +90,10 @@ internal static class HostedConsumerConfigurationBinder
                 {
                     Apply(ConsumerSettings, setting, options, errors, "a setting of Consumer (the group member)");
                 }
+            }
+            else if (options is TransactionalConsumerOptions && TransactionalSettings.ContainsKey(child.Key))
+            {
+                Apply(TransactionalSettings, child, options, errors, "a setting of a transactional consumer");
             }
             else
             {
@@ -114,6 +129,9 @@ internal static class HostedConsumerConfigurationBinder
             : section.GetChildren().Select(c => c.Value?.Trim()).Where(t => !string.IsNullOrEmpty(t)).Select(t => t!).ToArray();
         options.Topics = [.. topics];
     }
+
+    private static void GroupProtocolSetting(HostedConsumerOptions options, string value, string key, List<string> errors) =>
+        Enum<GroupProtocol>(value, key, errors, x => options.Consumer.GroupProtocol = x);
 
     private static void Assignor(HostedConsumerOptions options, string value, string key, List<string> errors)
     {

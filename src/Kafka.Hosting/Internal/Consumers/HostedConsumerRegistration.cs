@@ -6,6 +6,7 @@ internal enum HandlerKind
     Message,
     TypedMessage,
     Batch,
+    Transactional,
 }
 
 /// <summary>

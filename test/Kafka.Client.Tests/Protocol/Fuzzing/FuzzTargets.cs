@@ -148,6 +148,9 @@ internal static class FuzzTargets
             case ApiKey.LeaveGroup:
                 new LeaveGroupRequest().ReadResponse(ref reader, version);
                 break;
+            case ApiKey.ConsumerGroupHeartbeat:
+                new ConsumerGroupHeartbeatRequest().ReadResponse(ref reader, version);
+                break;
             case ApiKey.Produce:
                 new ProduceRequest().ReadResponse(ref reader, version);
                 break;

@@ -388,6 +388,32 @@ internal static class SeedCapture
             cluster.SetCoordinator("group", group, 1);
             await GroupRoundAsync(sender, group, v);
         }
+
+        // A consumer-protocol group (KIP-848) per version: join (the answer carries the assignment), heartbeat with the
+        // owned partitions, leave.
+        foreach (var v in sender.Versions(KnownApis.ConsumerGroupHeartbeat))
+        {
+            var group = $"fuzz-848-v{v}";
+            cluster.SetCoordinator("group", group, 1);
+            var join = new ConsumerGroupHeartbeatRequest
+            {
+                GroupId = group, MemberId = $"member-{v}", MemberEpoch = 0, RebalanceTimeoutMs = 10_000,
+                SubscribedTopicNames = [Topic], SubscribedTopicRegex = v >= 1 ? string.Empty : null, TopicPartitions = [],
+            };
+            var joined = await sender.SendAsync(join, v);
+            if (joined is not { ErrorCode: KafkaErrorCode.None })
+            {
+                continue;
+            }
+            await sender.SendAsync(new ConsumerGroupHeartbeatRequest
+            {
+                GroupId = group, MemberId = join.MemberId, MemberEpoch = joined.MemberEpoch, TopicPartitions = joined.Assignment ?? [],
+            }, v);
+            await sender.SendAsync(new ConsumerGroupHeartbeatRequest
+            {
+                GroupId = group, MemberId = join.MemberId, MemberEpoch = ConsumerGroupHeartbeatRequest.LeaveEpoch,
+            }, v);
+        }
     }
 
     private static async Task GroupRoundAsync(Sender sender, string group, short joinVersion)

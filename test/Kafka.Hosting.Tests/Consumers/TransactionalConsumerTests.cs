@@ -1,0 +1,386 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Confluent.Kafka;
+using Kafka.Client;
+using Kafka.Hosting.Internal;
+using Kafka.Hosting.Tests.Support;
+using Kafka.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using static Kafka.Hosting.Tests.Consumers.ConsumerTestKit;
+
+namespace Kafka.Hosting.Tests.Consumers;
+
+/// <summary>
+/// The hosted exactly-once pipeline (<c>AddTransactionalConsumer</c>) against the mock cluster, its output read back by
+/// a Confluent.Kafka consumer that reads committed. The mock lists no aborted transactions in Fetch answers, stores no
+/// offsets committed through transactions and does not fence on InitProducerId (docs/testing.md): the tests say where
+/// they account for that.
+/// </summary>
+[TestFixture]
+[Parallelizable(ParallelScope.All)]
+public sealed class TransactionalConsumerTests
+{
+    private const int Partitions = 4;
+    private const short InitProducerIdKey = 22;
+    private const short AddPartitionsToTxnKey = 24;
+    private const short EndTxnKey = 26;
+    private const short TxnOffsetCommitKey = 28;
+    private const short ProducerFenced = 90;
+
+    [Test]
+    public async Task Each_input_message_is_transformed_once_and_its_offsets_commit_with_the_transactions()
+    {
+        await using var cluster = StartCluster(completeTransactions: true);
+        cluster.CreateTopic("orders", Partitions, 1);
+        cluster.CreateTopic("invoices", Partitions, 1);
+        cluster.StartRequestTracking();
+        var work = new Work();
+        using var host = Pipeline(cluster, work, "invoicing-0", o => o.MaxBatchSize = 7);
+        await host.StartAsync();
+        await ProduceAsync(cluster, "orders", Partitions, 10);
+
+        await WaitForAsync(() => work.Handled.Count == Partitions * 10 && Service(host).Session?.Committed > 0, "every order handled");
+        var invoices = ReadCommitted(cluster, "invoices", Partitions, expected: Partitions * 10);
+        var session = Service(host).Session!;
+        var committed = session.Committed;
+        await host.StopAsync();
+
+        Assert.That(invoices.Select(i => i.Source), Is.Unique, "one invoice per order");
+        Assert.That(invoices.Select(i => i.Source).Order(), Is.EqualTo(work.Handled.Keys.Order()));
+        Assert.That(invoices.Select(i => i.Value), Is.All.StartsWith("invoice for v"));
+        Assert.That(session.Aborted, Is.Zero);
+        Assert.That(committed, Is.GreaterThanOrEqualTo(Partitions * 10 / 7), "a transaction per consume call of at most MaxBatchSize messages");
+        Assert.That(cluster.GetRequests().Count(r => r.ApiKey == TxnOffsetCommitKey), Is.EqualTo(committed), "the offsets of every transaction sent with it");
+        Assert.That(cluster.GetRequests().Count(r => r.ApiKey == EndTxnKey), Is.EqualTo(committed));
+        // The offsets sent with the transactions, stored in the group when they committed (the mock's missing part
+        // done by its proxies, docs/testing.md), as Confluent.Kafka reads them back.
+        Assert.That(Committed(cluster, "orders", Partitions, "invoicing").Values, Is.All.EqualTo(10));
+        Assert.That(cluster.TransactionOffsetFailures, Is.Empty);
+    }
+
+    [Test]
+    public async Task A_handler_failure_aborts_the_transaction_and_the_batch_is_handled_again()
+    {
+        await using var cluster = StartCluster();
+        cluster.CreateTopic("orders", Partitions, 1);
+        cluster.CreateTopic("invoices", Partitions, 1);
+        var work = new Work();
+        work.FailOnce.TryAdd("orders/2@3", 0); // fails after producing its invoice: that invoice is in an aborted transaction
+        using var host = Pipeline(cluster, work, "invoicing-0");
+        await host.StartAsync();
+        await ProduceAsync(cluster, "orders", Partitions, 10);
+
+        await WaitForAsync(() => work.Handled.Count == Partitions * 10, "every order handled");
+        var session = Service(host).Session!;
+        var aborted = session.Aborted;
+        var all = ReadCommitted(cluster, "invoices", Partitions, expected: work.Produced);
+        await host.StopAsync();
+
+        Assert.That(aborted, Is.EqualTo(1));
+        Assert.That(work.Attempts["orders/2@3"], Is.EqualTo(2), "handled again after the abort");
+        // The mock lists no aborted transactions, so the aborted attempt's invoices reach even a reader that reads
+        // committed here; on Kafka they do not. What the committed transactions wrote is one invoice per order.
+        var committed = all.Where(i => i.Attempt == work.Attempts[i.Source]).ToList();
+        Assert.That(committed.Select(i => i.Source), Is.Unique);
+        Assert.That(committed, Has.Count.EqualTo(Partitions * 10));
+        Assert.That(all, Has.Count.EqualTo(work.Produced), "every invoice written is read");
+        Assert.That(all.Count(i => i.Attempt < work.Attempts[i.Source]), Is.GreaterThan(0).And.EqualTo(work.Produced - (Partitions * 10)),
+            "the rest are the aborted transaction's, each handled again");
+    }
+
+    [Test]
+    public async Task A_partition_whose_handler_keeps_failing_is_stopped_and_the_others_go_on()
+    {
+        await using var cluster = StartCluster();
+        cluster.CreateTopic("orders", Partitions, 1);
+        cluster.CreateTopic("invoices", Partitions, 1);
+        var work = new Work { AlwaysFails = "orders/1@4" };
+        using var host = Pipeline(cluster, work, "invoicing-0", o => o.HandlerMaxRetryAttempts = 2, health: true);
+        await host.StartAsync();
+        await ProduceAsync(cluster, "orders", Partitions, 10);
+
+        await WaitForAsync(() => Service(host).Session?.Stopped.Count == 1, "the partition stopped");
+        await WaitForAsync(() => Enumerable.Range(0, Partitions).Where(p => p != 1).All(p => Enumerable.Range(0, 10).All(o => work.Handled.ContainsKey($"orders/{p}@{o}"))),
+            "the other partitions handled");
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        var stopped = Service(host).Session!.Stopped;
+        await host.StopAsync();
+
+        Assert.That(stopped, Is.EqualTo(new Dictionary<TopicAndPartition, long> { [new("orders", 1)] = work.FirstOffsetOfFailingRun }));
+        Assert.That(work.Attempts["orders/1@4"], Is.EqualTo(3), "the first attempt and two retries, each aborted");
+        Assert.That(work.Handled.Keys.Where(k => k.StartsWith("orders/1@", StringComparison.Ordinal)).Select(k => long.Parse(k[9..], System.Globalization.CultureInfo.InvariantCulture)),
+            Is.All.LessThan(work.FirstOffsetOfFailingRun), "nothing of the stopped partition past its last committed transaction");
+        Assert.That(report.Entries.Single(e => e.Key.Contains("consumer", StringComparison.Ordinal)).Value.Status, Is.EqualTo(HealthStatus.Degraded));
+    }
+
+    [Test]
+    public async Task Killed_mid_transaction_and_restarted_the_pipeline_writes_one_output_per_input()
+    {
+        await using var cluster = StartCluster(completeTransactions: true);
+        cluster.CreateTopic("orders", Partitions, 1);
+        cluster.CreateTopic("invoices", Partitions, 1);
+        var first = new Work { HoldFrom = 10, Instance = "a" };
+        var host = Pipeline(cluster, first, "invoicing-0");
+        await host.StartAsync();
+        await ProduceAsync(cluster, "orders", Partitions, 10);
+        await WaitForAsync(() => first.Handled.Count == Partitions * 10, "the first instance handling the first orders");
+        await WaitForAsync(() => Committed(cluster, "orders", Partitions, "invoicing").Values.All(o => o == 10), "their transactions committed");
+        await ProduceAsync(cluster, "orders", Partitions, 10, start: 10);
+        await WaitForAsync(() => first.Holding > 0, "the first instance inside a transaction of the next orders");
+
+        host.Dispose(); // killed: not stopped; its open transaction never commits
+        var second = new Work { Instance = "b" };
+        using var restarted = Pipeline(cluster, second, "invoicing-0");
+        await restarted.StartAsync(); // on Kafka, initializing the id also aborts the first instance's transaction
+        await WaitForAsync(() => second.Handled.Count == Partitions * 10, "the new instance handling the orders not committed");
+        var invoices = ReadCommitted(cluster, "invoices", Partitions, expected: Partitions * 20);
+        await restarted.StopAsync();
+        first.Release();
+
+        Assert.That(invoices.Select(i => i.Source), Is.Unique, "one invoice per order");
+        Assert.That(invoices, Has.Count.EqualTo(Partitions * 20));
+        Assert.That(second.Handled.Keys.Select(OffsetOf), Is.All.GreaterThanOrEqualTo(10), "the new instance started from the committed offsets");
+        Assert.That(invoices.Where(i => i.Instance == "a").Select(i => OffsetOf(i.Source)), Is.All.LessThan(10));
+        Assert.That(cluster.TransactionOffsetFailures, Is.Empty);
+    }
+
+    private static long OffsetOf(string source) => long.Parse(source[(source.IndexOf('@', StringComparison.Ordinal) + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+    [Test]
+    public async Task A_zombie_fenced_by_a_newer_instance_stops_for_good_and_its_transaction_never_commits()
+    {
+        await using var cluster = StartCluster();
+        cluster.CreateTopic("orders", Partitions, 1);
+        cluster.CreateTopic("invoices", Partitions, 1);
+        var zombie = new Work { HoldFrom = 0, Instance = "a" };
+        var logs = new LogCapture();
+        using var old = Pipeline(cluster, zombie, "invoicing-0", health: true, logs: logs);
+        await old.StartAsync();
+        await ProduceAsync(cluster, "orders", Partitions, 10);
+        await WaitForAsync(() => zombie.Holding > 0, "the old instance inside a transaction");
+        var successor = new Work { Instance = "b" };
+        cluster.StartRequestTracking();
+        using var newer = Pipeline(cluster, successor, "invoicing-0");
+        await newer.StartAsync();
+        await WaitForAsync(() => cluster.GetRequests().Any(r => r.ApiKey == InitProducerIdKey), "the new instance initialized");
+
+        // Kafka fences the old producer when the new one initializes the same transactional id; the mock gives the new
+        // one another producer id instead, so its refusal of the old one's next request is injected.
+        cluster.PushRequestErrors(AddPartitionsToTxnKey, ProducerFenced);
+        zombie.Release();
+
+        await WaitForAsync(() => Service(old).Fenced, "the old instance fenced", logs);
+        await WaitForAsync(() => successor.Handled.Count == Partitions * 10, "the new instance handling every order", logs);
+        var invoices = ReadCommitted(cluster, "invoices", Partitions, expected: Partitions * 10);
+        var report = await old.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        await newer.StopAsync();
+        await old.StopAsync();
+
+        Assert.That(invoices.Select(i => i.Instance), Is.All.EqualTo("b"), "nothing of the zombie's transaction was written");
+        Assert.That(invoices.Select(i => i.Source), Is.Unique);
+        Assert.That(Service(old).State, Is.EqualTo(HostedConsumerState.Stopped), "not restarted: the id belongs to the newer instance");
+        Assert.That(logs.Entries.Count(e => e.EventId.Id == 434), Is.EqualTo(1));
+        Assert.That(report.Entries.Single(e => e.Key.Contains("consumer", StringComparison.Ordinal)).Value.Status, Is.EqualTo(HealthStatus.Unhealthy));
+    }
+
+    [Test]
+    public void Configuration_is_bound_and_every_problem_fails_the_start_named_by_its_key()
+    {
+        var settings = TestHosts.FastSettings("127.0.0.1:1");
+        const string section = "Kafka:Consumers:invoicing";
+        settings[$"{section}:Topics"] = "orders";
+        settings[$"{section}:Group"] = "invoicing";
+        settings[$"{section}:TransactionTimeout"] = "later";
+        settings[$"{section}:Ordering"] = "Key";
+        settings[$"{section}:FailurePolicy"] = "SkipMessage";
+        settings[$"{section}:TransactionalIdd"] = "x";
+        using var host = TestHosts.Build(settings, s => s.AddKafkaClient().AddTransactionalConsumer<InvoiceHandler>("invoicing"));
+
+        var error = Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        var failures = error!.Failures.ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(failures, Has.Some.StartsWith($"{section}:TransactionTimeout: 'later' is not a time span"));
+            Assert.That(failures, Has.Some.StartsWith($"{section}:TransactionalIdd: is not a setting of a hosted consumer"));
+            Assert.That(failures, Has.Some.StartsWith($"{section}:TransactionalId: must be set"));
+            Assert.That(failures, Has.Some.StartsWith($"{section}:Ordering: a transactional consumer"));
+            Assert.That(failures, Has.Some.StartsWith($"{section}:FailurePolicy: a transactional consumer"));
+        });
+    }
+
+    [Test]
+    public void Configuration_sets_the_transactional_id_and_timeout_and_reads_committed_by_default()
+    {
+        var settings = TestHosts.FastSettings("127.0.0.1:1");
+        const string section = "Kafka:Consumers:invoicing";
+        settings[$"{section}:Topics"] = "orders";
+        settings[$"{section}:Group"] = "invoicing";
+        settings[$"{section}:TransactionalId"] = "invoicing-7";
+        settings[$"{section}:TransactionTimeout"] = "00:00:20";
+        using var host = TestHosts.Build(settings, s => s.AddKafkaClient().AddTransactionalConsumer<InvoiceHandler>("invoicing"));
+
+        var options = host.Services.GetRequiredService<IOptionsMonitor<TransactionalConsumerOptions>>().Get(Service(host).Registration.OptionsName);
+
+        Assert.That((options.TransactionalId, options.Producer.TransactionTimeout), Is.EqualTo(("invoicing-7", TimeSpan.FromSeconds(20))));
+        Assert.That(options.Consumer.IsolationLevel, Is.EqualTo(KafkaIsolationLevel.ReadCommitted));
+    }
+
+    [Test]
+    public async Task A_registered_transactional_producer_is_initialized_with_the_host_and_its_transactions_commit()
+    {
+        await using var cluster = StartCluster();
+        cluster.CreateTopic("audit", 1, 1);
+        using var host = Host(cluster, s => s.AddKafkaClient().AddTransactionalProducer("audit", "audit-writer-0", o => o.Linger = TimeSpan.Zero));
+        await host.StartAsync();
+        var producer = host.Services.GetRequiredKeyedService<TransactionalProducer>("audit");
+
+        producer.BeginTransaction(); // no InitTransactionsAsync: the host's start did it
+        await producer.ProduceAsync("audit", Encoding.UTF8.GetBytes("entry"), Encoding.UTF8.GetBytes("k"));
+        await producer.CommitTransactionAsync();
+        var read = ReadCommitted(cluster, "audit", 1, expected: 1, raw: true);
+        await host.StopAsync();
+
+        Assert.That(read.Single().Value, Is.EqualTo("entry"));
+        Assert.That(producer.TransactionalId, Is.EqualTo("audit-writer-0"));
+        Assert.Throws<ProducerDisposedException>(() => producer.BeginTransaction(), "disposed when the host stops");
+    }
+
+    private static IHost Pipeline(MockKafkaCluster cluster, Work work, string transactionalId, Action<TransactionalConsumerOptions>? configure = null,
+        bool health = false, LogCapture? logs = null) =>
+        Host(cluster, s =>
+        {
+            s.AddSingleton(work);
+            var client = s.AddKafkaClient().AddTransactionalConsumer<InvoiceHandler>("orders", "invoicing", transactionalId, o =>
+            {
+                Fast(o);
+                o.Producer.Linger = TimeSpan.Zero;
+                o.Producer.RetryBackoff = TimeSpan.FromMilliseconds(20);
+                o.Producer.DeliveryTimeout = TimeSpan.FromSeconds(20);
+                o.RestartDelay = TimeSpan.FromMilliseconds(200);
+                configure?.Invoke(o);
+            });
+            if (health)
+            {
+                client.AddHealthCheck();
+            }
+        }, logs: logs);
+
+    private static TransactionalConsumerService Service(IHost host) =>
+        host.Services.GetServices<IHostedService>().OfType<TransactionalConsumerService>().Single();
+
+    /// <summary>
+    /// Reads <paramref name="topic"/> from the start with a Confluent.Kafka consumer that reads committed, until
+    /// <paramref name="expected"/> messages came and nothing more arrives for a moment.
+    /// </summary>
+    private static List<Invoice> ReadCommitted(MockKafkaCluster cluster, string topic, int partitions, int expected, bool raw = false)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = cluster.BootstrapServers,
+            GroupId = "reader",
+            IsolationLevel = Confluent.Kafka.IsolationLevel.ReadCommitted,
+            EnableAutoCommit = false,
+        }).SetLogHandler((_, _) => { }).Build();
+        consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var read = new List<Invoice>();
+        var deadline = DateTime.UtcNow + Deadline;
+        while (DateTime.UtcNow < deadline)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(read.Count >= expected ? 500 : 200));
+            if (result is null)
+            {
+                if (read.Count >= expected)
+                {
+                    break; // and nothing more came
+                }
+                continue;
+            }
+            var value = Encoding.UTF8.GetString(result.Message.Value);
+            string Header(string name) => result.Message.Headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : "";
+            read.Add(raw ? new Invoice(value, "", 0, "") : new Invoice(value, Header("source"), int.Parse(Header("attempt"), System.Globalization.CultureInfo.InvariantCulture), Header("instance")));
+        }
+        Assert.That(read, Has.Count.GreaterThanOrEqualTo(expected), $"reading {topic} with a Confluent.Kafka consumer that reads committed");
+        return read;
+    }
+
+    private sealed record Invoice(string Value, string Source, int Attempt, string Instance);
+
+    /// <summary>What the handlers did, shared by every handler instance (they are scoped), and what they are told to do.</summary>
+    internal sealed class Work
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _holding;
+        private int _produced;
+
+        public ConcurrentDictionary<string, int> Handled { get; } = new();
+
+        public ConcurrentDictionary<string, int> Attempts { get; } = new();
+
+        /// <summary>Messages whose handler throws once, after producing its output.</summary>
+        public ConcurrentDictionary<string, int> FailOnce { get; } = new();
+
+        /// <summary>A message whose handler always throws, after producing its output.</summary>
+        public string? AlwaysFails { get; init; }
+
+        public long FirstOffsetOfFailingRun { get; private set; } = -1;
+
+        /// <summary>Handlers of a batch starting at this offset or later wait at a gate before producing anything, until <see cref="Release"/>.</summary>
+        public long? HoldFrom { get; init; }
+
+        public string Instance { get; init; } = "a";
+
+        public int Holding => Volatile.Read(ref _holding);
+
+        /// <summary>Outputs written, in committed and aborted transactions.</summary>
+        public int Produced => Volatile.Read(ref _produced);
+
+        public void Release() => _gate.TrySetResult();
+
+        public async Task HandleAsync(MessageBatch batch, IKafkaTransaction transaction, CancellationToken cancellationToken)
+        {
+            if (batch[0].Offset >= HoldFrom)
+            {
+                Interlocked.Increment(ref _holding);
+                await _gate.Task.WaitAsync(cancellationToken);
+            }
+            string? failure = null;
+            foreach (var message in batch)
+            {
+                var source = $"{message.Topic}/{message.PartitionId}@{message.Offset}";
+                var attempt = Attempts.AddOrUpdate(source, 1, (_, n) => n + 1);
+                var value = "invoice for " + Encoding.UTF8.GetString(message.Value.Span);
+                KafkaHeader[] headers =
+                [
+                    new("source", Encoding.UTF8.GetBytes(source)),
+                    new("attempt", Encoding.UTF8.GetBytes(attempt.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+                    new("instance", Encoding.UTF8.GetBytes(Instance)),
+                ];
+                await transaction.ProduceAsync("invoices", Encoding.UTF8.GetBytes(value), message.PartitionKey.ToArray(), headers: headers, cancellationToken: cancellationToken);
+                Interlocked.Increment(ref _produced);
+                if (source == AlwaysFails || (FailOnce.ContainsKey(source) && attempt == 1))
+                {
+                    failure = source;
+                    FirstOffsetOfFailingRun = batch[0].Offset;
+                }
+            }
+            if (failure is not null)
+            {
+                throw new InvalidOperationException($"{failure} fails");
+            }
+            foreach (var message in batch)
+            {
+                Handled.AddOrUpdate($"{message.Topic}/{message.PartitionId}@{message.Offset}", 1, (_, n) => n + 1);
+            }
+        }
+    }
+
+    internal sealed class InvoiceHandler(Work work) : IKafkaTransactionalHandler
+    {
+        public Task HandleAsync(MessageBatch batch, IKafkaTransaction transaction, CancellationToken cancellationToken) =>
+            work.HandleAsync(batch, transaction, cancellationToken);
+    }
+}
