@@ -9,6 +9,9 @@
 #                                       --traced (also this client with every span and instrument listened to)
 #   bash build/bench.sh transactional [args]  transactions of the same size with both clients' transactional producers:
 #                                       --transactions n (default 200), --size n (messages each, default 1000), --rounds n (3)
+#   bash build/bench.sh metadata [args]  a full metadata refresh at 20,000 and 100,000 partitions, building every Topic,
+#                                       against Confluent.Kafka's GetMetadata: --partitions 20000,100000 --per-topic 100
+#                                       --iterations n (default 15) --rounds n (default 3)
 #   bash build/bench.sh consume [args]  the consumer benchmark: --messages-mb n (values per case, default 64), --passes n
 #                                       (default 7), --only "1000 B, lz4", --verbose (every pass)
 #   bash build/bench.sh hosted [args]   hosted consumers against a Confluent.Kafka BackgroundService loop: --passes n
@@ -36,6 +39,11 @@ transactional() {
   dotnet test/Kafka.Benchmarks/bin/Release/net10.0/Kafka.Benchmarks.dll --transactional "$@"
 }
 
+metadata() {
+  dotnet build test/Kafka.Benchmarks/Kafka.Benchmarks.csproj -c Release -nologo -v:q
+  dotnet test/Kafka.Benchmarks/bin/Release/net10.0/Kafka.Benchmarks.dll --metadata "$@"
+}
+
 consume() {
   dotnet build test/Kafka.ConsumeBenchmarks/Kafka.ConsumeBenchmarks.csproj -c Release -nologo -v:q
   dotnet test/Kafka.ConsumeBenchmarks/bin/Release/net10.0/Kafka.ConsumeBenchmarks.dll "$@"
@@ -50,8 +58,9 @@ case "$which" in
   produce) produce "$@" ;;
   lowrate) lowrate "$@" ;;
   transactional) transactional "$@" ;;
+  metadata) metadata "$@" ;;
   consume) consume "$@" ;;
   hosted) hosted "$@" ;;
-  all) produce; lowrate; transactional; consume ;;
-  *) echo "usage: bash build/bench.sh [produce|lowrate|transactional|consume|hosted|all] [args]" >&2; exit 2 ;;
+  all) produce; lowrate; transactional; metadata; consume ;;
+  *) echo "usage: bash build/bench.sh [produce|lowrate|transactional|metadata|consume|hosted|all] [args]" >&2; exit 2 ;;
 esac

@@ -25,6 +25,7 @@ public sealed class Broker
         Rack = rack;
         _settings = settings;
         _lifetime = lifetime;
+        ApiVersionsMemory = new ApiVersionsMemory(shareTable: id >= 0);
     }
 
     /// <summary>The broker's node id (negative for a seed host not yet identified).</summary>
@@ -56,6 +57,9 @@ public sealed class Broker
     }
 
     internal HostAddress Address => _address;
+
+    /// <summary>What the broker answered to ApiVersions, shared by its connections (see <see cref="Internal.ApiVersionsMemory"/>).</summary>
+    internal ApiVersionsMemory ApiVersionsMemory { get; }
 
     /// <summary>
     /// Whether the broker accepted the client's last connection attempt: <see langword="true"/> until an attempt

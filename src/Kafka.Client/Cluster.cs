@@ -262,6 +262,10 @@ public sealed partial class Cluster
                 else
                 {
                     broker = new Broker(b.NodeId, address, b.Rack, _settings, _lifetime);
+                    if (Array.Find(_seeds, seed => seed.Address.Equals(address)) is { } seed)
+                    {
+                        broker.ApiVersionsMemory.LearnFrom(seed.ApiVersionsMemory);
+                    }
                     Log.BrokerAdded(_logger, b.NodeId, address.ToString());
                 }
                 brokers[b.NodeId] = broker;
@@ -296,7 +300,7 @@ public sealed partial class Cluster
                 topics[topic.Name] = topic;
             }
 
-            var snapshot = new ClusterSnapshot(brokers, topics, response.ControllerId, response.ClusterId ?? old.ClusterId);
+            var snapshot = new ClusterSnapshot(brokers, topics, response.ControllerId, response.ClusterId ?? old.ClusterId, response.SharedNodeIds);
             _snapshot = snapshot;
             Topics.Refresh(snapshot);
         }

@@ -1,3 +1,6 @@
+using Kafka.Client.Internal;
+using Kafka.Client.Protocol;
+
 namespace Kafka.Client;
 
 /// <summary>
@@ -76,4 +79,41 @@ public sealed class Partition
 }
 
 /// <summary>One partition's metadata, swapped as a whole so readers see leader and replicas from one refresh.</summary>
-internal sealed record PartitionState(Broker? Leader, int LeaderEpoch, IReadOnlyList<Broker> Replicas, IReadOnlyList<Broker> Isr, IReadOnlyList<int> OfflineReplicas);
+internal sealed record PartitionState(Broker? Leader, int LeaderEpoch, Broker[] Replicas, Broker[] Isr, int[] OfflineReplicas)
+{
+    public static PartitionState From(MetadataPartition metadata, ClusterSnapshot snapshot) =>
+        new(snapshot.Brokers.GetValueOrDefault(metadata.LeaderId), metadata.LeaderEpoch,
+            snapshot.ResolveBrokers(metadata.ReplicaNodes), snapshot.ResolveBrokers(metadata.IsrNodes), metadata.OfflineReplicas);
+
+    /// <summary>The state <paramref name="metadata"/> describes: this one when nothing changed, so a steady refresh allocates nothing.</summary>
+    public PartitionState Next(MetadataPartition metadata, ClusterSnapshot snapshot)
+    {
+        var leader = snapshot.Brokers.GetValueOrDefault(metadata.LeaderId);
+        var replicas = snapshot.ResolveBrokers(metadata.ReplicaNodes);
+        var isr = snapshot.ResolveBrokers(metadata.IsrNodes);
+        return ReferenceEquals(leader, Leader) && metadata.LeaderEpoch == LeaderEpoch && SameBrokers(replicas, Replicas)
+               && SameBrokers(isr, Isr) && metadata.OfflineReplicas.AsSpan().SequenceEqual(OfflineReplicas)
+            ? this
+            : new PartitionState(leader, metadata.LeaderEpoch, replicas, isr, metadata.OfflineReplicas);
+    }
+
+    private static bool SameBrokers(Broker[] a, Broker[] b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+        if (a.Length != b.Length)
+        {
+            return false;
+        }
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (!ReferenceEquals(a[i], b[i]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+}

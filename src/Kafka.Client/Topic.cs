@@ -1,3 +1,4 @@
+using Kafka.Client.Internal;
 using Kafka.Client.Protocol;
 
 namespace Kafka.Client;
@@ -8,13 +9,13 @@ namespace Kafka.Client;
 /// </summary>
 public sealed class Topic
 {
-    private volatile IReadOnlyDictionary<int, Partition> _partitions = new Dictionary<int, Partition>();
+    private volatile PartitionMap _partitions = PartitionMap.Empty;
 
     internal Topic(Cluster cluster, MetadataTopic metadata)
     {
         Cluster = cluster;
         Name = metadata.Name!;
-        Update(metadata, cluster.Snapshot.Brokers);
+        Update(metadata, cluster.Snapshot);
     }
 
     /// <summary>The topic name.</summary>
@@ -110,54 +111,54 @@ public sealed class Topic
     /// <exception cref="ArgumentException">The options are invalid or lack a deserializer.</exception>
     public SimpleConsumer<TKey, TValue> GetSimpleConsumer<TKey, TValue>(SimpleConsumerOptions<TKey, TValue> options) => new(this, options);
 
-    /// <summary>Applies newer metadata: partitions added, removed, or re-pointed to their current brokers.</summary>
-    internal void Update(MetadataTopic metadata, IReadOnlyDictionary<int, Broker> brokers)
+    /// <summary>
+    /// Applies newer metadata: partitions added, removed, or re-pointed to their current brokers. A partition whose
+    /// leader and replicas did not change keeps its state object, and a topic whose partitions did not change keeps
+    /// its map, so a steady refresh allocates nothing per partition.
+    /// </summary>
+    internal void Update(MetadataTopic metadata, ClusterSnapshot snapshot)
     {
         Id = metadata.TopicId;
         IsInternal = Cluster.IsInternalTopic(metadata);
         var old = _partitions;
-        var updated = new Dictionary<int, Partition>(metadata.Partitions.Count);
-        foreach (var p in metadata.Partitions)
+        var source = metadata.Partitions;
+        if (old.Count == source.Count && HasEvery(old, source))
         {
-            var state = new PartitionState(
-                brokers.GetValueOrDefault(p.LeaderId),
-                p.LeaderEpoch,
-                Resolve(p.ReplicaNodes, brokers),
-                Resolve(p.IsrNodes, brokers),
-                p.OfflineReplicas);
+            for (var i = 0; i < source.Count; i++)
+            {
+                var p = source[i];
+                var partition = old[p.PartitionIndex];
+                partition.State = partition.State.Next(p, snapshot);
+            }
+            return;
+        }
+        var partitions = new Partition[source.Count];
+        for (var i = 0; i < partitions.Length; i++)
+        {
+            var p = source[i];
             if (old.TryGetValue(p.PartitionIndex, out var partition))
             {
-                partition.State = state;
+                partition.State = partition.State.Next(p, snapshot);
             }
             else
             {
-                partition = new Partition(this, p.PartitionIndex, state);
+                partition = new Partition(this, p.PartitionIndex, PartitionState.From(p, snapshot));
             }
-            updated[p.PartitionIndex] = partition;
+            partitions[i] = partition;
         }
-        _partitions = updated;
+        _partitions = PartitionMap.Create(partitions);
     }
 
-    private static Broker[] Resolve(int[] ids, IReadOnlyDictionary<int, Broker> brokers)
+    private static bool HasEvery(PartitionMap old, IReadOnlyList<MetadataPartition> source)
     {
-        var count = 0;
-        foreach (var id in ids)
+        for (var i = 0; i < source.Count; i++)
         {
-            if (brokers.ContainsKey(id))
+            if (!old.ContainsKey(source[i].PartitionIndex))
             {
-                count++;
+                return false;
             }
         }
-        var result = new Broker[count];
-        var i = 0;
-        foreach (var id in ids)
-        {
-            if (brokers.TryGetValue(id, out var broker))
-            {
-                result[i++] = broker;
-            }
-        }
-        return result;
+        return true;
     }
 
     /// <inheritdoc/>

@@ -129,7 +129,7 @@ public sealed class TopicDictionary : IReadOnlyDictionary<string, Topic>
             {
                 if (weak.TryGetTarget(out var topic) && snapshot.Topics.TryGetValue(name, out var metadata))
                 {
-                    topic.Update(metadata, snapshot.Brokers);
+                    topic.Update(metadata, snapshot);
                 }
                 else
                 {

@@ -11,6 +11,8 @@ using Kafka.Benchmarks;
 //   --run-lowrate   one measured low-rate run of one client.
 //   --transactional the transactional case instead (see Transactional): transactions of the same size, both clients.
 //   --run-transactional  one measured transactional run of one client.
+//   --metadata      metadata at scale instead (see MetadataAtScale): a full refresh of 20,000 and 100,000 partitions.
+//   --run-metadata  one measured metadata run of one client.
 var arguments = args.ToList();
 if (arguments.Count > 0 && arguments[0] == "--mock-server")
 {
@@ -27,6 +29,14 @@ if (arguments.Count > 0 && arguments[0] == "--run-lowrate")
 if (arguments.Count > 0 && arguments[0] == "--run-transactional")
 {
     return await Transactional.RunSingleAsync(arguments.Skip(1).ToArray());
+}
+if (arguments.Count > 0 && arguments[0] == "--run-metadata")
+{
+    return await MetadataAtScale.RunSingleAsync(arguments.Skip(1).ToArray());
+}
+if (arguments.Contains("--metadata"))
+{
+    return await MetadataAtScale.RunAsync(arguments);
 }
 if (arguments.Contains("--transactional"))
 {

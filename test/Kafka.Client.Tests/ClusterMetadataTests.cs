@@ -77,6 +77,44 @@ public sealed class ClusterMetadataTests
     }
 
     [Test]
+    public async Task A_refresh_that_changes_nothing_keeps_every_partition_state_and_one_that_moves_a_leader_replaces_only_its_own()
+    {
+        await using var cluster = MockKafkaCluster.Start(3);
+        cluster.CreateTopic("many", partitions: 300, replicationFactor: 3);
+        await using var client = NewClient(cluster);
+        await client.UpdateClusterAsync(Timeout());
+        var topic = client.Topics["many"];
+        var partitions = topic.Partitions;
+        var states = partitions.Values.Select(p => p.State).ToList();
+        Assert.That(partitions.Keys, Is.EqualTo(Enumerable.Range(0, 300)), "every partition, in id order");
+        Assert.That(partitions.ContainsKey(300), Is.False);
+        Assert.That(partitions.ContainsKey(-1), Is.False);
+        Assert.That(() => partitions[300], Throws.TypeOf<KeyNotFoundException>().With.Message.Contains("300"));
+
+        await client.UpdateClusterAsync(Timeout());
+
+        Assert.That(topic.Partitions, Is.SameAs(partitions), "nothing changed: the same map");
+        Assert.That(partitions.Values.Select(p => p.State), Is.EqualTo(states).Using<PartitionState>(ReferenceEquals), "and the same states");
+
+        var moved = partitions[7];
+        var newLeader = cluster.BrokerIds.First(id => id != moved.Leader!.Id);
+        cluster.SetPartitionLeader("many", 7, newLeader);
+        await client.UpdateClusterAsync(Timeout());
+
+        Assert.That(moved.Leader, Is.SameAs(client.Brokers[newLeader]));
+        Assert.That(moved.State, Is.Not.SameAs(states[7]));
+        Assert.That(partitions.Values.Where(p => p.Id != 7).Select(p => p.State), Is.EqualTo(states.Where((_, i) => i != 7)).Using<PartitionState>(ReferenceEquals));
+        using var admin = PeerAdmin(cluster);
+        var peer = admin.GetMetadata("many", TimeSpan.FromSeconds(10)).Topics.Single();
+        foreach (var p in peer.Partitions)
+        {
+            Assert.That(partitions[p.PartitionId].Leader?.Id, Is.EqualTo(p.Leader), $"leader of {p.PartitionId}");
+            Assert.That(partitions[p.PartitionId].Replicas.Select(b => b.Id), Is.EqualTo(p.Replicas), $"replicas of {p.PartitionId}");
+            Assert.That(partitions[p.PartitionId].Isr.Select(b => b.Id), Is.EqualTo(p.InSyncReplicas), $"ISR of {p.PartitionId}");
+        }
+    }
+
+    [Test]
     public async Task An_added_and_a_decommissioned_broker_show_after_update()
     {
         await using var cluster = MockKafkaCluster.Start(3);

@@ -13,6 +13,9 @@ using Kafka.Testing;
 // Every pass of every reader counts the offsets that skip ahead (gaps) or come again (repeats) per partition. The pass
 // with the median CPU time is reported, as one Markdown table row per reader. --verbose prints every pass;
 // --readers picks some of them (to profile one at a time), --ours-only leaves Confluent.Kafka out.
+// Each reader runs in a process of its own (--reader), so its CPU time and memory are its own. After the passes each
+// reports its working set while reading, after a full GC, and after idling 25 s (consumer open) and a full GC, with its
+// managed heap; --no-memory skips that.
 
 if (args.Contains("--mock-server"))
 {
@@ -27,14 +30,21 @@ if (args.Contains("--mock-server"))
     return;
 }
 
+if (args.Length > 0 && args[0] == "--reader")
+{
+    await ReaderProcess.RunAsync(args[1], args[2], args[3], int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+
 var megabytes = args.SkipWhile(a => a != "--messages-mb").Skip(1).Select(int.Parse).FirstOrDefault(64);
 var passes = args.SkipWhile(a => a != "--passes").Skip(1).Select(int.Parse).FirstOrDefault(7);
 var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 // Which readers run (all four by default): "ours" (one message per call), "batches", "all" and "none" (Confluent.Kafka's
 // ConsumeResultFields). --ours-only is "ours,batches". Running one alone is for profiling it.
 var readers = (args.Contains("--ours-only") ? "ours,batches" : args.SkipWhile(a => a != "--readers").Skip(1).FirstOrDefault() ?? "ours,batches,all,none")
-    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+    .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
 var verbose = args.Contains("--verbose");
+var memory = !args.Contains("--no-memory");
 if (megabytes > Benchmark.Partitions * Benchmark.MaxMegabytesPerPartition)
 {
     Console.Error.WriteLine($"--messages-mb is at most {Benchmark.Partitions * Benchmark.MaxMegabytesPerPartition}: the mock broker keeps about 5 MB per partition.");
@@ -49,11 +59,26 @@ using var server = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, 
     UseShellExecute = false,
 })!;
 var bootstrap = (await server.StandardOutput.ReadLineAsync())!.Trim();
-Console.WriteLine($"Mock cluster (separate process {server.Id}) at {bootstrap}; {Benchmark.Partitions} partitions per topic, about {megabytes} MB of values per case, median of {passes} passes.");
+Console.WriteLine($"Mock cluster (separate process {server.Id}) at {bootstrap}; {Benchmark.Partitions} partitions per topic, about {megabytes} MB of values per case, median of {passes} passes; each reader in a process of its own.");
 Console.WriteLine();
-Console.WriteLine("| Case | Client | Messages | msgs/s | CPU µs/msg | Allocated B/msg | Gaps / repeats | CPU ratio vs Confluent `all` | vs `none` |");
-Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+var table = new List<string>
+{
+    "| Case | Client | Messages | msgs/s | CPU µs/msg | Allocated B/msg | Gaps / repeats | CPU ratio vs Confluent `all` | vs `none` |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+};
+var memoryTable = new List<string>
+{
+    "| Case | Client | Working set MiB, reading | after a full GC | managed heap MiB | idle 25 s + full GC: working set | managed heap | working set ratio vs `none` (reading / idle) |",
+    "|---|---|---:|---:|---:|---:|---:|---:|",
+};
 var flawed = false;
+var labels = new Dictionary<string, string>
+{
+    ["ours"] = "Kafka.Client",
+    ["batches"] = "Kafka.Client, batches",
+    ["all"] = "Confluent.Kafka, `all`",
+    ["none"] = "Confluent.Kafka, `none`",
+};
 
 foreach (var (size, codec) in cases)
 {
@@ -65,83 +90,69 @@ foreach (var (size, codec) in cases)
     var topic = TopicName(size, codec);
     var count = megabytes * 1024 * 1024 / size / Benchmark.Partitions * Benchmark.Partitions;
     Benchmark.Produce(bootstrap, topic, count, size, codec);
-    await using var ours = await OursReader.StartAsync(bootstrap, topic, count);
-    using var confluentAll = readers.Contains("all") ? new ConfluentReader(bootstrap, topic, count, size, "all") : null;
-    using var confluentNone = readers.Contains("none") ? new ConfluentReader(bootstrap, topic, count, size, "none") : null;
-    var one = readers.Contains("ours");
-    var batches = readers.Contains("batches");
 
-    // Warm-up, not measured, so that the measured passes see steady state (for .NET: tiered JIT done, pools filled).
-    var warmUp = new WarmUp();
-    while ((one || batches) && !warmUp.Done())
+    // Each reader in a process of its own, so that a pass's process CPU is that reader's alone (an idle consumer in
+    // the same process — librdkafka's threads keep fetching for an assigned consumer — would count in the others'
+    // passes) and so is its memory. Each warms up before the first pass; the passes then alternate between them.
+    var children = new Dictionary<string, ReaderChild>();
+    foreach (var reader in readers)
     {
-        if (one)
-        {
-            await ours.PassAsync();
-        }
-        if (batches)
-        {
-            await ours.PassAsync(batches: true);
-        }
+        children[reader] = await ReaderChild.StartAsync(reader, bootstrap, topic, count, size);
     }
-    foreach (var confluent in new[] { confluentAll, confluentNone })
-    {
-        warmUp = new WarmUp();
-        while (confluent is not null && !warmUp.Done())
-        {
-            confluent.Pass();
-        }
-    }
-
-    var oursResults = new List<Result>();
-    var batchResults = new List<Result>();
-    var allResults = new List<Result>();
-    var noneResults = new List<Result>();
+    var results = readers.ToDictionary(r => r, _ => new List<Result>());
     for (var pass = 0; pass < passes; pass++)
     {
-        if (one)
+        foreach (var reader in readers)
         {
-            oursResults.Add(await ours.PassAsync());
+            results[reader].Add(await children[reader].PassAsync());
         }
-        if (batches)
+    }
+    var footprints = new Dictionary<string, Footprint>();
+    if (memory)
+    {
+        // All at once: each measures its working set now, then after idling (consumer open, nothing consumed).
+        var pending = readers.ToDictionary(r => r, r => children[r].MemoryAsync());
+        foreach (var reader in readers)
         {
-            batchResults.Add(await ours.PassAsync(batches: true));
+            footprints[reader] = await pending[reader];
         }
-        if (confluentAll is not null)
-        {
-            allResults.Add(confluentAll.Pass());
-        }
-        if (confluentNone is not null)
-        {
-            noneResults.Add(confluentNone.Pass());
-        }
+    }
+    foreach (var child in children.Values)
+    {
+        await child.DisposeAsync();
     }
     if (verbose)
     {
-        Console.WriteLine($"{name}: Kafka.Client passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(oursResults)}");
-        Console.WriteLine($"{name}: Kafka.Client batch passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(batchResults)}");
-        Console.WriteLine($"{name}: Confluent.Kafka `all` passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(allResults)}");
-        Console.WriteLine($"{name}: Confluent.Kafka `none` passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(noneResults)}");
+        foreach (var reader in readers)
+        {
+            Console.WriteLine($"{name}: {labels[reader]} passes (CPU µs/msg, allocated B/msg, ms): {Benchmark.Describe(results[reader])}");
+        }
     }
-    flawed |= new[] { oursResults, batchResults, allResults, noneResults }.SelectMany(r => r).Any(r => r.Gaps + r.Repeats > 0);
-    Result? allMedian = allResults.Count > 0 ? Benchmark.Median(allResults) : null;
-    Result? noneMedian = noneResults.Count > 0 ? Benchmark.Median(noneResults) : null;
-    if (one)
+    flawed |= results.Values.SelectMany(r => r).Any(r => r.Gaps + r.Repeats > 0);
+    Result? allMedian = results.TryGetValue("all", out var a) ? Benchmark.Median(a) : null;
+    Result? noneMedian = results.TryGetValue("none", out var n) ? Benchmark.Median(n) : null;
+    foreach (var reader in readers)
     {
-        Console.WriteLine(Benchmark.Row(name, "Kafka.Client", oursResults, Benchmark.Median(oursResults), allMedian, noneMedian));
+        var mine = reader is "ours" or "batches";
+        var row = Benchmark.Row(name, labels[reader], results[reader], Benchmark.Median(results[reader]), mine ? allMedian : null, mine ? noneMedian : null);
+        table.Add(row);
+        Console.WriteLine(row);
+        if (memory)
+        {
+            var f = footprints[reader];
+            var ratio = footprints.TryGetValue("none", out var none) && reader != "none"
+                ? $"**{f.ReadingWorkingSet / none.ReadingWorkingSet:0.00}** / **{f.IdleWorkingSet / none.IdleWorkingSet:0.00}**"
+                : "";
+            memoryTable.Add($"| {name} | {labels[reader]} | {f.ReadingWorkingSet:0} | {f.AfterGcWorkingSet:0} | {f.ManagedHeap:0.0} | {f.IdleWorkingSet:0} | {f.IdleManagedHeap:0.0} | {ratio} |");
+        }
     }
-    if (batches)
-    {
-        Console.WriteLine(Benchmark.Row(name, "Kafka.Client, batches", batchResults, Benchmark.Median(batchResults), allMedian, noneMedian));
-    }
-    if (allMedian is { } all)
-    {
-        Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka, `all`", allResults, all, null, null));
-    }
-    if (noneMedian is { } none)
-    {
-        Console.WriteLine(Benchmark.Row(name, "Confluent.Kafka, `none`", noneResults, none, null, null));
-    }
+}
+Console.WriteLine();
+table.ForEach(Console.WriteLine);
+if (memory)
+{
+    Console.WriteLine();
+    memoryTable.ForEach(Console.WriteLine);
 }
 if (flawed)
 {
@@ -429,5 +440,110 @@ internal readonly struct Measure
         var cpu = Environment.CpuUsage.TotalTime - _cpu;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - _allocated;
         return new Result(messages, bytes, elapsed, cpu.TotalMicroseconds / messages, (double)allocated / messages, order.Gaps, order.Repeats);
+    }
+}
+
+/// <summary>What a reader process reports about its memory (MiB).</summary>
+internal readonly record struct Footprint(double ReadingWorkingSet, double AfterGcWorkingSet, double ManagedHeap, double IdleWorkingSet, double IdleManagedHeap);
+
+/// <summary>The parent's handle on one reader process: "pass" runs a pass, "memory" measures, closing stdin ends it.</summary>
+internal sealed class ReaderChild : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private ReaderChild(Process process) => _process = process;
+
+    public static async Task<ReaderChild> StartAsync(string reader, string bootstrap, string topic, int count, int size)
+    {
+        var process = Process.Start(new ProcessStartInfo(Environment.ProcessPath!,
+            [typeof(Program).Assembly.Location, "--reader", reader, bootstrap, topic, count.ToString(System.Globalization.CultureInfo.InvariantCulture), size.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        var child = new ReaderChild(process);
+        await child.ExpectAsync("READY");
+        return child;
+    }
+
+    public async Task<Result> PassAsync()
+    {
+        await _process.StandardInput.WriteLineAsync("pass");
+        await _process.StandardInput.FlushAsync();
+        var p = (await ExpectAsync("RESULT")).Split(' ');
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        return new Result(int.Parse(p[1], c), long.Parse(p[2], c), TimeSpan.FromTicks(long.Parse(p[3], c)), double.Parse(p[4], c), double.Parse(p[5], c), int.Parse(p[6], c), int.Parse(p[7], c));
+    }
+
+    public async Task<Footprint> MemoryAsync()
+    {
+        await _process.StandardInput.WriteLineAsync("memory");
+        await _process.StandardInput.FlushAsync();
+        var p = (await ExpectAsync("MEMORY")).Split(' ');
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        return new Footprint(double.Parse(p[1], c), double.Parse(p[2], c), double.Parse(p[3], c), double.Parse(p[4], c), double.Parse(p[5], c));
+    }
+
+    private async Task<string> ExpectAsync(string prefix)
+    {
+        while (await _process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return line;
+            }
+            Console.Error.WriteLine(line);
+        }
+        throw new InvalidOperationException($"A reader process ended (exit {(_process.HasExited ? _process.ExitCode : -1)}) before answering {prefix}.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _process.StandardInput.Close();
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+}
+
+/// <summary>One reader in its own process: warms up, then runs a pass per "pass" line and measures on "memory".</summary>
+internal static class ReaderProcess
+{
+    public static async Task RunAsync(string reader, string bootstrap, string topic, int count, int size)
+    {
+        await using var ours = reader is "ours" or "batches" ? await OursReader.StartAsync(bootstrap, topic, count) : null;
+        using var confluent = reader is "all" or "none" ? new ConfluentReader(bootstrap, topic, count, size, reader) : null;
+        var batches = reader == "batches";
+        Func<Task<Result>> pass = ours is not null ? () => ours.PassAsync(batches) : () => Task.FromResult(confluent!.Pass());
+        var warmUp = new WarmUp();
+        while (!warmUp.Done())
+        {
+            await pass();
+        }
+        Console.WriteLine("READY");
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        while (Console.ReadLine() is { } command)
+        {
+            if (command == "pass")
+            {
+                var r = await pass();
+                Console.WriteLine(string.Create(c, $"RESULT {r.Messages} {r.Bytes} {r.Elapsed.Ticks} {r.CpuMicrosPerMessage:R} {r.AllocatedPerMessage:R} {r.Gaps} {r.Repeats}"));
+            }
+            else if (command == "memory")
+            {
+                static double WorkingSet()
+                {
+                    using var self = Process.GetCurrentProcess();
+                    return self.WorkingSet64 / 1048576.0;
+                }
+                var reading = WorkingSet();
+                var heap = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
+                var afterGc = WorkingSet();
+                await Task.Delay(TimeSpan.FromSeconds(25));
+                var idleHeap = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
+                var idle = WorkingSet();
+                Console.WriteLine(string.Create(c, $"MEMORY {reading:0.0} {afterGc:0.0} {heap:0.0} {idle:0.0} {idleHeap:0.0}"));
+            }
+        }
     }
 }

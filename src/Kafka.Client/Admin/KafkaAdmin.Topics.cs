@@ -227,8 +227,14 @@ public sealed partial class KafkaAdmin
         {
             return null;
         }
-        var metadata = topic.Partitions.FirstOrDefault(p => p.PartitionIndex == partition.Partition);
-        return metadata is null ? null : _cluster.Brokers.GetValueOrDefault(metadata.LeaderId);
+        foreach (var metadata in topic.Partitions)
+        {
+            if (metadata.PartitionIndex == partition.Partition)
+            {
+                return _cluster.Brokers.GetValueOrDefault(metadata.LeaderId);
+            }
+        }
+        return null;
     }
 
     private static List<T> Distinct<T>(List<T> items, Func<T, string> key, string parameter)

@@ -95,9 +95,10 @@ internal sealed class MetadataRequest : KafkaRequest<MetadataResponse>
         // Smallest topic entry: error code, empty name, empty partition array.
         var topicCount = reader.ReadCount(flexible, 2 + 1 + 1);
         var topics = new MetadataTopic[topicCount];
+        var nodeIds = new NodeIdSets();
         for (var i = 0; i < topics.Length; i++)
         {
-            topics[i] = ReadTopic(ref reader, version, flexible);
+            topics[i] = ReadTopic(ref reader, version, flexible, nodeIds);
         }
 
         if (version is >= 8 and <= 10)
@@ -112,10 +113,11 @@ internal sealed class MetadataRequest : KafkaRequest<MetadataResponse>
             ClusterId = clusterId,
             ControllerId = controllerId,
             Topics = topics,
+            SharedNodeIds = nodeIds.Distinct,
         };
     }
 
-    private static MetadataTopic ReadTopic(ref KafkaReader reader, short version, bool flexible)
+    private static MetadataTopic ReadTopic(ref KafkaReader reader, short version, bool flexible, NodeIdSets nodeIds)
     {
         var errorCode = (KafkaErrorCode)reader.ReadInt16();
         var name = version >= 12 ? reader.ReadNullableString(flexible) : reader.ReadString(flexible);
@@ -131,9 +133,9 @@ internal sealed class MetadataRequest : KafkaRequest<MetadataResponse>
             var partitionIndex = reader.ReadInt32();
             var leaderId = reader.ReadInt32();
             var leaderEpoch = version >= 7 ? reader.ReadInt32() : -1;
-            var replicas = reader.ReadInt32Array(flexible);
-            var isr = reader.ReadInt32Array(flexible);
-            var offline = version >= 5 ? reader.ReadInt32Array(flexible) : [];
+            var replicas = nodeIds.Read(ref reader, flexible);
+            var isr = nodeIds.Read(ref reader, flexible);
+            var offline = version >= 5 ? nodeIds.Read(ref reader, flexible) : [];
             reader.SkipTaggedFieldsIf(flexible);
             partitions[p] = new MetadataPartition(partitionError, partitionIndex, leaderId, leaderEpoch, replicas, isr, offline);
         }

@@ -17,6 +17,12 @@ internal sealed class MetadataResponse
 
     /// <summary>The topics asked for (or all of them), each with its own error code.</summary>
     public IReadOnlyList<MetadataTopic> Topics { get; init; } = [];
+
+    /// <summary>
+    /// The node-id arrays that partitions of this response share (replica, ISR and offline lists with the same
+    /// brokers are one array), so that what is derived from a list is derived once per distinct list.
+    /// </summary>
+    public IReadOnlyList<int[]> SharedNodeIds { get; init; } = [];
 }
 
 /// <summary>A broker as Metadata describes it.</summary>
@@ -34,7 +40,11 @@ internal sealed record MetadataBroker(int NodeId, string Host, int Port, string?
 /// <param name="Partitions">The topic's partitions.</param>
 internal sealed record MetadataTopic(KafkaErrorCode ErrorCode, string? Name, Guid TopicId, bool IsInternal, IReadOnlyList<MetadataPartition> Partitions);
 
-/// <summary>A partition as Metadata describes it.</summary>
+/// <summary>
+/// A partition as Metadata describes it: a struct, stored inline in its topic's array, since a large cluster lists
+/// hundreds of thousands. Replica lists with the same brokers are one shared array (see
+/// <see cref="MetadataRequest"/>), so treat the arrays as read-only.
+/// </summary>
 /// <param name="ErrorCode">The partition's error (LEADER_NOT_AVAILABLE, REPLICA_NOT_AVAILABLE...).</param>
 /// <param name="PartitionIndex">The partition number.</param>
 /// <param name="LeaderId">The node id of the leader, or -1 when there is none.</param>
@@ -42,7 +52,7 @@ internal sealed record MetadataTopic(KafkaErrorCode ErrorCode, string? Name, Gui
 /// <param name="ReplicaNodes">The node ids of all replicas.</param>
 /// <param name="IsrNodes">The node ids of the in-sync replicas.</param>
 /// <param name="OfflineReplicas">The node ids of offline replicas (v5+); empty before v5.</param>
-internal sealed record MetadataPartition(
+internal readonly record struct MetadataPartition(
     KafkaErrorCode ErrorCode,
     int PartitionIndex,
     int LeaderId,

@@ -267,6 +267,18 @@ public sealed class MetadataTests
         Assert.That(offsets.Partitions, Is.Empty);
     }
 
+    [Test]
+    public void Equal_node_lists_in_one_response_are_one_shared_array()
+    {
+        var response = Decode(ResponseBody(9), 9);
+
+        var orders = response.Topics[0];
+        Assert.That(orders.Partitions[0].IsrNodes, Is.SameAs(orders.Partitions[0].ReplicaNodes), "[1, 2] twice");
+        Assert.That(orders.Partitions[1].ReplicaNodes, Is.Not.SameAs(orders.Partitions[0].ReplicaNodes), "[2, 1] is another list");
+        Assert.That(response.SharedNodeIds, Has.Count.EqualTo(4), "[1, 2], [2, 1], [2] and [1]");
+        Assert.That(response.SharedNodeIds, Has.Some.SameAs(orders.Partitions[0].ReplicaNodes));
+    }
+
     private static void AssertPartition(
         MetadataPartition partition, KafkaErrorCode error, int index, int leader, int epoch, int[] replicas, int[] isr, int[] offline)
     {

@@ -98,16 +98,22 @@ public sealed class TlsConnectionTests
         await using var client = NewTlsClient(tls.Bootstrap, TrustingOurCa());
         await client.UpdateClusterAsync(Timeout());
         var proxy = tls.Proxies[1];
-        var before = proxy.HandshakeCount;
 
+        // Each class has a connection of its own (the background refresh may have opened General already, so the
+        // handshakes are not counted from here): every one is TLS and alive.
+        var connections = new List<BrokerConnection>();
         foreach (var kind in Enum.GetValues<ConnectionKind>())
         {
             var connection = await client.Brokers[1].GetConnectionAsync(kind, Timeout());
-            Assert.That(connection.IsAlive, Is.True, kind.ToString());
+            Assert.That((connection.IsAlive, connection.IsTls), Is.EqualTo((true, true)), kind.ToString());
+            connections.Add(connection);
         }
 
-        Assert.That(proxy.HandshakeCount - before, Is.EqualTo(Enum.GetValues<ConnectionKind>().Length));
-        Assert.That(proxy.AcceptedCount, Is.EqualTo(proxy.HandshakeCount), "no connection arrived without TLS");
+        Assert.That(connections.Distinct().Count(), Is.EqualTo(Enum.GetValues<ConnectionKind>().Length), "one connection per class");
+        Assert.That(proxy.HandshakeCount, Is.GreaterThanOrEqualTo(Enum.GetValues<ConnectionKind>().Length));
+        // Connections the background refresh opens may be mid-handshake now, so accepted and completed handshakes are not
+        // compared; none may have failed (a plaintext client fails the proxy's handshake).
+        Assert.That(proxy.HandshakeFailures, Is.Empty, "no connection arrived without TLS");
     }
 
     [TestCase(SslProtocols.Tls12)]

@@ -10,12 +10,25 @@ internal sealed class ClusterSnapshot
 {
     public static readonly ClusterSnapshot Empty = new(new Dictionary<int, Broker>(), new Dictionary<string, MetadataTopic>(StringComparer.Ordinal), -1, null);
 
-    public ClusterSnapshot(IReadOnlyDictionary<int, Broker> brokers, IReadOnlyDictionary<string, MetadataTopic> topics, int controllerId, string? clusterId)
+    // The brokers of each node-id array the response's partitions share, resolved once for all of them.
+    private readonly Dictionary<int[], Broker[]> _resolved;
+
+    public ClusterSnapshot(
+        IReadOnlyDictionary<int, Broker> brokers, IReadOnlyDictionary<string, MetadataTopic> topics, int controllerId, string? clusterId,
+        IReadOnlyList<int[]>? sharedNodeIds = null)
     {
         Brokers = brokers;
         Topics = topics;
         ControllerId = controllerId;
         ClusterId = clusterId;
+        _resolved = new Dictionary<int[], Broker[]>(sharedNodeIds?.Count ?? 0, ReferenceEqualityComparer.Instance);
+        if (sharedNodeIds is not null)
+        {
+            foreach (var ids in sharedNodeIds)
+            {
+                _resolved[ids] = Resolve(ids, brokers);
+            }
+        }
     }
 
     public IReadOnlyDictionary<int, Broker> Brokers { get; }
@@ -28,4 +41,33 @@ internal sealed class ClusterSnapshot
     public string? ClusterId { get; }
 
     public Broker? Controller => Brokers.GetValueOrDefault(ControllerId);
+
+    /// <summary>
+    /// The brokers of <paramref name="ids"/> this snapshot knows, in order (a replica on a broker the metadata does
+    /// not list is left out). Shared arrays come resolved; treat the result as read-only.
+    /// </summary>
+    public Broker[] ResolveBrokers(int[] ids) =>
+        ids.Length == 0 ? [] : _resolved.TryGetValue(ids, out var brokers) ? brokers : Resolve(ids, Brokers);
+
+    private static Broker[] Resolve(int[] ids, IReadOnlyDictionary<int, Broker> brokers)
+    {
+        var count = 0;
+        foreach (var id in ids)
+        {
+            if (brokers.ContainsKey(id))
+            {
+                count++;
+            }
+        }
+        var result = new Broker[count];
+        var i = 0;
+        foreach (var id in ids)
+        {
+            if (brokers.TryGetValue(id, out var broker))
+            {
+                result[i++] = broker;
+            }
+        }
+        return result;
+    }
 }

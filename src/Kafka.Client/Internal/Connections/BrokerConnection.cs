@@ -69,48 +69,52 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
 
     public bool IsAlive => Volatile.Read(ref _failure) is null;
 
+    /// <summary>Whether the connection runs over TLS (its stream is an authenticated <see cref="System.Net.Security.SslStream"/>).</summary>
+    public bool IsTls => _stream is System.Net.Security.SslStream { IsAuthenticated: true };
+
     /// <summary>Requests written and not yet answered.</summary>
     public int InFlightCount => _inFlight.Count;
 
+    /// <summary>Opens a connection as <see cref="ConnectAsync(HostAddress, int, string, ConnectionSettings, ApiVersionsMemory?, CancellationToken)"/>, asking for versions afresh.</summary>
+    public static Task<BrokerConnection> ConnectAsync(
+        HostAddress address, int brokerId, string kind, ConnectionSettings settings, CancellationToken cancellationToken) =>
+        ConnectAsync(address, brokerId, kind, settings, versionsMemory: null, cancellationToken);
+
     /// <summary>
-    /// Opens a connection: resolves the host, binds the source address if one is set, connects, runs the TLS
-    /// handshake when TLS is on, negotiates API versions, then authenticates when SASL is on, all within the connect
-    /// timeout (one budget for every step).
+    /// Opens a connection and sets it up, all within one budget, the connect timeout: resolving the host, binding the
+    /// source address if one is set, TCP connect, the TLS handshake when TLS is on, then the setup exchanges on the
+    /// open connection (<see cref="SetUpAsync"/>: versions, then SASL when it is on). Whatever the steps take, the attempt ends by the budget's end with a
+    /// <see cref="KafkaTimeoutException"/>; the caller's token only stops it earlier. <paramref name="versionsMemory"/> is
+    /// the broker's <see cref="ApiVersionsMemory"/>, shared by its connections (<see langword="null"/> to always ask).
     /// </summary>
     public static async Task<BrokerConnection> ConnectAsync(
-        HostAddress address, int brokerId, string kind, ConnectionSettings settings, CancellationToken cancellationToken)
+        HostAddress address, int brokerId, string kind, ConnectionSettings settings, ApiVersionsMemory? versionsMemory, CancellationToken cancellationToken)
     {
         if (InvalidAddress(address) is { } problem)
         {
             throw new KafkaConnectionException(address.Host, address.Port,
                 $"Could not connect to broker {DescribeBroker(brokerId)} at {address}: not a valid broker address ({problem}).");
         }
-        using var timeout = new CancellationTokenSource(settings.ConnectTimeout, settings.TimeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        // The one budget of the whole setup, on the client's clock.
+        using var budget = new CancellationTokenSource(settings.ConnectTimeout, settings.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(budget.Token, cancellationToken);
         Socket? socket = null;
-        string? stalledStep = null; // what a timeout is blamed on, when not the TCP connect or ApiVersions
+        var step = "TCP connect";
         try
         {
             socket = await OpenSocketAsync(address, settings.SourceAddress, linked.Token).ConfigureAwait(false);
             Stream stream = new NetworkStream(socket, ownsSocket: true);
             if (settings.Tls is { } tls)
             {
-                stalledStep = " (the TLS handshake got no answer: with Ssl set every broker port must be a TLS listener).";
+                step = "TLS handshake";
                 stream = await tls.AuthenticateAsync(stream, address, DescribeBroker(brokerId), linked.Token).ConfigureAwait(false);
-                stalledStep = null;
             }
             var connection = new BrokerConnection(socket, stream, address, brokerId, kind, settings);
             socket = null; // owned by the connection now
             connection.Start();
             try
             {
-                await connection.NegotiateVersionsAsync(linked.Token).ConfigureAwait(false);
-                if (settings.Sasl is not null)
-                {
-                    stalledStep = $" (the SASL {settings.Sasl.MechanismName} authentication got no answer).";
-                    await connection.AuthenticateAsync(linked.Token).ConfigureAwait(false);
-                    stalledStep = null;
-                }
+                await connection.SetUpAsync(versionsMemory, name => step = name, linked.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -125,11 +129,13 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             Log.Connected(connection._logger, kind, brokerId, address.ToString(), connection.LocalEndPoint?.ToString());
             return connection;
         }
-        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new KafkaTimeoutException(
-                $"Connecting to broker {DescribeBroker(brokerId)} at {address} did not complete within {settings.ConnectTimeout.TotalMilliseconds:0} ms" +
-                (stalledStep ?? "."),
+                $"Connecting to broker {DescribeBroker(brokerId)} at {address} did not complete within the connect timeout of " +
+                $"{settings.ConnectTimeout.TotalMilliseconds:0} ms (TCP, TLS, ApiVersions and SASL share it; it ran out during the {step})" +
+                (step == "TLS handshake" ? ": the TLS handshake got no answer: with Ssl set every broker port must be a TLS listener."
+                    : step.StartsWith("SASL", StringComparison.Ordinal) ? ": the authentication got no answer." : "."),
                 settings.ConnectTimeout);
         }
         catch (SocketException ex)
@@ -140,6 +146,23 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         finally
         {
             socket?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The exchanges that make an open connection usable, in order, within what remains of the connect budget
+    /// (<paramref name="budget"/>): version negotiation, then, when SASL is on, authentication (SaslHandshake and
+    /// SaslAuthenticate, whose versions come from the negotiated table), naming each to <paramref name="step"/> so a
+    /// timeout says where the budget ran out.
+    /// </summary>
+    private async Task SetUpAsync(ApiVersionsMemory? versionsMemory, Action<string> step, CancellationToken budget)
+    {
+        step("ApiVersions");
+        await NegotiateVersionsAsync(versionsMemory, budget).ConfigureAwait(false);
+        if (_settings.Sasl is { } sasl)
+        {
+            step($"SASL {sasl.MechanismName} authentication");
+            await AuthenticateAsync(budget).ConfigureAwait(false);
         }
     }
 
@@ -208,8 +231,10 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     /// <summary>
     /// Asks the broker which versions it speaks. A broker that does not know the ApiVersions version we sent
     /// answers UNSUPPORTED_VERSION with a v0 body listing what it does support; we then ask again at that version.
+    /// With <paramref name="memory"/>, a table another live connection to the broker negotiated is used without
+    /// asking, and otherwise the broker is asked at the version it accepted before.
     /// </summary>
-    private async Task NegotiateVersionsAsync(CancellationToken cancellationToken)
+    private async Task NegotiateVersionsAsync(ApiVersionsMemory? memory, CancellationToken cancellationToken)
     {
         var policy = _settings.Versions;
         if (!policy.AskBroker)
@@ -217,8 +242,13 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             Versions = policy.FromRelease();
             return;
         }
+        if (memory is not null && memory.TryGetLiveTable(Address, out var known))
+        {
+            Versions = known;
+            return;
+        }
         var request = new ApiVersionsRequest();
-        var version = KnownApis.ApiVersions.MaxVersion;
+        var version = memory?.RequestVersion(Address) ?? KnownApis.ApiVersions.MaxVersion;
         for (var attempt = 0; ; attempt++)
         {
             ApiVersionsResponse response;
@@ -245,6 +275,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
                     $"Broker {DescribeBroker(BrokerId)} at {Address} refused the ApiVersions request: {KafkaErrors.GetName(response.ErrorCode)}.");
             }
             Versions = policy.FromBroker(response);
+            memory?.Remember(Address, version, Versions, this);
             return;
         }
     }

@@ -82,8 +82,8 @@ internal sealed partial class ConnectionSlot : IAsyncDisposable
             var address = _broker.Address;
             var connection = await _settings.Resilience.ExecuteAsync(
                 static (state, token) => new ValueTask<BrokerConnection>(
-                    BrokerConnection.ConnectAsync(state.address, state.Id, state.kind, state._settings, token)),
-                (address, _broker.Id, kind: _kind.ToString(), _settings),
+                    BrokerConnection.ConnectAsync(state.address, state.Id, state.kind, state._settings, state.ApiVersionsMemory, token)),
+                (address, _broker.Id, kind: _kind.ToString(), _settings, _broker.ApiVersionsMemory),
                 _lifetime).ConfigureAwait(false);
             lock (_lock)
             {

@@ -45,7 +45,7 @@ internal sealed partial class FetchEngine : IAsyncDisposable
         Settings = settings;
         Logger = logger;
         _owner = owner;
-        _readers = new RecordReaderPool(settings.VerifyChecksums);
+        _readers = new RecordReaderPool(settings.VerifyChecksums, cluster.Settings.TimeProvider);
         cluster.MetadataChanged += OnMetadataChanged;
         MessagingTelemetry.Track(this);
     }

@@ -4,7 +4,9 @@ namespace Kafka.Client.Internal.Consuming;
 
 /// <summary>
 /// The record readers of one consumer: a fetched partition's chunk holds one while its records are handed out and
-/// returns it when released, so that decoding allocates no reader (and no scratch buffer) per fetch.
+/// returns it when released, so that decoding allocates no reader (and no scratch buffer) per fetch. Readers keep
+/// their decompression buffers, so every <see cref="FrameBufferPool.TrimInterval"/> the pool disposes as many readers
+/// as stayed unused through the whole interval: an idle consumer gives that memory back.
 /// </summary>
 internal sealed class RecordReaderPool : IDisposable
 {
@@ -13,12 +15,27 @@ internal sealed class RecordReaderPool : IDisposable
     private readonly Lock _lock = new();
     private readonly Stack<RecordSetReader> _readers = new();
     private readonly bool _verifyChecksums;
+    private readonly ITimer _trimTimer;
+    private int _lowWater;
     private bool _disposed;
 
-    public RecordReaderPool(bool verifyChecksums)
+    public RecordReaderPool(bool verifyChecksums, TimeProvider time)
     {
         _verifyChecksums = verifyChecksums;
         ReturnAction = Return;
+        _trimTimer = time.CreateTimer(static pool => ((RecordReaderPool)pool!).Trim(), this, FrameBufferPool.TrimInterval, FrameBufferPool.TrimInterval);
+    }
+
+    /// <summary>Readers pooled now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _readers.Count;
+            }
+        }
     }
 
     /// <summary><see cref="Return"/> as a delegate made once, for chunks to call.</summary>
@@ -30,6 +47,7 @@ internal sealed class RecordReaderPool : IDisposable
         {
             if (_readers.TryPop(out var reader))
             {
+                _lowWater = Math.Min(_lowWater, _readers.Count);
                 return reader;
             }
         }
@@ -51,8 +69,24 @@ internal sealed class RecordReaderPool : IDisposable
         reader.Dispose();
     }
 
+    /// <summary>Disposes as many readers as stayed pooled since the last trim (the fewest the pool held).</summary>
+    public void Trim()
+    {
+        List<RecordSetReader>? unused = null;
+        lock (_lock)
+        {
+            for (var n = Math.Min(_lowWater, _readers.Count); n > 0; n--)
+            {
+                (unused ??= []).Add(_readers.Pop());
+            }
+            _lowWater = _readers.Count;
+        }
+        unused?.ForEach(reader => reader.Dispose());
+    }
+
     public void Dispose()
     {
+        _trimTimer.Dispose();
         lock (_lock)
         {
             _disposed = true;

@@ -1,0 +1,74 @@
+using Kafka.Client.Internal;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Kafka.Client.Tests.Consuming;
+
+/// <summary>The response frame pool: size classes that waste at most a quarter, and memory given back when idle.</summary>
+[TestFixture]
+public sealed class FrameBufferPoolTests
+{
+    [TestCase(1, 16 * 1024)]
+    [TestCase(64 * 1024, 64 * 1024)]
+    [TestCase(64 * 1024 + 1, 80 * 1024)]
+    [TestCase(1024 * 1024, 1024 * 1024)]
+    [TestCase(1024 * 1024 + 50_000, 1280 * 1024)]
+    [TestCase(1792 * 1024 + 1, 2048 * 1024)]
+    public void Sizes_round_up_to_a_quarter_of_their_power_of_two(int length, int expected) =>
+        Assert.That(FrameBufferPool.SizeClass(length), Is.EqualTo(expected));
+
+    [Test]
+    public void Arrays_in_use_stay_pooled_and_arrays_unused_for_a_whole_interval_are_dropped()
+    {
+        var time = new FakeTimeProvider();
+        using var pool = new FrameBufferPool(time);
+        var frames = Enumerable.Range(0, 8).Select(_ => pool.Rent(1_100_000)).ToList();
+        Assert.That(frames.Select(f => f.Length), Is.All.EqualTo(1280 * 1024));
+        frames.ForEach(f => pool.Return(f));
+        Assert.That(pool.PooledBytes, Is.EqualTo(8L * 1280 * 1024));
+
+        // Busy: each interval two frames are out at once, so six were not needed.
+        for (var interval = 0; interval < 3; interval++)
+        {
+            var a = pool.Rent(1_100_000);
+            var b = pool.Rent(1_100_000);
+            Assert.That(frames, Does.Contain(a).And.Contain(b), "pooled arrays are reused");
+            pool.Return(a);
+            pool.Return(b);
+            time.Advance(FrameBufferPool.TrimInterval);
+        }
+        Assert.That(pool.PooledBytes, Is.EqualTo(2L * 1280 * 1024), "what the busy intervals needed stays");
+
+        // Idle: nothing rented for two intervals, nothing kept.
+        time.Advance(FrameBufferPool.TrimInterval);
+        time.Advance(FrameBufferPool.TrimInterval);
+        Assert.That(pool.PooledBytes, Is.Zero);
+    }
+
+    [Test]
+    public void Record_readers_unused_for_a_whole_interval_are_disposed()
+    {
+        var time = new FakeTimeProvider();
+        using var pool = new Kafka.Client.Internal.Consuming.RecordReaderPool(verifyChecksums: true, time);
+        var readers = Enumerable.Range(0, 4).Select(_ => pool.Rent()).ToList();
+        readers.ForEach(pool.Return);
+        time.Advance(FrameBufferPool.TrimInterval);
+        Assert.That(pool.Count, Is.EqualTo(4), "kept through the interval they were used in");
+
+        var busy = pool.Rent();
+        Assert.That(readers, Does.Contain(busy));
+        pool.Return(busy);
+        time.Advance(FrameBufferPool.TrimInterval);
+        Assert.That(pool.Count, Is.EqualTo(1), "three were not needed");
+
+        time.Advance(FrameBufferPool.TrimInterval);
+        Assert.That(pool.Count, Is.Zero, "idle: none kept");
+    }
+
+    [Test]
+    public void Foreign_arrays_are_not_taken()
+    {
+        using var pool = new FrameBufferPool(new FakeTimeProvider());
+        pool.Return(new byte[1000]);
+        Assert.That(pool.PooledBytes, Is.Zero);
+    }
+}
