@@ -110,6 +110,24 @@ internal static unsafe partial class LibrdkafkaNative
     [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_set_group_consumer_heartbeat_interval_ms")]
     internal static partial void MockSetGroupConsumerHeartbeatIntervalMs(MockClusterHandle cluster, int intervalMs);
 
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_sharegroup_set_session_timeout")]
+    internal static partial void MockShareGroupSetSessionTimeout(MockClusterHandle cluster, int timeoutMs);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_sharegroup_set_heartbeat_interval")]
+    internal static partial void MockShareGroupSetHeartbeatInterval(MockClusterHandle cluster, int intervalMs);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_sharegroup_set_max_delivery_attempts")]
+    internal static partial void MockShareGroupSetMaxDeliveryAttempts(MockClusterHandle cluster, int attempts);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_sharegroup_set_record_lock_duration")]
+    internal static partial void MockShareGroupSetRecordLockDuration(MockClusterHandle cluster, int durationMs);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_sharegroup_set_auto_offset_reset")]
+    internal static partial void MockShareGroupSetAutoOffsetReset(MockClusterHandle cluster, int earliest);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_sharegroup_target_assignment", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial void MockShareGroupTargetAssignment(MockClusterHandle cluster, string groupId, nint memberIds, nint assignments, nuint memberCount);
+
     [LibraryImport(LibraryName, EntryPoint = "rd_kafka_topic_partition_list_new")]
     internal static partial nint TopicPartitionListNew(int size);
 
