@@ -40,4 +40,149 @@ public sealed class ShareConsumerTests
         Assert.That(ledger.Deliveries.All(d => d.DeliveryCount == 1), "every record delivered once");
         Assert.That(ledger.Deliveries.Select(d => d.Member).Distinct().Count(), Is.GreaterThan(1), "the partition was shared: more than one member received records");
     }
+
+    [Test]
+    public async Task A_released_record_comes_again_with_a_higher_delivery_count_and_a_rejected_one_never()
+    {
+        await using var s = new ShareScenario();
+        var member = await s.StartMemberAsync();
+        await s.ShareAllPartitionsAsync([member]);
+        var sent = await s.ProduceAsync(10);
+        const long Released = 3, Rejected = 6;
+
+        var deliveries = new List<(long Offset, int Count)>();
+        var released = 0;
+        await ShareScenario.PollUntilAsync(member, () => released > 0 && deliveries.Count(d => d.Offset == Released) == 2, message =>
+        {
+            deliveries.Add((message.Offset, message.DeliveryCount!.Value));
+            var type = message.Offset switch
+            {
+                Released when message.DeliveryCount == 1 => ShareAcknowledgeType.Release,
+                Rejected => ShareAcknowledgeType.Reject,
+                _ => ShareAcknowledgeType.Accept,
+            };
+            released += type == ShareAcknowledgeType.Release ? 1 : 0;
+            member.Acknowledge(message, type);
+        }, TestSupport.Timeout());
+        Assert.That(await member.CommitAsync(TestSupport.Timeout()), Is.Empty);
+        // A few more polls: nothing is left to hand out, and the rejected record does not come back.
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.That(await member.PollAsync(TestSupport.Timeout()), Is.Empty, "everything was accepted, rejected, or accepted after its release");
+        }
+
+        Assert.That(deliveries.Where(d => d.Offset == Released).Select(d => d.Count), Is.EqualTo(new[] { 1, 2 }), "released, then delivered again with count 2");
+        Assert.That(deliveries.Count(d => d.Offset == Rejected), Is.EqualTo(1), "rejected: never delivered again");
+        Assert.That(deliveries.Select(d => d.Offset).Distinct().Order(), Is.EqualTo(sent.Select(x => x.Offset).Order()));
+    }
+
+    [Test]
+    public async Task A_record_not_acknowledged_before_its_lock_runs_out_goes_to_another_member_and_the_late_acknowledgement_is_refused()
+    {
+        await using var s = new ShareScenario(recordLock: TimeSpan.FromMilliseconds(500));
+        var slow = await s.StartMemberAsync();
+        var other = await s.StartMemberAsync();
+        await s.ShareAllPartitionsAsync([slow, other]);
+        await s.ProduceAsync(1);
+
+        ConsumedMessage? held = null;
+        await ShareScenario.PollUntilAsync(slow, () => held is not null, m => held = m, TestSupport.Timeout());
+        Assert.That(held!.DeliveryCount, Is.EqualTo(1));
+
+        // The slow member sits on the record; once its lock has run out the group hands it to the other member.
+        ConsumedMessage? again = null;
+        await ShareScenario.PollUntilAsync(other, () => again is not null, m => again = m, TestSupport.Timeout());
+        Assert.That((again!.Offset, again.DeliveryCount), Is.EqualTo((held.Offset, 2)), "delivered again, counted");
+
+        // The slow member's acknowledgement comes too late: the record is the other member's now.
+        slow.Acknowledge(held, ShareAcknowledgeType.Reject);
+        var refused = await slow.CommitAsync(TestSupport.Timeout());
+        Assert.That(refused.Select(f => (f.PartitionId, f.ErrorCode, Offsets: string.Join(",", f.Offsets))),
+            Is.EqualTo(new[] { (0, KafkaErrorCode.InvalidRecordState, held.Offset.ToString(System.Globalization.CultureInfo.InvariantCulture)) }),
+            "the broker refuses an acknowledgement that comes after the lock ran out");
+        other.Acknowledge(again);
+        Assert.That(await other.CommitAsync(TestSupport.Timeout()), Is.Empty, "the late reject changed nothing: the other member accepts");
+    }
+
+    [Test]
+    public async Task Implicit_mode_accepts_a_poll_at_the_next_poll_and_disposing_releases_what_was_not_acknowledged()
+    {
+        await using var s = new ShareScenario();
+        var options = ShareScenario.Options(ShareAcknowledgementMode.Implicit);
+        options.MaxPollRecords = 5;
+        var first = await s.StartMemberAsync(options);
+        await s.ShareAllPartitionsAsync([first]);
+        await s.ProduceAsync(10);
+
+        var firstGot = new List<ConsumedMessage>();
+        await ShareScenario.PollUntilAsync(first, () => firstGot.Count >= 5, firstGot.Add, TestSupport.Timeout());
+        // Explicit acknowledgements win over the implicit ones: the first record is released, the rest accepted.
+        first.Acknowledge(firstGot[0], ShareAcknowledgeType.Release);
+        var secondPoll = new List<ConsumedMessage>();
+        await ShareScenario.PollUntilAsync(first, () => secondPoll.Count > 0, secondPoll.Add, TestSupport.Timeout());
+        Assert.That(() => first.Acknowledge(firstGot[1]), Throws.InvalidOperationException, "the previous poll's records were accepted already");
+        var handledByFirst = firstGot.Skip(1).Concat(secondPoll).Select(m => m.Offset).ToHashSet();
+
+        // The member leaves holding its second poll's records: disposing accepts them (implicit mode).
+        await first.DisposeAsync();
+        var second = await s.StartMemberAsync(options);
+        await s.ShareAllPartitionsAsync([second]);
+        var rest = new List<ConsumedMessage>();
+        await ShareScenario.PollUntilAsync(second, () => handledByFirst.Count + rest.Count >= 10, rest.Add, TestSupport.Timeout());
+        await second.CommitAsync(TestSupport.Timeout());
+
+        var all = firstGot.Concat(secondPoll).Concat(rest).ToList();
+        Assert.That(all.Where(m => m.Offset == firstGot[0].Offset).Select(m => m.DeliveryCount), Is.EqualTo(new int?[] { 1, 2 }), "the released record came again, counted");
+        Assert.That(rest.Select(m => m.Offset).Intersect(handledByFirst), Is.Empty, "records accepted by the first member (at its next poll or on dispose) never come back");
+        Assert.That(handledByFirst.Concat(rest.Select(m => m.Offset)).Order(), Is.EqualTo(Enumerable.Range(0, 10).Select(i => (long)i)), "each record handled once in the end");
+    }
+
+    [Test]
+    public async Task A_member_that_leaves_without_acknowledging_hands_its_records_back_at_once()
+    {
+        await using var s = new ShareScenario();
+        var leaving = await s.StartMemberAsync(ShareScenario.Options(ShareAcknowledgementMode.Explicit));
+        var staying = await s.StartMemberAsync();
+        await s.ShareAllPartitionsAsync([leaving, staying]);
+        await s.ProduceAsync(5);
+        var held = new List<ConsumedMessage>();
+        await ShareScenario.PollUntilAsync(leaving, () => held.Count >= 5, held.Add, TestSupport.Timeout());
+
+        await leaving.DisposeAsync(); // explicit mode: nothing acknowledged, so the session's close releases all five
+
+        var redelivered = new List<ConsumedMessage>();
+        await ShareScenario.PollUntilAsync(staying, () => redelivered.Count >= 5, m =>
+        {
+            redelivered.Add(m);
+            staying.Acknowledge(m);
+        }, TestSupport.Timeout());
+        Assert.That(redelivered.Select(m => (m.Offset, m.DeliveryCount)), Is.EquivalentTo(held.Select(m => (m.Offset, (int?)2))),
+            "the other member got them well before the 30 s lock would have run out");
+    }
+
+    [Test]
+    public async Task Acknowledging_a_record_twice_or_one_not_delivered_is_refused_at_once()
+    {
+        await using var s = new ShareScenario();
+        var member = await s.StartMemberAsync();
+        await s.ShareAllPartitionsAsync([member]);
+        await s.ProduceAsync(1);
+        ConsumedMessage? message = null;
+        await ShareScenario.PollUntilAsync(member, () => message is not null, m => message = m, TestSupport.Timeout());
+
+        member.Acknowledge(message!, ShareAcknowledgeType.Accept);
+        Assert.That(() => member.Acknowledge(message!, ShareAcknowledgeType.Reject), Throws.InvalidOperationException.With.Message.Contains("acknowledged already"));
+        Assert.That(() => member.Acknowledge(message!, (ShareAcknowledgeType)7), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+
+    [Test]
+    public void Invalid_options_fail_at_creation_listing_every_problem()
+    {
+        using var client = TestSupport.NewClient("127.0.0.1:1");
+        var options = new ShareConsumerOptions { MaxPollRecords = 0, FetchMaxBytes = -1, AcknowledgementMode = (ShareAcknowledgementMode)9 };
+        var error = Assert.Throws<ArgumentException>(() => client.GetShareConsumer(["t"], "g", options));
+        Assert.That(error!.Message, Does.Contain("MaxPollRecords").And.Contain("FetchMaxBytes").And.Contain("AcknowledgementMode"));
+        Assert.Throws<ArgumentException>(() => client.GetShareConsumer([], "g"));
+        Assert.Throws<ArgumentException>(() => client.GetShareConsumer(["t"], ""));
+    }
 }
