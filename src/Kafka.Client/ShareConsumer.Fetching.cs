@@ -263,8 +263,14 @@ public sealed partial class ShareConsumer
     private void ReadPartition(RecordSetReader reader, ShareSession session, SharePartition state, ShareFetchPartitionResponse partition, List<ConsumedMessage> messages)
     {
         var acquired = partition.AcquiredRecords.OrderBy(a => a.FirstOffset).ToArray();
+        // Offsets this member holds already (handed out and not acknowledged, or acknowledged and not sent yet) are not
+        // handed out again if a broker lists them once more (librdkafka's mock lists every record the member holds).
+        HashSet<long> held;
+        lock (_lock)
+        {
+            held = [.. state.Delivered, .. state.Pending.Keys];
+        }
         var delivered = new HashSet<long>();
-        var first = messages.Count;
         try
         {
             if (partition.Records is { Length: > 0 } records)
@@ -287,7 +293,7 @@ public sealed partial class ShareConsumer
                         {
                             break;
                         }
-                        if (record.Offset >= acquired[range].FirstOffset && delivered.Add(record.Offset))
+                        if (record.Offset >= acquired[range].FirstOffset && !held.Contains(record.Offset) && delivered.Add(record.Offset))
                         {
                             messages.Add(ConsumedMessage.ForShareGroup(state.Topic, state.Partition, in record, acquired[range].DeliveryCount));
                         }
@@ -311,7 +317,7 @@ public sealed partial class ShareConsumer
                     {
                         state.Delivered.Add(offset);
                     }
-                    else
+                    else if (!held.Contains(offset))
                     {
                         // An acquired offset with no record (a transaction marker, compacted away, unreadable): a gap.
                         state.Pending[offset] = 0;
@@ -319,7 +325,6 @@ public sealed partial class ShareConsumer
                 }
             }
         }
-        _ = first;
     }
 
     private void ReportRefused(SharePartition state, KafkaErrorCode error, string? message, long[] offsets)

@@ -185,4 +185,26 @@ public sealed class ShareConsumerTests
         Assert.Throws<ArgumentException>(() => client.GetShareConsumer([], "g"));
         Assert.Throws<ArgumentException>(() => client.GetShareConsumer(["t"], ""));
     }
+
+    [Test]
+    public async Task Records_held_across_polls_are_not_handed_out_twice()
+    {
+        await using var s = new ShareScenario();
+        var options = ShareScenario.Options();
+        options.MaxPollRecords = 3;
+        var member = await s.StartMemberAsync(options);
+        await s.ShareAllPartitionsAsync([member]);
+        await s.ProduceAsync(9);
+
+        // Nothing is acknowledged while polling: the member holds each record it got (the mock lists them again in
+        // every answer); each must be handed out once.
+        var got = new List<long>();
+        await ShareScenario.PollUntilAsync(member, () => got.Count >= 9, m => got.Add(m.Offset), TestSupport.Timeout());
+        for (var i = 0; i < 2; i++)
+        {
+            got.AddRange((await member.PollAsync(TestSupport.Timeout())).Select(m => m.Offset));
+        }
+
+        Assert.That(got, Is.EqualTo(Enumerable.Range(0, 9).Select(i => (long)i)), "each record once, in the order acquired");
+    }
 }
