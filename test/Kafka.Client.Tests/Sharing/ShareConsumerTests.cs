@@ -207,4 +207,28 @@ public sealed class ShareConsumerTests
 
         Assert.That(got, Is.EqualTo(Enumerable.Range(0, 9).Select(i => (long)i)), "each record once, in the order acquired");
     }
+
+    [Test]
+    public async Task A_broker_without_share_group_version_1_fails_the_poll_with_a_version_error()
+    {
+        await using var s = new ShareScenario();
+        s.Cluster.SetApiVersion(76, 0, 0); // ShareGroupHeartbeat v0 only: Kafka 4.0's early access
+        var member = await s.StartMemberAsync();
+
+        KafkaVersionException? error = null;
+        await s.WaitUntilAsync(() =>
+        {
+            try
+            {
+                _ = member.PollAsync(TestSupport.Timeout()).AsTask().GetAwaiter().GetResult();
+                return false;
+            }
+            catch (KafkaVersionException ex)
+            {
+                error = ex;
+                return true;
+            }
+        }, "the poll fails");
+        Assert.That(error!.Message, Does.Contain("ShareGroupHeartbeat"));
+    }
 }

@@ -55,6 +55,9 @@ internal sealed partial class ShareConsumerService(
                 IReadOnlyList<ConsumedMessage> messages;
                 try
                 {
+                    // Poll only with a handler slot free: records would otherwise wait here while their locks run.
+                    await slots.WaitAsync(stopping).ConfigureAwait(false);
+                    slots.Release();
                     messages = await consumer.PollAsync(stopping).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stopping.IsCancellationRequested)
