@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Kafka.Client.Tests.Support;
+using Kafka.Testing;
 
 namespace Kafka.Client.Tests.Sharing;
 
@@ -230,5 +231,45 @@ public sealed class ShareConsumerTests
             }
         }, "the poll fails");
         Assert.That(error!.Message, Does.Contain("ShareGroupHeartbeat"));
+    }
+
+    [Test]
+    public async Task A_share_group_mixes_this_client_with_librdkafkas_share_consumer_and_every_record_is_consumed_once()
+    {
+        await using var s = new ShareScenario(partitions: 2);
+        var ours = await s.StartMemberAsync(ShareScenario.Options(ShareAcknowledgementMode.Implicit));
+        using var peer = LibrdkafkaShareConsumer.Create(s.Cluster.BootstrapServers, s.GroupId, [ShareScenario.Topic]);
+        var sent = await s.ProduceAsync(100, partitions: 2);
+
+        var byUs = new List<(int Partition, long Offset)>();
+        var byPeer = new List<(int Partition, long Offset)>();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var peerLoop = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested && byUs.Count + byPeer.Count < sent.Count)
+            {
+                foreach (var record in peer.Poll(TimeSpan.FromMilliseconds(100)))
+                {
+                    lock (byPeer)
+                    {
+                        byPeer.Add((record.Partition, record.Offset));
+                    }
+                }
+            }
+        });
+        await ShareScenario.PollUntilAsync(ours, () => byUs.Count + byPeer.Count >= sent.Count, m =>
+        {
+            lock (byPeer)
+            {
+                byUs.Add((m.PartitionId, m.Offset));
+            }
+        }, stop.Token);
+        await peerLoop;
+
+        var all = byUs.Concat(byPeer).ToList();
+        Assert.That(all, Is.Unique, "no record handed to both members, or twice");
+        Assert.That(all, Is.EquivalentTo(sent), "every record consumed");
+        Assert.That(byUs, Is.Not.Empty, "this client took part");
+        Assert.That(byPeer, Is.Not.Empty, "librdkafka's share consumer took part");
     }
 }
