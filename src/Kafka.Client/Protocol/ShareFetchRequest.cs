@@ -62,18 +62,7 @@ internal sealed class ShareFetchRequest : KafkaRequest<ShareFetchResponse>
         writer.WriteInt32(MaxRecords);
         writer.WriteInt32(BatchSize);
         ShareTopicAcknowledgements.WriteAll(writer, Topics);
-        writer.WriteArrayLength(ForgottenTopics.Count, compact: true);
-        for (var i = 0; i < ForgottenTopics.Count; i++)
-        {
-            writer.WriteUuid(ForgottenTopics[i].TopicId);
-            var partitions = ForgottenTopics[i].Partitions;
-            writer.WriteArrayLength(partitions.Count, compact: true);
-            for (var p = 0; p < partitions.Count; p++)
-            {
-                writer.WriteInt32(partitions[p]);
-            }
-            writer.WriteEmptyTaggedFields();
-        }
+        TopicIdPartitionsCodec.Write(writer, ForgottenTopics);
         writer.WriteEmptyTaggedFields();
     }
 

@@ -41,18 +41,7 @@ internal sealed class ShareGroupHeartbeatRequest : KafkaRequest<ShareGroupHeartb
         writer.WriteString(MemberId, compact: true);
         writer.WriteInt32(MemberEpoch);
         writer.WriteNullableString(RackId, compact: true);
-        if (SubscribedTopicNames is { } names)
-        {
-            writer.WriteArrayLength(names.Count, compact: true);
-            for (var i = 0; i < names.Count; i++)
-            {
-                writer.WriteString(names[i], compact: true);
-            }
-        }
-        else
-        {
-            writer.WriteArrayLength(-1, compact: true);
-        }
+        TopicIdPartitionsCodec.WriteNames(writer, SubscribedTopicNames);
         writer.WriteEmptyTaggedFields();
     }
 
@@ -66,22 +55,7 @@ internal sealed class ShareGroupHeartbeatRequest : KafkaRequest<ShareGroupHeartb
         var memberId = reader.ReadNullableString(compact: true);
         var memberEpoch = reader.ReadInt32();
         var heartbeatIntervalMs = reader.ReadInt32();
-        IReadOnlyList<TopicIdPartitions>? assignment = null;
-        if (reader.ReadInt8() >= 0)
-        {
-            // Smallest topic: a 16-byte id, an empty partition array and tags.
-            var count = reader.ReadCount(compact: true, 16 + 1 + 1);
-            var topics = new TopicIdPartitions[count];
-            for (var i = 0; i < topics.Length; i++)
-            {
-                var topicId = reader.ReadUuid();
-                var partitions = reader.ReadInt32Array(compact: true);
-                reader.SkipTaggedFields();
-                topics[i] = new TopicIdPartitions(topicId, partitions);
-            }
-            reader.SkipTaggedFields();
-            assignment = topics;
-        }
+        var assignment = TopicIdPartitionsCodec.ReadNullableAssignment(ref reader);
         reader.SkipTaggedFields();
         return new ShareGroupHeartbeatResponse
         {

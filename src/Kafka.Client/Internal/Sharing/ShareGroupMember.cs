@@ -239,11 +239,11 @@ internal sealed partial class ShareGroupMember : IAsyncDisposable
             }
             assignment = _lastAssignment;
         }
-        var names = TopicNamesById();
+        var names = _cluster.Snapshot.TopicNamesById();
         if (assignment.Any(t => !names.ContainsKey(t.TopicId)))
         {
             await _cluster.Metadata.WaitForRefreshAsync($"share group '{GroupId}' was assigned a topic id the metadata does not have", token).ConfigureAwait(false);
-            names = TopicNamesById();
+            names = _cluster.Snapshot.TopicNamesById();
         }
         var resolved = new List<ShareAssignedPartition>();
         var complete = true;
@@ -282,19 +282,6 @@ internal sealed partial class ShareGroupMember : IAsyncDisposable
         static HashSet<(Guid, int)> Flatten(IReadOnlyList<TopicIdPartitions> topics) =>
             [.. topics.SelectMany(t => t.Partitions.Select(p => (t.TopicId, p)))];
         return Flatten(a).SetEquals(Flatten(b));
-    }
-
-    private Dictionary<Guid, string> TopicNamesById()
-    {
-        var names = new Dictionary<Guid, string>();
-        foreach (var (name, topic) in _cluster.Snapshot.Topics)
-        {
-            if (topic.TopicId != Guid.Empty)
-            {
-                names[topic.TopicId] = name;
-            }
-        }
-        return names;
     }
 
     private void Fail(KafkaException error)
