@@ -245,11 +245,18 @@ public sealed partial class ShareConsumer : IAsyncDisposable, IDisposable
     {
         lock (_lock)
         {
-            if (!_sessions.TryGetValue(broker.Id, out var session) || !ReferenceEquals(session.Broker, broker))
+            if (_sessions.TryGetValue(broker.Id, out var session) && ReferenceEquals(session.Broker, broker))
             {
-                session = new ShareSession(broker, new ConnectionSlot(broker, ConnectionKind.Fetch, _cluster.Settings, _lifetime.Token));
-                _sessions[broker.Id] = session;
+                return session;
             }
+            // A broker that moved is a new broker object: its old session's connection goes (its acquisitions are
+            // released by that broker when the session times out).
+            if (session is not null)
+            {
+                _ = session.Slot.DisposeAsync().AsTask();
+            }
+            session = new ShareSession(broker, new ConnectionSlot(broker, ConnectionKind.Fetch, _cluster.Settings, _lifetime.Token));
+            _sessions[broker.Id] = session;
             return session;
         }
     }
