@@ -102,6 +102,37 @@ public sealed class TransactionsV2Tests
     }
 
     [Test]
+    public async Task TRANSACTION_ABORTABLE_on_a_V2_produce_makes_the_transaction_abort_and_the_next_one_commits()
+    {
+        await using var cluster = MockKafkaCluster.Start(brokerCount: 1, transactionsV2: true);
+        cluster.CreateTopic("v2-abortable", partitions: 1);
+        cluster.StartRequestTracking();
+        await using var client = NewClient(cluster);
+        await using var producer = client.GetTransactionalProducer(Options("v2-abortable-1"));
+        await producer.InitTransactionsAsync(Timeout());
+        producer.BeginTransaction();
+
+        // KIP-890: the partition leader could not verify the transaction (Produce v11+ answer TRANSACTION_ABORTABLE).
+        cluster.PushRequestErrors(ProduceKey, (short)KafkaErrorCode.TransactionAbortable);
+        var failed = Assert.ThrowsAsync<ProduceFailureException>(() => producer.ProduceAsync("v2-abortable", Bytes("refused"), cancellationToken: Timeout()).AsTask());
+        Assert.That(failed!.ErrorCode, Is.EqualTo(KafkaErrorCode.TransactionAbortable));
+        var commit = Assert.ThrowsAsync<KafkaTransactionException>(() => producer.CommitTransactionAsync(Timeout()));
+        Assert.That(commit!.RequiresAbort, Is.True);
+        Assert.That(commit.Message, Does.Contain("TRANSACTION_ABORTABLE"));
+
+        await producer.AbortTransactionAsync(Timeout());
+        producer.BeginTransaction();
+        var report = await producer.ProduceAsync("v2-abortable", Bytes("accepted"), cancellationToken: Timeout());
+        await producer.CommitTransactionAsync(Timeout());
+
+        Assert.That(report.Error, Is.Null);
+        Assert.That(cluster.GetRequests().Where(r => r.ApiKey == EndTxnKey).Select(r => r.ApiVersion), Is.EqualTo(new short?[] { 5, 5 }),
+            "the produce had joined the transaction, so the abort ends it on the coordinator");
+        Assert.That(PeerRead(cluster, "v2-abortable", 1, IsolationLevel.ReadCommitted), Does.Contain("accepted"));
+        Assert.That(cluster.TransactionsV2Failures, Is.Empty);
+    }
+
+    [Test]
     public async Task A_Confluent_transactional_producer_passes_through_the_V2_translation()
     {
         await using var cluster = MockKafkaCluster.Start(brokerCount: 1, transactionsV2: true);
