@@ -76,6 +76,11 @@ internal static class Eos
                 }
             }
         }
+        for (var r = 0; r < runners.Length; r++)
+        {
+            Console.WriteLine($"{names[r]}, each pass: {string.Join(" ", results[r].Select(x => $"{x.Result.Elapsed.TotalMilliseconds:0}ms/{x.Result.CpuMicrosPerMessage:0.00}µs"))}");
+        }
+        Console.WriteLine();
         var baseline = Result.Median([.. results[1].Select(x => x.Result)]);
         for (var r = 0; r < runners.Length; r++)
         {

@@ -32,6 +32,7 @@ internal sealed partial class TransactionManager
     private readonly List<ProducerEngine> _engines = [];
     private readonly Dictionary<PartitionQueue, ProducerEngine> _pendingAdds = [];
     private readonly HashSet<string> _groupsAdded = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Broker> _groupCoordinators = new(StringComparer.Ordinal);
     private readonly AsyncSignal _addSignal = new();
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task _addLoop;
@@ -456,7 +457,7 @@ internal sealed partial class TransactionManager
         Broker? coordinator = null;
         await RetryAsync($"committing offsets of group '{group.GroupId}' in the transaction", async token =>
         {
-            coordinator ??= await FindCoordinatorAsync(group.GroupId, FindCoordinatorRequest.GroupKeyType, token).ConfigureAwait(false);
+            coordinator ??= await GroupCoordinatorAsync(group.GroupId, token).ConfigureAwait(false);
             var (pid, epoch) = ProducerId!.Value;
             TxnOffsetCommitResponse response;
             try
@@ -475,6 +476,7 @@ internal sealed partial class TransactionManager
             }
             catch (Exception ex) when (ex is IOException or KafkaException { IsRetriable: true })
             {
+                ForgetGroupCoordinator(group.GroupId);
                 coordinator = null;
                 throw;
             }
@@ -482,6 +484,7 @@ internal sealed partial class TransactionManager
             var code = failed?.ErrorCode ?? KafkaErrorCode.None;
             if (code is KafkaErrorCode.NotCoordinator or KafkaErrorCode.CoordinatorNotAvailable)
             {
+                ForgetGroupCoordinator(group.GroupId);
                 coordinator = null;
             }
             return code;
@@ -533,15 +536,49 @@ internal sealed partial class TransactionManager
         }
     }
 
+    /// <summary>A group's coordinator, found once and kept until it moves or its connection fails (not looked up per transaction).</summary>
+    private async Task<Broker> GroupCoordinatorAsync(string groupId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_groupCoordinators.TryGetValue(groupId, out var known))
+            {
+                return known;
+            }
+        }
+        var found = await FindCoordinatorAsync(groupId, FindCoordinatorRequest.GroupKeyType, cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _groupCoordinators[groupId] = found;
+        }
+        return found;
+    }
+
+    private void ForgetGroupCoordinator(string groupId)
+    {
+        lock (_lock)
+        {
+            _groupCoordinators.Remove(groupId);
+        }
+    }
+
     /// <summary>Whether the group's coordinator serves TxnOffsetCommit v5, which adds the group to a V2 transaction itself.</summary>
     private async Task<bool> GroupCoordinatorServesV2Async(string groupId, CancellationToken cancellationToken)
     {
         var serves = false;
         await RetryAsync($"finding the coordinator of group '{groupId}'", async token =>
         {
-            var coordinator = await FindCoordinatorAsync(groupId, FindCoordinatorRequest.GroupKeyType, token).ConfigureAwait(false);
-            var connection = await coordinator.GetConnectionAsync(ConnectionKind.General, token).ConfigureAwait(false);
-            serves = connection.Versions.TryNegotiate(KnownApis.TxnOffsetCommit, out var version) && version >= 5;
+            var coordinator = await GroupCoordinatorAsync(groupId, token).ConfigureAwait(false);
+            try
+            {
+                var connection = await coordinator.GetConnectionAsync(ConnectionKind.General, token).ConfigureAwait(false);
+                serves = connection.Versions.TryNegotiate(KnownApis.TxnOffsetCommit, out var version) && version >= 5;
+            }
+            catch (Exception ex) when (ex is IOException or KafkaException { IsRetriable: true })
+            {
+                ForgetGroupCoordinator(groupId);
+                throw;
+            }
             return KafkaErrorCode.None;
         }, cancellationToken).ConfigureAwait(false);
         return serves;
