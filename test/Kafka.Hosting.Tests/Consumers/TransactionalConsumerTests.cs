@@ -30,10 +30,11 @@ public sealed class TransactionalConsumerTests
     private const short TxnOffsetCommitKey = 28;
     private const short ProducerFenced = 90;
 
-    [Test]
-    public async Task Each_input_message_is_transformed_once_and_its_offsets_commit_with_the_transactions()
+    [TestCase(false, TestName = "Each_input_message_is_transformed_once_and_its_offsets_commit_with_the_transactions")]
+    [TestCase(true, TestName = "Each_input_message_is_transformed_once_and_its_offsets_commit_with_the_transactions_V2")]
+    public async Task Each_input_message_is_transformed_once_and_its_offsets_commit_with_the_transactions(bool transactionsV2)
     {
-        await using var cluster = StartCluster(completeTransactions: true);
+        await using var cluster = StartCluster(completeTransactions: true, transactionsV2: transactionsV2);
         cluster.CreateTopic("orders", Partitions, 1);
         cluster.CreateTopic("invoices", Partitions, 1);
         cluster.StartRequestTracking();
@@ -54,7 +55,10 @@ public sealed class TransactionalConsumerTests
         Assert.That(session.Aborted, Is.Zero);
         Assert.That(committed, Is.GreaterThanOrEqualTo(Partitions * 10 / 7), "a transaction per consume call of at most MaxBatchSize messages");
         Assert.That(cluster.GetRequests().Count(r => r.ApiKey == TxnOffsetCommitKey), Is.EqualTo(committed), "the offsets of every transaction sent with it");
-        Assert.That(cluster.GetRequests().Count(r => r.ApiKey == EndTxnKey), Is.EqualTo(committed));
+        Assert.That(cluster.GetRequests().Where(r => r.ApiKey == EndTxnKey).Select(r => r.ApiVersion), Is.EqualTo(Enumerable.Repeat((short?)(transactionsV2 ? 5 : 1), (int)committed)));
+        // Transactions V2 (KIP-890): the produce requests add the partitions; V1 adds them first.
+        Assert.That(cluster.GetRequests().Count(r => r.ApiKey == AddPartitionsToTxnKey), transactionsV2 ? Is.Zero : Is.GreaterThan(0));
+        Assert.That(cluster.TransactionsV2Failures, Is.Empty);
         // The offsets sent with the transactions, stored in the group when they committed (the mock's missing part
         // done by its proxies, docs/testing.md), as Confluent.Kafka reads them back.
         Assert.That(Committed(cluster, "orders", Partitions, "invoicing").Values, Is.All.EqualTo(10));
