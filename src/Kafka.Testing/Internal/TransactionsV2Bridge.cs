@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using System.Net.Sockets;
 
 namespace Kafka.Testing.Internal;
 
@@ -359,26 +358,6 @@ internal sealed class TransactionsV2Bridge(Func<int, (string Host, int Port)?> b
     private FrameWriter Request(short apiKey, short version, bool flexible) =>
         new FrameWriter().Int16(apiKey).Int16(version).Int32(Interlocked.Increment(ref _correlation)).String(ClientId, compact: false).Tags(flexible);
 
-    /// <summary>Sends one request on a connection of its own and returns the answer frame (without its length).</summary>
-    private static async Task<byte[]> SendAsync(string host, int port, FrameWriter request, CancellationToken cancellationToken)
-    {
-        var frame = request.ToArray();
-        var framed = new byte[frame.Length + 4];
-        BinaryPrimitives.WriteInt32BigEndian(framed, frame.Length);
-        frame.CopyTo(framed, 4);
-        using var client = new TcpClient { NoDelay = true };
-        await client.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
-        var stream = client.GetStream();
-        await stream.WriteAsync(framed, cancellationToken).ConfigureAwait(false);
-        var size = new byte[4];
-        await stream.ReadExactlyAsync(size, cancellationToken).ConfigureAwait(false);
-        var length = BinaryPrimitives.ReadInt32BigEndian(size);
-        if (length is < 4 or > 1024 * 1024)
-        {
-            throw new InvalidDataException($"An answer of {length} bytes to the transactions V2 bridge.");
-        }
-        var answer = new byte[length];
-        await stream.ReadExactlyAsync(answer, cancellationToken).ConfigureAwait(false);
-        return answer;
-    }
+    private static Task<byte[]> SendAsync(string host, int port, FrameWriter request, CancellationToken cancellationToken) =>
+        SideRequest.SendAsync(host, port, request.ToArray(), cancellationToken);
 }
