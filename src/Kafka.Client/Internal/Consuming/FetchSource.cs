@@ -123,8 +123,11 @@ internal sealed class FetchSource
     public override string ToString() => $"fetcher {Lane} of {Broker}";
 }
 
-/// <summary>One partition of a planned fetch, with the cursor state it was planned from.</summary>
-internal readonly record struct FetchEntry(PartitionCursor Cursor, int Version, long FetchOffset, int MaxBytes, int LeaderEpoch);
+/// <summary>
+/// One partition of a planned fetch, with the cursor state it was planned from. A probe (a paused partition) asks for
+/// zero bytes: only its high watermark is wanted from the answer.
+/// </summary>
+internal readonly record struct FetchEntry(PartitionCursor Cursor, int Version, long FetchOffset, int MaxBytes, int LeaderEpoch, bool IsProbe = false);
 
 /// <summary>What a fetch loop should do next: fetch these entries, wait, or stop (it serves no partition any more).</summary>
 internal readonly record struct FetchPlan(List<FetchEntry>? Entries, TimeSpan WakeIn, bool Retire);

@@ -280,6 +280,16 @@ internal sealed class GroupConsumer : IAsyncDisposable
             wanted[owner] = offset;
         }
         var positions = await _core.SeekAsync(wanted, cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            foreach (var (tp, position) in positions)
+            {
+                if (_paused.ContainsKey(tp))
+                {
+                    _paused[tp] = position; // still paused, now held at the new position
+                }
+            }
+        }
         if (generation is not null)
         {
             await CommitAsync(generation, positions, cancellationToken).ConfigureAwait(false);
@@ -333,7 +343,7 @@ internal sealed class GroupConsumer : IAsyncDisposable
     public void Pause(IEnumerable<TopicAndPartition> partitions)
     {
         ThrowIfDisposed();
-        var stop = new List<Partition>();
+        var stop = new List<KeyValuePair<Partition, long>>();
         lock (_lock)
         {
             var wanted = partitions.Where(p => _owned.ContainsKey(p) && !_paused.ContainsKey(p)).Distinct().ToList();
@@ -349,10 +359,10 @@ internal sealed class GroupConsumer : IAsyncDisposable
                     position = first;
                 }
                 _paused[tp] = position;
-                stop.Add(_owned[tp]);
+                stop.Add(new KeyValuePair<Partition, long>(_owned[tp], position));
             }
         }
-        _core.Engine.Unassign(stop);
+        _core.Engine.Pause(stop);
     }
 
     public void Resume(IEnumerable<TopicAndPartition> partitions)
@@ -369,8 +379,7 @@ internal sealed class GroupConsumer : IAsyncDisposable
                 }
             }
         }
-        _core.Engine.Assign(resume.Select(kv => kv.Key));
-        _core.Engine.Seek(resume);
+        _core.Engine.Seek(resume, resume: true);
     }
 
     /// <summary>The owned partitions' positions: the engine's, or where a paused partition was paused.</summary>
