@@ -406,7 +406,45 @@ internal sealed class GroupConsumer : IAsyncDisposable
     /// all of them: everything was revoked first); those it keeps go on being fetched untouched. A generation that adds
     /// nothing (a new member epoch) only replaces the one commits carry.
     /// </summary>
-    private async Task OnAssignedAsync(GroupGeneration generation, CancellationToken cancellationToken)
+    private Task OnAssignedAsync(GroupGeneration generation, CancellationToken cancellationToken) =>
+        TracedAsync(KafkaTelemetry.PartitionsAssignedSpan, generation, () => OnAssignedCoreAsync(generation, cancellationToken));
+
+    private Task OnRevokedAsync(GroupGeneration generation, bool lost, CancellationToken cancellationToken) =>
+        TracedAsync(lost ? KafkaTelemetry.PartitionsLostSpan : KafkaTelemetry.PartitionsRevokedSpan, generation,
+            () => OnRevokedCoreAsync(generation, lost, cancellationToken));
+
+    /// <summary>
+    /// Runs a rebalance step under its span (when someone listens), so that its offset lookups, callbacks and commits
+    /// are the span's children. The span must be current before the step starts: the step is passed unstarted.
+    /// </summary>
+    private Task TracedAsync(string name, GroupGeneration generation, Func<Task> step)
+    {
+        if (!ConsumerTelemetry.IsTraced)
+        {
+            return step();
+        }
+        return RunAsync();
+
+        async Task RunAsync()
+        {
+            var span = ConsumerTelemetry.StartRebalance(name, Group, _core.Cluster.Settings.ClientId, generation.GenerationId, generation.Assignment.Count);
+            try
+            {
+                await step().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (span is not null)
+            {
+                ConsumerTelemetry.End(span, ex);
+                throw;
+            }
+            if (span is not null)
+            {
+                ConsumerTelemetry.End(span, null);
+            }
+        }
+    }
+
+    private async Task OnAssignedCoreAsync(GroupGeneration generation, CancellationToken cancellationToken)
     {
         Dictionary<TopicAndPartition, Partition> kept;
         lock (_lock)
@@ -512,7 +550,7 @@ internal sealed class GroupConsumer : IAsyncDisposable
     /// them; with the consumer protocol, those that move): stops fetching them, runs the callback, commits them unless
     /// lost, and forgets them. The partitions it keeps are not touched.
     /// </summary>
-    private async Task OnRevokedAsync(GroupGeneration generation, bool lost, CancellationToken cancellationToken)
+    private async Task OnRevokedCoreAsync(GroupGeneration generation, bool lost, CancellationToken cancellationToken)
     {
         var given = new HashSet<TopicAndPartition>(generation.Assignment);
         Dictionary<TopicAndPartition, Partition> owned;
