@@ -107,16 +107,19 @@ internal sealed class FetchSource
             version = FetchRequest.FirstTopicIdVersion - 1;
         }
         var settings = _engine.Settings;
+        // Only paused partitions' probes: no long poll, so that a resume is never stuck behind one (the probes' own
+        // schedule already spaces these fetches by the fetch wait).
+        var maxWait = entries.TrueForAll(e => e.IsProbe) ? TimeSpan.Zero : settings.MaxWait;
         var request = new FetchRequest
         {
-            MaxWaitMs = (int)Math.Min(int.MaxValue, settings.MaxWait.TotalMilliseconds),
+            MaxWaitMs = (int)Math.Min(int.MaxValue, maxWait.TotalMilliseconds),
             MinBytes = settings.MinBytes,
             MaxBytes = settings.ResponseMaxBytes,
             IsolationLevel = settings.ReadCommitted ? (sbyte)1 : (sbyte)0,
             Topics = topics,
         };
         // A long poll waits up to MaxWait on the broker before the response starts.
-        var timeout = _engine.Cluster.Settings.SocketTimeout + settings.MaxWait;
+        var timeout = _engine.Cluster.Settings.SocketTimeout + maxWait;
         return await connection.SendAsync(request, version, timeout, cancellationToken).ConfigureAwait(false);
     }
 
