@@ -33,15 +33,12 @@ internal static class ConsumerTelemetry
             links = [new ActivityLink(context)];
         }
         var topic = message?.Topic ?? (error as KafkaConsumeException)?.Topic;
-        var activity = ClientTelemetry.Source.StartActivity(topic is null ? "receive" : ReceiveNames.GetOrAdd(topic, static t => "receive " + t),
-            ActivityKind.Client, parentContext: default, links: links, startTime: started);
-        if (activity is null)
+        if (StartReceive(started, topic, links, group, clientId) is not { } activity)
         {
             return;
         }
         if (activity.IsAllDataRequested)
         {
-            SetReceiveTags(activity, topic, group, clientId);
             if (message is not null)
             {
                 activity.SetTag(KafkaTelemetry.PartitionTag, MessagingTelemetry.PartitionId(message.PartitionId));
@@ -83,15 +80,12 @@ internal static class ConsumerTelemetry
             }
         }
         topic = oneTopic ? topic ?? (error as KafkaConsumeException)?.Topic : null;
-        var activity = ClientTelemetry.Source.StartActivity(topic is null ? "receive" : ReceiveNames.GetOrAdd(topic, static t => "receive " + t),
-            ActivityKind.Client, parentContext: default, links: links, startTime: started);
-        if (activity is null)
+        if (StartReceive(started, topic, links, group, clientId) is not { } activity)
         {
             return;
         }
         if (activity.IsAllDataRequested)
         {
-            SetReceiveTags(activity, topic, group, clientId);
             activity.SetTag(KafkaTelemetry.BatchMessageCountTag, batch?.Count ?? 0);
             if (oneTopic && onePartition && partition >= 0)
             {
@@ -156,6 +150,18 @@ internal static class ConsumerTelemetry
             activity.SetStatus(ActivityStatusCode.Error, error.Message);
         }
         activity.Stop();
+    }
+
+    /// <summary>The <c>receive</c> span of a call that began at <paramref name="started"/>, with the attributes every receive has.</summary>
+    private static Activity? StartReceive(DateTimeOffset started, string? topic, List<ActivityLink>? links, string? group, string clientId)
+    {
+        var activity = ClientTelemetry.Source.StartActivity(topic is null ? "receive" : ReceiveNames.GetOrAdd(topic, static t => "receive " + t),
+            ActivityKind.Client, parentContext: default, links: links, startTime: started);
+        if (activity is { IsAllDataRequested: true })
+        {
+            SetReceiveTags(activity, topic, group, clientId);
+        }
+        return activity;
     }
 
     private static void SetReceiveTags(Activity activity, string? topic, string? group, string clientId)
