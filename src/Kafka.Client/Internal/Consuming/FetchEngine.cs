@@ -110,6 +110,9 @@ internal sealed partial class FetchEngine : IAsyncDisposable
     public void Pause(IEnumerable<KeyValuePair<Partition, long>> positions)
     {
         var wake = new List<FetchSource>();
+        // The first probe comes one fetch wait after the pause: a partition paused and resumed quickly (back-pressure)
+        // costs no probe at all, and the lag it shows meanwhile is its latest fetch's.
+        var firstProbe = TimeProvider.GetTimestamp() + (long)(Settings.MaxWait.TotalSeconds * TimeProvider.TimestampFrequency);
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -125,7 +128,7 @@ internal sealed partial class FetchEngine : IAsyncDisposable
                 cursor.State = CursorState.Paused;
                 cursor.Position = position;
                 cursor.FetchOffset = position;
-                cursor.ProbeAt = 0;
+                cursor.ProbeAt = firstProbe;
                 if (cursor.Source is { } source && !wake.Contains(source))
                 {
                     wake.Add(source);
