@@ -43,6 +43,11 @@ var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 // ConsumeResultFields). --ours-only is "ours,batches". Running one alone is for profiling it.
 var readers = (args.Contains("--ours-only") ? "ours,batches" : args.SkipWhile(a => a != "--readers").Skip(1).FirstOrDefault() ?? "ours,batches,all,none")
     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+if (args.Contains("--traced"))
+{
+    // This client's readers again, in processes listening to every span and instrument (TracedRun).
+    readers.AddRange(readers.Where(r => r is "ours" or "batches").Select(r => r + "-traced").ToList());
+}
 var verbose = args.Contains("--verbose");
 var memory = !args.Contains("--no-memory");
 if (megabytes > Benchmark.Partitions * Benchmark.MaxMegabytesPerPartition)
@@ -76,6 +81,8 @@ var labels = new Dictionary<string, string>
 {
     ["ours"] = "Kafka.Client",
     ["batches"] = "Kafka.Client, batches",
+    ["ours-traced"] = "Kafka.Client, traced",
+    ["batches-traced"] = "Kafka.Client, batches, traced",
     ["all"] = "Confluent.Kafka, `all`",
     ["none"] = "Confluent.Kafka, `none`",
 };
@@ -133,7 +140,7 @@ foreach (var (size, codec) in cases)
     Result? noneMedian = results.TryGetValue("none", out var n) ? Benchmark.Median(n) : null;
     foreach (var reader in readers)
     {
-        var mine = reader is "ours" or "batches";
+        var mine = reader is "ours" or "batches" or "ours-traced" or "batches-traced";
         var row = Benchmark.Row(name, labels[reader], results[reader], Benchmark.Median(results[reader]), mine ? allMedian : null, mine ? noneMedian : null);
         table.Add(row);
         Console.WriteLine(row);
@@ -511,6 +518,8 @@ internal static class ReaderProcess
 {
     public static async Task RunAsync(string reader, string bootstrap, string topic, int count, int size)
     {
+        using var listening = reader.EndsWith("-traced", StringComparison.Ordinal) ? new Kafka.Benchmarks.TracedRun() : null;
+        reader = listening is null ? reader : reader[..^"-traced".Length];
         await using var ours = reader is "ours" or "batches" ? await OursReader.StartAsync(bootstrap, topic, count) : null;
         using var confluent = reader is "all" or "none" ? new ConfluentReader(bootstrap, topic, count, size, reader) : null;
         var batches = reader == "batches";
