@@ -16,6 +16,7 @@
 #                                       (default 7), --only "1000 B, lz4", --verbose (every pass)
 #   bash build/bench.sh hosted [args]   hosted consumers against a Confluent.Kafka BackgroundService loop: --passes n
 #                                       (default 5), --only "100 B" (a case name's start), --verbose (every pass)
+#                                       --clients batch (some of message,batch,confluent: one alone, e.g. under a profiler)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
