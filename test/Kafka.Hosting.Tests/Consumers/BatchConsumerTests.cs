@@ -81,7 +81,9 @@ public sealed class BatchConsumerTests
         await WaitForAsync(() => batches.All.Count == 1, "the batch handed over once the first message waited MaxBatchWait");
         Assert.That(batches.All.Single(), Is.EqualTo(new BatchRecord(0, 0, 3)));
 
-        await ProduceAsync(cluster, "orders", 1, 12, start: 3);
+        // One record batch, so that the twelve arrive in one fetch: had the partition been behind when part of them
+        // arrived, that part would have gone at once as a partial batch (see the backlog test below).
+        await ProduceAsync(cluster, "orders", 1, 12, start: 3, lingerMs: 1000);
         await WaitForAsync(() => batches.Messages == 13, "a full batch at once, without waiting");
         Assert.That(batches.All[1], Is.EqualTo(new BatchRecord(0, 3, 10)));
         time.Advance(TimeSpan.FromSeconds(5));
