@@ -16,8 +16,11 @@
 #                                       (default 7), --only "1000 B, lz4", --verbose (every pass), --allocations (the
 #                                       types each pass allocated, sampled)
 #   bash build/bench.sh hosted [args]   hosted consumers against a Confluent.Kafka BackgroundService loop: --passes n
-#                                       (default 5), --only "100 B" (a case name's start), --verbose (every pass)
+#                                       (default 5), --only "100 B" (a case name's start), --verbose (every pass),
 #                                       --clients batch (some of message,batch,confluent: one alone, e.g. under a profiler)
+#   bash build/bench.sh eos [args]      the hosted exactly-once pipeline (AddTransactionalConsumer) against a Confluent.Kafka
+#                                       consume-transform-produce loop with transactions, both checked for what they
+#                                       delivered: --passes n (default 5)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -56,6 +59,11 @@ hosted() {
   dotnet test/Kafka.HostedBenchmarks/bin/Release/net10.0/Kafka.HostedBenchmarks.dll "$@"
 }
 
+eos() {
+  dotnet build test/Kafka.HostedBenchmarks/Kafka.HostedBenchmarks.csproj -c Release -nologo -v:q
+  dotnet test/Kafka.HostedBenchmarks/bin/Release/net10.0/Kafka.HostedBenchmarks.dll --eos "$@"
+}
+
 case "$which" in
   produce) produce "$@" ;;
   lowrate) lowrate "$@" ;;
@@ -63,6 +71,7 @@ case "$which" in
   metadata) metadata "$@" ;;
   consume) consume "$@" ;;
   hosted) hosted "$@" ;;
+  eos) eos "$@" ;;
   all) produce; lowrate; transactional; metadata; consume ;;
-  *) echo "usage: bash build/bench.sh [produce|lowrate|transactional|metadata|consume|hosted|all] [args]" >&2; exit 2 ;;
+  *) echo "usage: bash build/bench.sh [produce|lowrate|transactional|metadata|consume|hosted|eos|all] [args]" >&2; exit 2 ;;
 esac

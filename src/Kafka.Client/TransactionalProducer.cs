@@ -44,6 +44,9 @@ public sealed class TransactionalProducer : IAsyncDisposable, IDisposable
 {
     private readonly Cluster _cluster;
     private readonly TransactionManager _transaction;
+
+    /// <summary>Whether InitTransactions chose transactions V2 (KIP-890 part 2) from the coordinator's ApiVersions answer.</summary>
+    internal bool UsesTransactionsV2 => _transaction.UsesTransactionsV2;
     private readonly ProducerOptions _producerOptions;
     private readonly ConcurrentDictionary<string, Producer> _producers = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();

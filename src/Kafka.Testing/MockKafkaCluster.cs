@@ -36,11 +36,13 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     private readonly Dictionary<int, IBrokerProxy>? _versionProxies;
     private readonly GroupProtocolGuard? _groupGuard;
     private readonly TransactionOffsetsKeeper? _transactions;
+    private readonly TransactionsV2Bridge? _transactionsV2;
     private volatile bool _proxyTracking;
     private int[] _brokerIdsSnapshot;
 
     private MockKafkaCluster(
-        MockClusterHandle handle, string bootstrapServers, bool recordApiVersions, bool serveTopicAdmin, GroupProtocolGuard? groupGuard, bool completeTransactions)
+        MockClusterHandle handle, string bootstrapServers, bool recordApiVersions, bool serveTopicAdmin, GroupProtocolGuard? groupGuard, bool completeTransactions,
+        bool transactionsV2)
     {
         _handle = handle;
         BootstrapServers = bootstrapServers;
@@ -53,7 +55,11 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
         {
             _transactions = new TransactionOffsetsKeeper(() => [.. _listeners.Values.Select(l => (l.Host, l.Port))]);
         }
-        if (recordApiVersions || serveTopicAdmin || groupGuard is not null || completeTransactions)
+        if (transactionsV2)
+        {
+            _transactionsV2 = new TransactionsV2Bridge(id => _listeners.TryGetValue(id, out var l) ? (l.Host, l.Port) : null);
+        }
+        if (recordApiVersions || serveTopicAdmin || groupGuard is not null || completeTransactions || transactionsV2)
         {
             _versionProxies = [];
             var topics = serveTopicAdmin
@@ -65,7 +71,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
             foreach (var (id, listener) in _listeners)
             {
                 _versionProxies[id] = topics is null
-                    ? new TcpProxy(listener.Host, listener.Port, recordKafkaRequests: true) { BrokerId = id, Guard = groupGuard, Transactions = _transactions }
+                    ? new TcpProxy(listener.Host, listener.Port, recordKafkaRequests: true) { BrokerId = id, Guard = groupGuard, Transactions = _transactions, TransactionsV2 = _transactionsV2 }
                     : new AnsweringProxy(listener.Host, listener.Port, id, TopicAdminResponder.Apis, topics.Answer);
             }
             BootstrapServers = string.Join(',', _brokerIds.Select(id => _versionProxies[id].Address));
@@ -145,15 +151,26 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// <see cref="TransactionOffsetFailures"/>. It cannot be combined with <paramref name="serveTopicAdmin"/> or
     /// <paramref name="guardGroupProtocols"/>. See docs/testing.md.
     /// </param>
+    /// <param name="transactionsV2">
+    /// Put the same recording proxies in front of the brokers and make them look like brokers with transactions V2
+    /// (KIP-890 part 2), which the mock lacks: ApiVersions v3 answers finalize the feature <c>transaction.version</c> 2
+    /// and list Produce v12, EndTxn v5 and TxnOffsetCommit v5; those versions reach the mock as Produce v10, EndTxn v1
+    /// and TxnOffsetCommit v3, with the partitions of a transactional Produce v12 and the group of a TxnOffsetCommit v5
+    /// added to the transaction first (as a V2 broker does), and an EndTxn v5 answered with the epoch bumped (as a V2
+    /// coordinator does). The mock still stores the records and writes the markers. Implies
+    /// <paramref name="completeTransactions"/>. What the translation could not do is listed in
+    /// <see cref="TransactionsV2Failures"/>. See docs/testing.md.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="brokerCount"/> is less than 1.</exception>
     /// <exception cref="ArgumentException">Two of <paramref name="serveTopicAdmin"/>, <paramref name="guardGroupProtocols"/> and <paramref name="completeTransactions"/> are set.</exception>
     /// <exception cref="DllNotFoundException">No librdkafka build loads; the message lists every file tried and why.</exception>
     /// <exception cref="MockKafkaClusterException">librdkafka could not create the cluster.</exception>
     public static MockKafkaCluster Start(
         int brokerCount = 3, ILogger? logger = null, bool recordApiVersions = false, bool serveTopicAdmin = false, bool guardGroupProtocols = false,
-        bool completeTransactions = false)
+        bool completeTransactions = false, bool transactionsV2 = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokerCount, 1);
+        completeTransactions |= transactionsV2;
         if (completeTransactions && (serveTopicAdmin || guardGroupProtocols))
         {
             throw new ArgumentException("completeTransactions cannot be combined with serveTopicAdmin or guardGroupProtocols: each puts its own proxy in front of the brokers.", nameof(completeTransactions));
@@ -178,7 +195,7 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
             var guard = guardGroupProtocols
                 ? new GroupProtocolGuard(TimeProvider.System) { Refused = sink.FixtureError }
                 : null;
-            var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions, serveTopicAdmin, guard, completeTransactions);
+            var cluster = new MockKafkaCluster(handle, bootstrapServers, recordApiVersions, serveTopicAdmin, guard, completeTransactions, transactionsV2);
             cluster.CapBrokenGroupVersions();
             if (cluster._versionProxies is not null)
             {
@@ -617,6 +634,12 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     /// (for example refused because the member had left the generation), each with why. Empty otherwise.
     /// </summary>
     public IReadOnlyList<string> TransactionOffsetFailures => _transactions?.Failures ?? [];
+
+    /// <summary>
+    /// With <c>transactionsV2</c>, what the translation for transactions V2 could not do (a partition or group the mock
+    /// refused to add to a transaction, an epoch it could not bump), each with the error; empty otherwise.
+    /// </summary>
+    public IReadOnlyList<string> TransactionsV2Failures => _transactionsV2?.Failures ?? [];
 
     /// <summary>Starts recording every request the brokers receive, clearing what was recorded before.</summary>
     public void StartRequestTracking()

@@ -51,6 +51,9 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
     /// <summary>Watches transactional offset commits and stores a committed transaction's offsets (with <c>recordKafkaRequests</c>, without <see cref="Guard"/>).</summary>
     internal TransactionOffsetsKeeper? Transactions { get; init; }
 
+    /// <summary>Translates transactions V2 requests for the mock and its answers back (with <c>recordKafkaRequests</c>, without <see cref="Guard"/>).</summary>
+    internal TransactionsV2Bridge? TransactionsV2 { get; init; }
+
     /// <summary>The loopback port the proxy listens on.</summary>
     public int Port => _listener.Port;
 
@@ -122,13 +125,14 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
         using var open = _listener.Track(client, upstream);
         var answers = Guard is null ? null : new OrderedAnswers(client.GetStream());
         var watched = Transactions is null ? null : new TransactionOffsetsKeeper.Connection();
+        var bridged = TransactionsV2 is null ? null : new TransactionsV2Bridge.Connection(_targetHost, _targetPort);
         var toTarget = _recordKafkaRequests
-            ? ForwardKafkaRequestsAsync(client.GetStream(), upstream.GetStream(), answers, watched, stopping)
+            ? ForwardKafkaRequestsAsync(client.GetStream(), upstream.GetStream(), answers, watched, bridged, stopping)
             : client.GetStream().CopyToAsync(upstream.GetStream(), stopping);
         var toClient = answers is not null
             ? answers.ForwardResponsesAsync(upstream.GetStream(), stopping)
-            : watched is not null
-                ? ForwardWatchedResponsesAsync(upstream.GetStream(), client.GetStream(), watched, stopping)
+            : watched is not null || bridged is not null
+                ? ForwardWatchedResponsesAsync(upstream.GetStream(), client.GetStream(), watched, bridged, stopping)
                 : upstream.GetStream().CopyToAsync(client.GetStream(), stopping);
         await Task.WhenAny(toTarget, toClient).ConfigureAwait(false);
     }
@@ -137,7 +141,8 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
     /// Forwards whole request frames, noting each one's API key and version from its header; with a
     /// <see cref="Guard"/>, a request it answers is not forwarded and its answer is queued in request order.
     /// </summary>
-    private async Task ForwardKafkaRequestsAsync(Stream from, Stream to, OrderedAnswers? answers, TransactionOffsetsKeeper.Connection? watched, CancellationToken token)
+    private async Task ForwardKafkaRequestsAsync(
+        Stream from, Stream to, OrderedAnswers? answers, TransactionOffsetsKeeper.Connection? watched, TransactionsV2Bridge.Connection? bridged, CancellationToken token)
     {
         var size = new byte[4];
         while (await FillAsync(from, size, token).ConfigureAwait(false))
@@ -155,15 +160,22 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
                 return;
             }
             var correlationId = BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(4));
-            if (watched is not null)
-            {
-                Transactions!.OnRequest(watched, frame);
-            }
             _requests.Enqueue(new ProxiedRequest(
                 BinaryPrimitives.ReadInt16BigEndian(frame),
                 BinaryPrimitives.ReadInt16BigEndian(frame.AsSpan(2)),
                 correlationId,
                 DateTimeOffset.UtcNow));
+            if (bridged is not null)
+            {
+                // Recorded as the client sent it; the broker gets (and the keeper reads) the translation.
+                frame = await TransactionsV2!.OnRequestAsync(bridged, frame, token).ConfigureAwait(false);
+                size = new byte[4];
+                BinaryPrimitives.WriteInt32BigEndian(size, frame.Length);
+            }
+            if (watched is not null)
+            {
+                Transactions!.OnRequest(watched, frame);
+            }
             if (answers is not null)
             {
                 if (Guard!.Inspect(answers, frame) is { } answer)
@@ -179,7 +191,8 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
     }
 
     /// <summary>Forwards the broker's answers frame by frame, letting <see cref="Transactions"/> see each one first.</summary>
-    private async Task ForwardWatchedResponsesAsync(Stream from, Stream to, TransactionOffsetsKeeper.Connection watched, CancellationToken token)
+    private async Task ForwardWatchedResponsesAsync(
+        Stream from, Stream to, TransactionOffsetsKeeper.Connection? watched, TransactionsV2Bridge.Connection? bridged, CancellationToken token)
     {
         var size = new byte[4];
         while (await FillAsync(from, size, token).ConfigureAwait(false))
@@ -196,7 +209,15 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
             {
                 return;
             }
-            await Transactions!.OnResponseAsync(watched, frame, token).ConfigureAwait(false);
+            if (watched is not null)
+            {
+                await Transactions!.OnResponseAsync(watched, frame, token).ConfigureAwait(false);
+            }
+            if (bridged is not null)
+            {
+                frame = await TransactionsV2!.OnResponseAsync(bridged, frame, token).ConfigureAwait(false);
+                BinaryPrimitives.WriteInt32BigEndian(size, frame.Length);
+            }
             await to.WriteAsync(size, token).ConfigureAwait(false);
             await to.WriteAsync(frame, token).ConfigureAwait(false);
         }

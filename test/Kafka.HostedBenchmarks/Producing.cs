@@ -5,8 +5,9 @@ namespace Kafka.HostedBenchmarks;
 internal static class Producing
 {
     /// <summary>Produces the case's messages once (Confluent.Kafka, no compression), the same random value in each, spread evenly over the partitions.</summary>
-    public static void Fill(string bootstrap, Case benchmark)
+    public static void Fill(string bootstrap, Case benchmark, string? topic = null)
     {
+        topic ??= benchmark.Topic;
         using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig
         {
             BootstrapServers = bootstrap,
@@ -22,7 +23,7 @@ internal static class Producing
             {
                 try
                 {
-                    producer.Produce(new TopicPartition(benchmark.Topic, i % Case.Partitions), new Message<Null, byte[]> { Value = value });
+                    producer.Produce(new TopicPartition(topic, i % Case.Partitions), new Message<Null, byte[]> { Value = value });
                     break;
                 }
                 catch (ProduceException<Null, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -33,7 +34,7 @@ internal static class Producing
         }
         if (producer.Flush(TimeSpan.FromMinutes(2)) > 0)
         {
-            throw new InvalidOperationException($"Producing {benchmark.Messages} messages to {benchmark.Topic} did not finish within 2 minutes.");
+            throw new InvalidOperationException($"Producing {benchmark.Messages} messages to {topic} did not finish within 2 minutes.");
         }
     }
 }

@@ -7,9 +7,16 @@ using Kafka.Testing;
 // with Confluent.Kafka (a consume loop with auto-commit, a DI scope and a handler per message), on the same messages
 // of a mock cluster running in a separate process, in one run.
 //   dotnet run -c Release --project test/Kafka.HostedBenchmarks [-- --passes 5 --only "100 B" --verbose]
+//   ... -- --eos [--passes 5]: the exactly-once case (AddTransactionalConsumer against a Confluent.Kafka transactional loop, see Eos.cs)
 // Each pass is a new consumer group reading the topic from the start; it is measured from the first message handled
 // to the last (joining the group is not measured). After one unmeasured pass per client (JIT, pools), the clients
 // alternate for --passes passes and the pass with the median wall time is reported.
+
+if (args.Contains("--mock-server-eos"))
+{
+    await Eos.ServeAsync();
+    return;
+}
 
 if (args.Contains("--mock-server"))
 {
@@ -30,13 +37,22 @@ var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 var verbose = args.Contains("--verbose");
 // --clients message,batch,confluent (default: all): which contenders run, e.g. one alone under a profiler.
 var clients = args.SkipWhile(a => a != "--clients").Skip(1).FirstOrDefault()?.Split(',') ?? ["message", "batch", "confluent"];
-using var server = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, [typeof(Case).Assembly.Location, "--mock-server"])
+var eos = args.Contains("--eos");
+using var server = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, [typeof(Case).Assembly.Location, eos ? "--mock-server-eos" : "--mock-server"])
 {
     RedirectStandardInput = true,
     RedirectStandardOutput = true,
     UseShellExecute = false,
 })!;
 var bootstrap = (await server.StandardOutput.ReadLineAsync())!.Trim();
+if (eos)
+{
+    Console.WriteLine($"Mock cluster (separate process {server.Id}) at {bootstrap}; {Environment.ProcessorCount} cores.");
+    await Eos.RunAsync(bootstrap, passes);
+    server.StandardInput.Close();
+    await server.WaitForExitAsync();
+    return;
+}
 Console.WriteLine($"Mock cluster (separate process {server.Id}) at {bootstrap}; {Case.Partitions} partitions per topic; median of {passes} passes; {Environment.ProcessorCount} cores.");
 Console.WriteLine();
 Console.WriteLine("| Case | Client | Messages | Wall ms | msgs/s | CPU µs/msg | Allocated B/msg | msgs/s ratio | CPU ratio | Alloc ratio |");

@@ -10,18 +10,20 @@ internal sealed class ApiVersionTable
     private const string BrokerSource = "The broker";
 
     private readonly Dictionary<ApiKey, ApiVersionRange> _ranges;
+    private readonly IReadOnlyList<FeatureRange> _finalized;
 
     /// <summary>Creates a table from version ranges; a key listed twice keeps its last range.</summary>
     /// <param name="ranges">The ranges.</param>
     /// <param name="source">Who supports these ranges, for error messages ("The broker", "Kafka 0.9.0").</param>
     public ApiVersionTable(IReadOnlyList<ApiVersionRange> ranges, string source = BrokerSource)
-        : this(ToDictionary(ranges), source, cap: null)
+        : this(ToDictionary(ranges), source, cap: null, finalized: [])
     {
     }
 
-    private ApiVersionTable(Dictionary<ApiKey, ApiVersionRange> ranges, string source, BrokerRelease? cap)
+    private ApiVersionTable(Dictionary<ApiKey, ApiVersionRange> ranges, string source, BrokerRelease? cap, IReadOnlyList<FeatureRange> finalized)
     {
         _ranges = ranges;
+        _finalized = finalized;
         Source = source;
         Cap = cap;
     }
@@ -49,7 +51,25 @@ internal sealed class ApiVersionTable
                 response.ErrorCode,
                 $"The broker answered ApiVersions with {KafkaErrors.GetName(response.ErrorCode)}: {KafkaErrors.GetDescription(response.ErrorCode)}");
         }
-        return new ApiVersionTable(response.ApiKeys);
+        // Finalized levels are valid only with a known epoch (the schema's rule).
+        return new ApiVersionTable(ToDictionary(response.ApiKeys), BrokerSource, cap: null,
+            response.FinalizedFeaturesEpoch >= 0 ? response.FinalizedFeatures : []);
+    }
+
+    /// <summary>
+    /// The level the cluster finalized for <paramref name="feature"/> (its finalized max version level, KIP-584), or 0
+    /// when the broker names none (older brokers, ApiVersions before v3, or an unknown finalized-features epoch).
+    /// </summary>
+    public short FinalizedLevel(string feature)
+    {
+        foreach (var range in _finalized)
+        {
+            if (string.Equals(range.Name, feature, StringComparison.Ordinal))
+            {
+                return range.MaxVersion;
+            }
+        }
+        return 0;
     }
 
     /// <summary>
@@ -59,7 +79,7 @@ internal sealed class ApiVersionTable
     public ApiVersionTable CapBy(BrokerRelease release)
     {
         ArgumentNullException.ThrowIfNull(release);
-        return new ApiVersionTable(_ranges, Source, release);
+        return new ApiVersionTable(_ranges, Source, release, _finalized);
     }
 
     /// <summary>

@@ -83,14 +83,68 @@ internal sealed class ApiVersionsRequest : KafkaRequest<ApiVersionsResponse>
             ranges[i] = new ApiVersionRange(key, min, max);
         }
         var throttleTimeMs = version >= 1 ? reader.ReadInt32() : 0;
-        reader.SkipTaggedFieldsIf(flexible);
+        IReadOnlyList<FeatureRange> supported = [];
+        IReadOnlyList<FeatureRange> finalized = [];
+        long finalizedEpoch = -1;
+        if (flexible)
+        {
+            // Tagged: 0 SupportedFeatures, 1 FinalizedFeaturesEpoch, 2 FinalizedFeatures (3, ZkMigrationReady, is skipped).
+            var tags = reader.ReadUnsignedVarInt();
+            for (uint i = 0; i < tags; i++)
+            {
+                var tag = reader.ReadUnsignedVarInt();
+                var size = reader.ReadUnsignedVarInt();
+                if (size > (uint)reader.Remaining)
+                {
+                    throw new KafkaProtocolException($"ApiVersions tagged field {tag} of {size} bytes exceeds the {reader.Remaining} bytes that remain.");
+                }
+                var field = new KafkaReader(reader.ReadRaw((int)size));
+                switch (tag)
+                {
+                    case 0:
+                        supported = ReadFeatures(ref field, finalized: false);
+                        break;
+                    case 1:
+                        finalizedEpoch = field.ReadInt64();
+                        break;
+                    case 2:
+                        finalized = ReadFeatures(ref field, finalized: true);
+                        break;
+                    default:
+                        continue;
+                }
+                if (!field.End)
+                {
+                    throw new KafkaProtocolException($"ApiVersions tagged field {tag} has {field.Remaining} unexpected trailing bytes.");
+                }
+            }
+        }
         return new ApiVersionsResponse
         {
             ErrorCode = errorCode,
             ApiKeys = ranges,
             ThrottleTimeMs = throttleTimeMs,
             BodyVersion = version,
+            SupportedFeatures = supported,
+            FinalizedFeaturesEpoch = finalizedEpoch,
+            FinalizedFeatures = finalized,
         };
+    }
+
+    // SupportedFeatureKey: name, min, max; FinalizedFeatureKey: name, max level, min level (the schema's order).
+    private static FeatureRange[] ReadFeatures(ref KafkaReader reader, bool finalized)
+    {
+        var count = reader.ReadCount(compact: true, 1 + 2 + 2 + 1);
+        var features = new FeatureRange[count];
+        for (var i = 0; i < features.Length; i++)
+        {
+            var name = reader.ReadString(compact: true);
+            var first = reader.ReadInt16();
+            var second = reader.ReadInt16();
+            reader.SkipTaggedFields();
+            features[i] = finalized ? new FeatureRange(name, second, first) : new FeatureRange(name, first, second);
+        }
+        return features;
     }
 
     // Takes the reader by value: a copy, so peeking does not move the caller's position.

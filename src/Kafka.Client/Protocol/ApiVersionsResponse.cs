@@ -6,6 +6,12 @@ namespace Kafka.Client.Protocol;
 /// <param name="MaxVersion">The highest version the broker supports.</param>
 internal readonly record struct ApiVersionRange(ApiKey Key, short MinVersion, short MaxVersion);
 
+/// <summary>A feature's version range (KIP-584): what a broker supports, or the level finalized for the cluster.</summary>
+/// <param name="Name">The feature, for example <c>transaction.version</c>.</param>
+/// <param name="MinVersion">The lowest version (or finalized level).</param>
+/// <param name="MaxVersion">The highest version (or finalized level).</param>
+internal readonly record struct FeatureRange(string Name, short MinVersion, short MaxVersion);
+
 /// <summary>A broker's answer to <see cref="ApiVersionsRequest"/>.</summary>
 internal sealed class ApiVersionsResponse
 {
@@ -17,6 +23,18 @@ internal sealed class ApiVersionsResponse
 
     /// <summary>How long the broker throttled the request for a quota violation (v1+; 0 before).</summary>
     public int ThrottleTimeMs { get; init; }
+
+    /// <summary>The features the broker supports (v3+, tag 0); empty before.</summary>
+    public IReadOnlyList<FeatureRange> SupportedFeatures { get; init; } = [];
+
+    /// <summary>The epoch of <see cref="FinalizedFeatures"/> (v3+, tag 1); -1 when unknown.</summary>
+    public long FinalizedFeaturesEpoch { get; init; } = -1;
+
+    /// <summary>
+    /// The feature levels finalized for the whole cluster (v3+, tag 2), for example <c>transaction.version</c> 2,
+    /// which turns on transactions V2 (KIP-890); empty before.
+    /// </summary>
+    public IReadOnlyList<FeatureRange> FinalizedFeatures { get; init; } = [];
 
     /// <summary>
     /// The version the body was read at: the version requested, or 0 when the broker did not support that version

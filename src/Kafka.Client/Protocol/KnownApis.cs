@@ -13,10 +13,12 @@ internal static class KnownApis
     public static readonly ApiInfo ListOffsets = new(ApiKey.ListOffsets, 1, 7, 6);
 
     /// <summary>
-    /// Produce v0–v10, flexible from v9. v0–v2 (legacy message sets) are only negotiated when BrokerVersion names a
-    /// release before 0.11; Kafka 4.0 rejects them.
+    /// Produce v0–v12, flexible from v9. v0–v2 (legacy message sets) are only negotiated when BrokerVersion names a
+    /// release before 0.11; Kafka 4.0 rejects them. v11 and v12 have v10's shape: v11 may answer TRANSACTION_ABORTABLE,
+    /// and v12 adds a transactional producer's partition to its transaction (transactions V2, KIP-890), so a
+    /// transactional producer sends v12 only in transactions V2 and at most v11 otherwise.
     /// </summary>
-    public static readonly ApiInfo Produce = new(ApiKey.Produce, 0, 10, 9);
+    public static readonly ApiInfo Produce = new(ApiKey.Produce, 0, 12, 9);
 
     /// <summary>InitProducerId v0–v4, flexible from v2 (v3 bumps an existing producer's epoch).</summary>
     public static readonly ApiInfo InitProducerId = new(ApiKey.InitProducerId, 0, 4, 2);
@@ -30,8 +32,11 @@ internal static class KnownApis
     /// <summary>EndTxn v0–v5, flexible from v3; v5 is transactions V2 (a new epoch per transaction).</summary>
     public static readonly ApiInfo EndTxn = new(ApiKey.EndTxn, 0, 5, 3);
 
-    /// <summary>TxnOffsetCommit v0–v4, flexible from v3; v3 carries the group member's generation and ids (KIP-447).</summary>
-    public static readonly ApiInfo TxnOffsetCommit = new(ApiKey.TxnOffsetCommit, 0, 4, 3);
+    /// <summary>
+    /// TxnOffsetCommit v0–v5, flexible from v3; v3 carries the group member's generation and ids (KIP-447); v5 has v4's
+    /// shape and adds the group to the transaction itself (transactions V2, KIP-890), so it is sent only in V2.
+    /// </summary>
+    public static readonly ApiInfo TxnOffsetCommit = new(ApiKey.TxnOffsetCommit, 0, 5, 3);
 
     /// <summary>
     /// Fetch v4–v18, flexible from v12; topic ids from v13. v0–v3 were removed in Kafka 4.0 (KIP-896) and read only

@@ -1,7 +1,8 @@
 namespace Kafka.Client.Protocol;
 
 /// <summary>
-/// Produce (key 0): record batches for partitions of topics. v0–v10; flexible from v9. v0–v2 carry legacy message
+/// Produce (key 0): record batches for partitions of topics. v0–v12; flexible from v9 (v11 and v12 keep v10's shape; v12 adds a
+/// transactional producer's partitions to its transaction, KIP-890). v0–v2 carry legacy message
 /// sets (magic 0 and 1) and are only negotiated when the client's <c>BrokerVersion</c> names a release
 /// before 0.11; v3 and later carry record batches v2 and add the transactional id. With <see cref="Acks"/> = 0 the
 /// broker sends no response at all.

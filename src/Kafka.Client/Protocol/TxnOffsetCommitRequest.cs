@@ -2,9 +2,10 @@ namespace Kafka.Client.Protocol;
 
 /// <summary>
 /// TxnOffsetCommit (key 28): stages a consumer group's offsets on the group coordinator as part of a transaction;
-/// they become the group's committed offsets when the transaction commits. v0–v4, flexible from v3; v2 adds the
+/// they become the group's committed offsets when the transaction commits. v0–v5, flexible from v3; v2 adds the
 /// committed leader epoch, v3 the member's generation, member id and instance id (KIP-447, so that a zombie member's
-/// commit is fenced), v4 may answer TRANSACTION_ABORTABLE.
+/// commit is fenced), v4 may answer TRANSACTION_ABORTABLE,
+/// v5 (same shape) adds the group to the transaction itself, so transactions V2 send no AddOffsetsToTxn (KIP-890).
 /// </summary>
 internal sealed class TxnOffsetCommitRequest : KafkaRequest<TxnOffsetCommitResponse>
 {

@@ -220,3 +220,29 @@ internal static class ApiVersionsAnswer
         return writer.Raw(reader.Rest()).ToArray();
     }
 }
+
+/// <summary>A request the fixtures send themselves, on a connection of its own (the client's connections stay theirs).</summary>
+internal static class SideRequest
+{
+    /// <summary>Sends <paramref name="frame"/> (a request without its length) and returns the answer frame (without its length).</summary>
+    public static async Task<byte[]> SendAsync(string host, int port, byte[] frame, CancellationToken cancellationToken)
+    {
+        var framed = new byte[frame.Length + 4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(framed, frame.Length);
+        frame.CopyTo(framed, 4);
+        using var client = new System.Net.Sockets.TcpClient { NoDelay = true };
+        await client.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
+        var stream = client.GetStream();
+        await stream.WriteAsync(framed, cancellationToken).ConfigureAwait(false);
+        var size = new byte[4];
+        await stream.ReadExactlyAsync(size, cancellationToken).ConfigureAwait(false);
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(size);
+        if (length is < 4 or > 1024 * 1024)
+        {
+            throw new InvalidDataException($"An answer of {length} bytes to a fixture's own request.");
+        }
+        var answer = new byte[length];
+        await stream.ReadExactlyAsync(answer, cancellationToken).ConfigureAwait(false);
+        return answer;
+    }
+}

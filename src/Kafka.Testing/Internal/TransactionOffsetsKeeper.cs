@@ -203,31 +203,12 @@ internal sealed class TransactionOffsetsKeeper(Func<IReadOnlyCollection<(string 
                 body.Int32(partition).Int64(offset).String("", compact: false);
             }
         }
-        var frame = body.ToArray();
-        var framed = new byte[frame.Length + 4];
-        BinaryPrimitives.WriteInt32BigEndian(framed, frame.Length);
-        frame.CopyTo(framed, 4);
-        return framed;
+        return body.ToArray();
     }
 
     /// <summary>Sends one OffsetCommit v2 and returns every partition's error code.</summary>
-    private static async Task<short[]> SendAsync(string host, int port, byte[] request, CancellationToken cancellationToken)
-    {
-        using var client = new TcpClient { NoDelay = true };
-        await client.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
-        var stream = client.GetStream();
-        await stream.WriteAsync(request, cancellationToken).ConfigureAwait(false);
-        var size = new byte[4];
-        await stream.ReadExactlyAsync(size, cancellationToken).ConfigureAwait(false);
-        var length = BinaryPrimitives.ReadInt32BigEndian(size);
-        if (length is < 4 or > 1024 * 1024)
-        {
-            throw new InvalidDataException($"An OffsetCommit answer of {length} bytes.");
-        }
-        var frame = new byte[length];
-        await stream.ReadExactlyAsync(frame, cancellationToken).ConfigureAwait(false);
-        return ReadErrors(frame);
-    }
+    private static async Task<short[]> SendAsync(string host, int port, byte[] request, CancellationToken cancellationToken) =>
+        ReadErrors(await SideRequest.SendAsync(host, port, request, cancellationToken).ConfigureAwait(false));
 
     private static short[] ReadErrors(byte[] frame)
     {

@@ -238,4 +238,39 @@ public sealed class ApiVersionsTests
         // Two entries announced, one present.
         Assert.Throws<KafkaProtocolException>(() => Decode(Hex.Parse("0000 03 0003 0000 000c 00 00000000 00"), 3));
     }
+
+    // ---- features (KIP-584) in v3's tagged fields: what turns on transactions V2 (KIP-890) ----
+
+    // "transaction.version" as a compact string: length 19 + 1, then its bytes.
+    private const string TransactionVersionName = "14 7472616e73616374696f6e2e76657273696f6e";
+
+    [Test]
+    public void Response_v3_reads_supported_and_finalized_features_from_the_tagged_fields()
+    {
+        // error 0; Produce 0-12; throttle 0; three tags: 0 SupportedFeatures [transaction.version 0-2] (26 bytes),
+        // 1 FinalizedFeaturesEpoch 7 (8 bytes), 2 FinalizedFeatures [transaction.version max level 2, min level 1]
+        // (26 bytes: the schema puts MaxVersionLevel before MinVersionLevel).
+        var body = Hex.Parse($"0000 02 0000 0000 000c 00 00000000 03 00 1a 02 {TransactionVersionName} 0000 0002 00"
+            + $" 01 08 0000000000000007 02 1a 02 {TransactionVersionName} 0002 0001 00");
+        var response = Decode(body, 3);
+        Assert.That(response.SupportedFeatures, Is.EqualTo(new[] { new FeatureRange("transaction.version", 0, 2) }));
+        Assert.That(response.FinalizedFeaturesEpoch, Is.EqualTo(7));
+        Assert.That(response.FinalizedFeatures, Is.EqualTo(new[] { new FeatureRange("transaction.version", 1, 2) }));
+        Assert.That(ApiVersionTable.FromResponse(response).FinalizedLevel("transaction.version"), Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Finalized_features_with_an_unknown_epoch_count_for_nothing()
+    {
+        // The same finalized list under epoch -1 (the schema: valid only when the epoch is >= 0), and tag 3 skipped.
+        var body = Hex.Parse($"0000 01 00000000 03 01 08 ffffffffffffffff 02 1a 02 {TransactionVersionName} 0002 0001 00 03 01 01");
+        var table = ApiVersionTable.FromResponse(Decode(body, 3));
+        Assert.That(table.FinalizedLevel("transaction.version"), Is.Zero);
+        Assert.That(table.FinalizedLevel("metadata.version"), Is.Zero);
+    }
+
+    [Test]
+    public void A_feature_tag_with_trailing_bytes_is_a_protocol_error() =>
+        // Tag 1 announces 9 bytes for an int64.
+        Assert.Throws<KafkaProtocolException>(() => Decode(Hex.Parse("0000 01 00000000 01 01 09 000000000000000700"), 3));
 }

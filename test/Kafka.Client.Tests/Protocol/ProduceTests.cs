@@ -53,11 +53,14 @@ public sealed class ProduceTests
     [TestCase((short)8, "ffff " + ClassicBody)]
     [TestCase((short)9, FlexibleBody)]
     [TestCase((short)10, FlexibleBody)]
+    [TestCase((short)11, FlexibleBody)] // v11 (TRANSACTION_ABORTABLE may be answered) and v12 (transactions V2) keep v10's shape
+    [TestCase((short)12, FlexibleBody)]
     public void Request_every_version(short version, string hex) =>
         Assert.That(Encode(Sample(), version), Is.EqualTo(Normalize(hex)));
 
     [TestCase((short)3, "0002 7478 " + ClassicBody)]
     [TestCase((short)9, "03 7478 ffff 000005dc 02 02 74 03 00000000 04 010203 00 00000001 02 04 00 00 00")]
+    [TestCase((short)12, "03 7478 ffff 000005dc 02 02 74 03 00000000 04 010203 00 00000001 02 04 00 00 00")]
     public void Request_with_a_transactional_id(short version, string hex) =>
         Assert.That(Encode(Sample("tx"), version), Is.EqualTo(Normalize(hex)));
 
@@ -66,8 +69,8 @@ public sealed class ProduceTests
         Assert.Throws<KafkaVersionException>(() => Encode(Sample("tx"), 2));
 
     [TestCase((short)-1)]
-    [TestCase((short)11)]
-    public void Versions_outside_v0_to_v10_are_refused(short version) =>
+    [TestCase((short)13)]
+    public void Versions_outside_v0_to_v12_are_refused(short version) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => Encode(Sample(), version));
 
     [Test]
@@ -205,8 +208,10 @@ public sealed class ProduceTests
         Assert.That(response.ThrottleTimeMs, Is.EqualTo(4));
     }
 
-    [Test]
-    public void Response_v10_reads_the_current_leader_and_node_endpoints_tags()
+    [TestCase((short)10)]
+    [TestCase((short)11)]
+    [TestCase((short)12)]
+    public void Response_v10_and_later_read_the_current_leader_and_node_endpoints_tags(short version)
     {
         var endpoint = new Wire().Len(1, true).I32(3).CStr("b3").I32(9093).CStr(null).Tags(true).ToArray();
         var bytes = new Wire().Len(1, true).CStr("t").Len(1, true)
@@ -216,7 +221,7 @@ public sealed class ProduceTests
             .I32(0)
             .UVarInt(1).UVarInt(0).UVarInt((uint)endpoint.Length).Raw(endpoint)
             .ToArray();
-        var response = Decode(bytes, 10);
+        var response = Decode(bytes, version);
         var p = response.Topics[0].Partitions[0];
         Assert.That((p.ErrorCode, p.CurrentLeaderId, p.CurrentLeaderEpoch), Is.EqualTo((KafkaErrorCode.NotLeaderOrFollower, 3, 7)));
         Assert.That(response.NodeEndpoints, Is.EqualTo(new[] { new ProduceNodeEndpoint(3, "b3", 9093, null) }));

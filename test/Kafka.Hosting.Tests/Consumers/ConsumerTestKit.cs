@@ -14,9 +14,9 @@ internal static class ConsumerTestKit
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(40);
 
-    public static MockKafkaCluster StartCluster(int brokers = 1, bool completeTransactions = false)
+    public static MockKafkaCluster StartCluster(int brokers = 1, bool completeTransactions = false, bool transactionsV2 = false)
     {
-        var cluster = MockKafkaCluster.Start(brokers, completeTransactions: completeTransactions);
+        var cluster = MockKafkaCluster.Start(brokers, completeTransactions: completeTransactions, transactionsV2: transactionsV2);
         cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
         return cluster;
     }

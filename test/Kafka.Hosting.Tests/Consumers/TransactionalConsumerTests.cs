@@ -30,10 +30,11 @@ public sealed class TransactionalConsumerTests
     private const short TxnOffsetCommitKey = 28;
     private const short ProducerFenced = 90;
 
-    [Test]
-    public async Task Each_input_message_is_transformed_once_and_its_offsets_commit_with_the_transactions()
+    [TestCase(false, TestName = "Each_input_message_is_transformed_once_and_its_offsets_commit_with_the_transactions")]
+    [TestCase(true, TestName = "Each_input_message_is_transformed_once_and_its_offsets_commit_with_the_transactions_V2")]
+    public async Task Each_input_message_is_transformed_once_and_its_offsets_commit_with_the_transactions(bool transactionsV2)
     {
-        await using var cluster = StartCluster(completeTransactions: true);
+        await using var cluster = StartCluster(completeTransactions: true, transactionsV2: transactionsV2);
         cluster.CreateTopic("orders", Partitions, 1);
         cluster.CreateTopic("invoices", Partitions, 1);
         cluster.StartRequestTracking();
@@ -54,7 +55,10 @@ public sealed class TransactionalConsumerTests
         Assert.That(session.Aborted, Is.Zero);
         Assert.That(committed, Is.GreaterThanOrEqualTo(Partitions * 10 / 7), "a transaction per consume call of at most MaxBatchSize messages");
         Assert.That(cluster.GetRequests().Count(r => r.ApiKey == TxnOffsetCommitKey), Is.EqualTo(committed), "the offsets of every transaction sent with it");
-        Assert.That(cluster.GetRequests().Count(r => r.ApiKey == EndTxnKey), Is.EqualTo(committed));
+        Assert.That(cluster.GetRequests().Where(r => r.ApiKey == EndTxnKey).Select(r => r.ApiVersion), Is.EqualTo(Enumerable.Repeat((short?)(transactionsV2 ? 5 : 1), (int)committed)));
+        // Transactions V2 (KIP-890): the produce requests add the partitions; V1 adds them first.
+        Assert.That(cluster.GetRequests().Count(r => r.ApiKey == AddPartitionsToTxnKey), transactionsV2 ? Is.Zero : Is.GreaterThan(0));
+        Assert.That(cluster.TransactionsV2Failures, Is.Empty);
         // The offsets sent with the transactions, stored in the group when they committed (the mock's missing part
         // done by its proxies, docs/testing.md), as Confluent.Kafka reads them back.
         Assert.That(Committed(cluster, "orders", Partitions, "invoicing").Values, Is.All.EqualTo(10));
@@ -146,6 +150,61 @@ public sealed class TransactionalConsumerTests
         Assert.That(invoices.Where(i => i.Instance == "a").Select(i => OffsetOf(i.Source)), Is.All.LessThan(10));
         Assert.That(cluster.TransactionOffsetFailures, Is.Empty);
     }
+
+    [Test]
+    public async Task Partitions_moving_between_two_instances_keep_one_committed_output_per_input()
+    {
+        await using var cluster = StartCluster(completeTransactions: true);
+        cluster.CreateTopic("orders", Partitions, 1);
+        cluster.CreateTopic("invoices", Partitions, 1);
+        var first = new Work { Instance = "a" };
+        var second = new Work { Instance = "b" };
+        bool AllHandled(int perPartition) => Enumerable.Range(0, Partitions).All(p => Enumerable.Range(0, perPartition)
+            .All(o => first.Handled.ContainsKey($"orders/{p}@{o}") || second.Handled.ContainsKey($"orders/{p}@{o}")));
+        bool AllCommitted(long offset) => Committed(cluster, "orders", Partitions, "invoicing").Values.All(o => o == offset);
+
+        // One instance owns every partition.
+        using var a = Pipeline(cluster, first, "invoicing-a", o => o.MaxBatchSize = 5);
+        await a.StartAsync();
+        await ProduceAsync(cluster, "orders", Partitions, 10);
+        await WaitForAsync(() => AllHandled(10) && AllCommitted(10), "the first instance handled and committed the first orders");
+        var sessionA = Session(a)!;
+
+        // A second instance joins: the group splits the partitions between them.
+        using var b = Pipeline(cluster, second, "invoicing-b", o => o.MaxBatchSize = 5);
+        await b.StartAsync();
+        await WaitForAsync(() => Session(b)?.Partitions.Count > 0 && Session(a)?.Partitions.Count < Partitions, "the partitions split between the instances");
+        var sessionB = Session(b)!;
+        var movedToB = sessionB.Partitions.Select(p => p.Partition).ToList();
+        await ProduceAsync(cluster, "orders", Partitions, 10, start: 10);
+        await WaitForAsync(() => AllHandled(20) && AllCommitted(20), "both instances handled and committed the next orders");
+
+        // The first instance leaves: the second takes every partition, from the offsets the first committed.
+        await a.StopAsync();
+        await WaitForAsync(() => Session(b)?.Partitions.Count == Partitions, "the second instance owns every partition");
+        await ProduceAsync(cluster, "orders", Partitions, 10, start: 20);
+        await WaitForAsync(() => AllHandled(30) && AllCommitted(30), "the second instance handled and committed the last orders");
+        var invoices = ReadCommitted(cluster, "invoices", Partitions, expected: Partitions * 30);
+        Assert.That(Session(b), Is.SameAs(sessionB), "the second instance never restarted");
+        await b.StopAsync();
+
+        // The mock lists no aborted transactions (so an aborted output would be read here too): none aborted, and
+        // every output read is the one committed output of its input.
+        Assert.That(sessionA.Aborted + sessionB.Aborted, Is.Zero, "revocations waited for the transactions in progress to commit");
+        Assert.That(sessionA.Committed, Is.GreaterThan(0));
+        Assert.That(sessionB.Committed, Is.GreaterThan(0));
+        Assert.That(invoices.Select(i => i.Source), Is.Unique, "no input handled again after its partition moved");
+        Assert.That(invoices.Select(i => i.Source).Order(),
+            Is.EqualTo(Enumerable.Range(0, Partitions).SelectMany(p => Enumerable.Range(0, 30).Select(o => $"orders/{p}@{o}")).Order()));
+        Assert.That(invoices.Where(i => i.Instance == "b").Select(i => OffsetOf(i.Source)), Is.All.GreaterThanOrEqualTo(10),
+            "the second instance started each partition it took at the offsets committed with the first instance's output");
+        Assert.That(invoices.Where(i => i.Instance == "a").Select(i => OffsetOf(i.Source)), Is.All.LessThan(20));
+        Assert.That(invoices.Where(i => i.Instance == "b" && OffsetOf(i.Source) < 20).Select(i => int.Parse(i.Source[7..i.Source.IndexOf('@', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture)).Distinct().Order(),
+            Is.EqualTo(movedToB.Order()), "while both ran, the second instance wrote exactly for the partitions it was given");
+        Assert.That(cluster.TransactionOffsetFailures, Is.Empty);
+    }
+
+    private static TransactionalSession? Session(IHost host) => Service(host).Session;
 
     private static long OffsetOf(string source) => long.Parse(source[(source.IndexOf('@', StringComparison.Ordinal) + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 

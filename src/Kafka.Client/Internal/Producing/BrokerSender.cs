@@ -107,7 +107,7 @@ internal sealed class BrokerSender
             try
             {
                 var connection = await broker!.GetConnectionAsync(ConnectionKind.Produce, _engine.Lifetime).ConfigureAwait(false);
-                var version = connection.Versions.Negotiate(KnownApis.Produce);
+                var version = Math.Min(connection.Versions.Negotiate(KnownApis.Produce), _engine.MaxProduceVersion);
                 CheckFormat(version);
                 // The response is applied on the connection's read loop (no thread hop): applying it only moves
                 // batches and completes deliveries, whose awaiters resume on the thread pool.

@@ -62,10 +62,9 @@ internal sealed partial class ProducerEngine
                 {
                     continue;
                 }
-                if (_transaction is not null && queue.TransactionNumber != _transaction.Number)
+                if (_transaction is not null && queue.TransactionNumber != _transaction.Number && !_transaction.RequestAdd(this, queue))
                 {
-                    // Not in the transaction yet: AddPartitionsToTxn first; its answer wakes the senders.
-                    _transaction.RequestAdd(this, queue);
+                    // Not in the transaction yet: AddPartitionsToTxn first (transactions V1); its answer wakes the senders.
                     continue;
                 }
                 var head = queue.Ready[0];

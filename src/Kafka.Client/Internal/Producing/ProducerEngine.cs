@@ -140,6 +140,12 @@ internal sealed partial class ProducerEngine : IAsyncDisposable
     /// <summary>The transactional id produce requests carry, or null.</summary>
     public string? TransactionalId => _transaction is null ? null : _options.TransactionalId;
 
+    /// <summary>
+    /// The highest Produce version this engine sends: v12 adds a transactional producer's partitions to its
+    /// transaction (KIP-890), so a transactional engine outside transactions V2 stops at v11.
+    /// </summary>
+    public short MaxProduceVersion => _transaction is { UsesTransactionsV2: false } ? TransactionManager.MaxProduceVersionV1 : KnownApis.Produce.MaxVersion;
+
     /// <summary>Requests in flight per broker connection: up to MaxInFlightRequests when idempotent, else one.</summary>
     public int MaxInFlight => _idempotent ? _options.MaxInFlightRequests : 1;
 

@@ -12,8 +12,17 @@ namespace Kafka.Client.Internal.Producing;
 /// </summary>
 internal sealed partial class TransactionManager
 {
-    /// <summary>The EndTxn version used until transactions V2 (a new epoch per transaction, Produce v12) is built.</summary>
-    internal const short MaxEndTxnVersion = 4;
+    /// <summary>The feature whose finalized level 2 turns on transactions V2 (KIP-890 part 2).</summary>
+    internal const string TransactionVersionFeature = "transaction.version";
+
+    /// <summary>The highest EndTxn version outside transactions V2: v5 bumps the epoch at every end.</summary>
+    internal const short MaxEndTxnVersionV1 = 4;
+
+    /// <summary>The highest Produce version outside transactions V2: v12 adds partitions to the transaction implicitly.</summary>
+    internal const short MaxProduceVersionV1 = 11;
+
+    /// <summary>The highest TxnOffsetCommit version outside transactions V2: v5 adds the group to the transaction implicitly.</summary>
+    internal const short MaxTxnOffsetCommitVersionV1 = 4;
 
     private readonly Cluster _cluster;
     private readonly ProducerOptions _options;
@@ -23,12 +32,14 @@ internal sealed partial class TransactionManager
     private readonly List<ProducerEngine> _engines = [];
     private readonly Dictionary<PartitionQueue, ProducerEngine> _pendingAdds = [];
     private readonly HashSet<string> _groupsAdded = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Broker> _groupCoordinators = new(StringComparer.Ordinal);
     private readonly AsyncSignal _addSignal = new();
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task _addLoop;
     private Broker? _coordinator;
     private volatile Task<bool> _addInFlight = Task.FromResult(false);
     private volatile TransactionState _state = TransactionState.Uninitialized;
+    private volatile bool _v2;
     private int _number;
     private int _producing;
     private bool _registered;
@@ -51,6 +62,14 @@ internal sealed partial class TransactionManager
     public (long Id, short Epoch)? ProducerId { get; private set; }
 
     public TransactionState State => _state;
+
+    /// <summary>
+    /// Whether this producer speaks transactions V2 (KIP-890 part 2), chosen at InitTransactions from the transaction
+    /// coordinator's ApiVersions answer: the cluster finalized <c>transaction.version</c> 2 or more, and the broker
+    /// serves Produce v12, EndTxn v5 and TxnOffsetCommit v5. Then produce requests add their
+    /// partitions to the transaction, TxnOffsetCommit adds its group, and every EndTxn answers a new epoch.
+    /// </summary>
+    public bool UsesTransactionsV2 => _v2;
 
     /// <summary>The number of the current (or last) transaction; partitions remember the one they were added to.</summary>
     public int Number => Volatile.Read(ref _number);
@@ -112,17 +131,36 @@ internal sealed partial class TransactionManager
 
     public void ExitProduce() => Interlocked.Decrement(ref _producing);
 
-    /// <summary>Queues a partition for AddPartitionsToTxn in the current transaction (no-op when it is queued already).</summary>
-    public void RequestAdd(ProducerEngine engine, PartitionQueue queue)
+    /// <summary>
+    /// Makes a partition part of the current transaction. In transactions V2 that takes no request (the Produce
+    /// request adds it) and this returns true: the partition may be sent to now. Otherwise the partition is queued
+    /// for AddPartitionsToTxn (no-op when it is queued already), whose answer wakes its sender, and this returns false.
+    /// </summary>
+    public bool RequestAdd(ProducerEngine engine, PartitionQueue queue)
     {
         lock (_lock)
         {
-            if (queue.TransactionNumber == _number || !_pendingAdds.TryAdd(queue, engine))
+            if (queue.TransactionNumber == _number)
             {
-                return;
+                return true;
+            }
+            if (_v2)
+            {
+                if (_state is not (TransactionState.InTransaction or TransactionState.Committing))
+                {
+                    return false;
+                }
+                queue.TransactionNumber = _number;
+                _registered = true;
+                return true;
+            }
+            if (!_pendingAdds.TryAdd(queue, engine))
+            {
+                return false;
             }
         }
         _addSignal.Set();
+        return false;
     }
 
     /// <summary>A batch failed: the transaction can no longer commit.</summary>
@@ -284,13 +322,19 @@ internal sealed partial class TransactionManager
         var reason = _abortableError;
         await DrainAsync(reason, cancellationToken).ConfigureAwait(false);
         ThrowIfFenced();
+        var ended = false;
         if (_registered)
         {
             await EndAsync(commit: false, cancellationToken).ConfigureAwait(false);
+            ended = true;
         }
         // Messages failed unsent (or a failed batch) leave gaps in their partitions' sequence numbers: the next
-        // transaction starts with a new epoch, which numbers every partition from 0 again (KIP-360).
-        await InitProducerIdAsync(bump: true, cancellationToken).ConfigureAwait(false);
+        // transaction starts with a new epoch, which numbers every partition from 0 again (KIP-360). In transactions
+        // V2 the EndTxn answer carried that new epoch already.
+        if (!(_v2 && ended))
+        {
+            await InitProducerIdAsync(bump: true, cancellationToken).ConfigureAwait(false);
+        }
         lock (_lock)
         {
             if (_state == TransactionState.Aborting)
@@ -369,7 +413,17 @@ internal sealed partial class TransactionManager
         }
         try
         {
-            if (addGroup)
+            // In transactions V2, TxnOffsetCommit v5 adds the group itself; a group coordinator without v5 still needs AddOffsetsToTxn.
+            var implicitGroup = _v2 && addGroup && await GroupCoordinatorServesV2Async(group.GroupId, cancellationToken).ConfigureAwait(false);
+            if (implicitGroup)
+            {
+                lock (_lock)
+                {
+                    _groupsAdded.Add(group.GroupId);
+                    _registered = true;
+                }
+            }
+            else if (addGroup)
             {
                 await CoordinatorCallAsync($"adding the offsets of group '{group.GroupId}' to the transaction", async (broker, token) =>
                 {
@@ -403,19 +457,26 @@ internal sealed partial class TransactionManager
         Broker? coordinator = null;
         await RetryAsync($"committing offsets of group '{group.GroupId}' in the transaction", async token =>
         {
-            coordinator ??= await FindCoordinatorAsync(group.GroupId, FindCoordinatorRequest.GroupKeyType, token).ConfigureAwait(false);
+            coordinator ??= await GroupCoordinatorAsync(group.GroupId, token).ConfigureAwait(false);
             var (pid, epoch) = ProducerId!.Value;
             TxnOffsetCommitResponse response;
             try
             {
-                response = await coordinator.SendAsync(ConnectionKind.General, new TxnOffsetCommitRequest
+                var connection = await coordinator.GetConnectionAsync(ConnectionKind.General, token).ConfigureAwait(false);
+                var version = connection.Versions.Negotiate(KnownApis.TxnOffsetCommit);
+                if (!_v2)
+                {
+                    version = Math.Min(version, MaxTxnOffsetCommitVersionV1);
+                }
+                response = await connection.SendAsync(new TxnOffsetCommitRequest
                 {
                     TransactionalId = TransactionalId, GroupId = group.GroupId, ProducerId = pid, ProducerEpoch = epoch,
                     GenerationId = group.GenerationId, MemberId = group.MemberId, GroupInstanceId = group.GroupInstanceId, Topics = topics,
-                }, token).ConfigureAwait(false);
+                }, (short)version, coordinator.TimeoutFor(ConnectionKind.General), token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is IOException or KafkaException { IsRetriable: true })
             {
+                ForgetGroupCoordinator(group.GroupId);
                 coordinator = null;
                 throw;
             }
@@ -423,25 +484,117 @@ internal sealed partial class TransactionManager
             var code = failed?.ErrorCode ?? KafkaErrorCode.None;
             if (code is KafkaErrorCode.NotCoordinator or KafkaErrorCode.CoordinatorNotAvailable)
             {
+                ForgetGroupCoordinator(group.GroupId);
                 coordinator = null;
             }
             return code;
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>EndTxn on the coordinator, retried; a fencing answer fences the producer, others make the transaction abortable.</summary>
-    private Task EndAsync(bool commit, CancellationToken cancellationToken) =>
-        CoordinatorCallAsync(commit ? "committing the transaction" : "aborting the transaction", async (broker, token) =>
+    /// <summary>
+    /// EndTxn on the coordinator, retried; a fencing answer fences the producer, others make the transaction abortable.
+    /// In transactions V2 (EndTxn v5) the answer carries the producer id and epoch of the next transaction, which every
+    /// engine adopts (sequences start again from 0).
+    /// </summary>
+    private async Task EndAsync(bool commit, CancellationToken cancellationToken)
+    {
+        TxnResponse? answer = null;
+        await CoordinatorCallAsync(commit ? "committing the transaction" : "aborting the transaction", async (broker, token) =>
         {
             var (pid, epoch) = ProducerId!.Value;
             var connection = await broker.GetConnectionAsync(ConnectionKind.General, token).ConfigureAwait(false);
-            var version = Math.Min(connection.Versions.Negotiate(KnownApis.EndTxn), MaxEndTxnVersion);
+            var version = connection.Versions.Negotiate(KnownApis.EndTxn);
+            if (!_v2)
+            {
+                version = Math.Min(version, MaxEndTxnVersionV1);
+            }
             var response = await connection.SendAsync(new EndTxnRequest
             {
                 TransactionalId = TransactionalId, ProducerId = pid, ProducerEpoch = epoch, Committed = commit,
             }, (short)version, broker.TimeoutFor(ConnectionKind.General), token).ConfigureAwait(false);
+            answer = version >= 5 ? response : null;
             return response.ErrorCode;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        if (answer is { ProducerId: >= 0, ProducerEpoch: >= 0 })
+        {
+            AdoptProducerId(answer.ProducerId, answer.ProducerEpoch);
+        }
+        else if (_v2)
+        {
+            // An EndTxn v5 answer without an id (not what Kafka sends): a new epoch the V1 way keeps sequences right.
+            await InitProducerIdAsync(bump: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void AdoptProducerId(long producerId, short epoch)
+    {
+        ProducerId = (producerId, epoch);
+        TransactionLog.Initialized(_logger, TransactionalId, producerId, epoch, _v2 ? 2 : 1);
+        foreach (var engine in Engines())
+        {
+            engine.AdoptIdentity(producerId, epoch);
+        }
+    }
+
+    /// <summary>A group's coordinator, found once and kept until it moves or its connection fails (not looked up per transaction).</summary>
+    private async Task<Broker> GroupCoordinatorAsync(string groupId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_groupCoordinators.TryGetValue(groupId, out var known))
+            {
+                return known;
+            }
+        }
+        var found = await FindCoordinatorAsync(groupId, FindCoordinatorRequest.GroupKeyType, cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _groupCoordinators[groupId] = found;
+        }
+        return found;
+    }
+
+    private void ForgetGroupCoordinator(string groupId)
+    {
+        lock (_lock)
+        {
+            _groupCoordinators.Remove(groupId);
+        }
+    }
+
+    /// <summary>Whether the group's coordinator serves TxnOffsetCommit v5, which adds the group to a V2 transaction itself.</summary>
+    private async Task<bool> GroupCoordinatorServesV2Async(string groupId, CancellationToken cancellationToken)
+    {
+        var serves = false;
+        await RetryAsync($"finding the coordinator of group '{groupId}'", async token =>
+        {
+            var coordinator = await GroupCoordinatorAsync(groupId, token).ConfigureAwait(false);
+            try
+            {
+                var connection = await coordinator.GetConnectionAsync(ConnectionKind.General, token).ConfigureAwait(false);
+                serves = connection.Versions.TryNegotiate(KnownApis.TxnOffsetCommit, out var version) && version >= 5;
+            }
+            catch (Exception ex) when (ex is IOException or KafkaException { IsRetriable: true })
+            {
+                ForgetGroupCoordinator(groupId);
+                throw;
+            }
+            return KafkaErrorCode.None;
+        }, cancellationToken).ConfigureAwait(false);
+        return serves;
+    }
+
+    /// <summary>
+    /// Whether a broker's ApiVersions answer allows transactions V2 (see <see cref="UsesTransactionsV2"/>): the cluster
+    /// finalized <c>transaction.version</c> 2, and the versions V2 sends can be negotiated (a <c>BrokerVersion</c> cap
+    /// below them keeps V1, whose explicit adds the older versions need). AddPartitionsToTxn v4+ is not asked for:
+    /// V2 never sends it, and every broker that finalizes the feature serves it.
+    /// </summary>
+    internal static bool AllowsTransactionsV2(ApiVersionTable versions) =>
+        versions.FinalizedLevel(TransactionVersionFeature) >= 2
+        && versions.TryNegotiate(KnownApis.Produce, out var produce) && produce >= 12
+        && versions.TryNegotiate(KnownApis.EndTxn, out var endTxn) && endTxn >= 5
+        && versions.TryNegotiate(KnownApis.TxnOffsetCommit, out var offsets) && offsets >= 5;
 
     /// <summary>InitProducerId on the coordinator: a new id or epoch (fencing older producers), or with <paramref name="bump"/> the epoch after ours.</summary>
     private async Task InitProducerIdAsync(bool bump, CancellationToken cancellationToken)
@@ -463,14 +616,14 @@ internal sealed partial class TransactionManager
             }
             var response = await connection.SendAsync(request, version, broker.TimeoutFor(ConnectionKind.General), token).ConfigureAwait(false);
             answer = response;
+            if (!bump && response.ErrorCode == KafkaErrorCode.None)
+            {
+                // Chosen once, at InitTransactions, from the coordinator's versions (as the Java client and franz-go do).
+                _v2 = AllowsTransactionsV2(connection.Versions);
+            }
             return response.ErrorCode;
         }, cancellationToken, initializing: true).ConfigureAwait(false);
-        ProducerId = (answer!.ProducerId, answer.ProducerEpoch);
-        TransactionLog.Initialized(_logger, TransactionalId, answer.ProducerId, answer.ProducerEpoch);
-        foreach (var engine in Engines())
-        {
-            engine.AdoptIdentity(answer.ProducerId, answer.ProducerEpoch);
-        }
+        AdoptProducerId(answer!.ProducerId, answer.ProducerEpoch);
     }
 
     /// <summary>Sends what <paramref name="call"/> sends to the transaction coordinator, finding it (again) as needed, with retries.</summary>
@@ -765,8 +918,8 @@ internal sealed partial class TransactionManager
 
     private static partial class TransactionLog
     {
-        [LoggerMessage(300, LogLevel.Information, "Transactional producer {TransactionalId}: producer id {ProducerId}, epoch {Epoch}")]
-        public static partial void Initialized(ILogger logger, string transactionalId, long producerId, short epoch);
+        [LoggerMessage(300, LogLevel.Information, "Transactional producer {TransactionalId}: producer id {ProducerId}, epoch {Epoch}, transactions V{TransactionVersion}")]
+        public static partial void Initialized(ILogger logger, string transactionalId, long producerId, short epoch, int transactionVersion);
 
         [LoggerMessage(301, LogLevel.Debug, "Transactional producer {TransactionalId}: the {Kind} coordinator of '{Key}' is broker {BrokerId}")]
         public static partial void CoordinatorFound(ILogger logger, string transactionalId, string kind, string key, int brokerId);

@@ -273,5 +273,12 @@ internal static class HandWrittenSeeds
             .I32(2).I16(0).I64(5).I64(-1).I64(-1).Len(0, true).CStr(null)
             .UVarInt(1).UVarInt(5).UVarInt(2).Raw(0xAB, 0xCD)
             .Tags(true).I32(0).Tags(true).ToArray());
+        // v11 (TRANSACTION_ABORTABLE, 120) and v12 (transactions V2) keep v10's shape.
+        yield return Seed(ApiKey.Produce, 11, new Wire().Len(1, true).CStr("t").Len(1, true)
+            .I32(2).I16(120).I64(-1).I64(-1).I64(-1).Len(0, true).CStr(null).Tags(true)
+            .Tags(true).I32(0).Tags(true).ToArray());
+        yield return Seed(ApiKey.Produce, 12, new Wire().Len(1, true).CStr("t").Len(1, true)
+            .I32(2).I16(0).I64(5).I64(-1).I64(0).Len(0, true).CStr(null).Tags(true)
+            .Tags(true).I32(0).Tags(true).ToArray());
     }
 }
