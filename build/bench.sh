@@ -15,9 +15,11 @@
 #                                       --iterations n (default 15) --rounds n (default 3)
 #   bash build/bench.sh consume [args]  the consumer benchmark: --messages-mb n (values per case, default 64), --passes n
 #                                       (default 7), --only "1000 B, lz4", --verbose (every pass), --traced (also this
-#                                       client's readers with every span and instrument listened to)
+#                                       client's readers with every span and instrument listened to), --allocations
+#                                       (the types each pass allocated, sampled)
 #   bash build/bench.sh hosted [args]   hosted consumers against a Confluent.Kafka BackgroundService loop: --passes n
-#                                       (default 5), --only "100 B" (a case name's start), --verbose (every pass)
+#                                       (default 5), --only "100 B" (a case name's start), --verbose (every pass),
+#                                       --clients batch (some of message,batch,confluent: one alone, e.g. under a profiler)
 #   bash build/bench.sh eos [args]      the hosted exactly-once pipeline (AddTransactionalConsumer) against a Confluent.Kafka
 #                                       consume-transform-produce loop with transactions, both checked for what they
 #                                       delivered: --passes n (default 5)

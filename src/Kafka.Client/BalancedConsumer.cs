@@ -128,6 +128,15 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     public IReadOnlyDictionary<TopicAndPartition, long> Lag => _group.Lag;
 
     /// <summary>
+    /// One partition's entry of <see cref="Lag"/>, without building the dictionary: how far behind the partition's end
+    /// the consumer is (the high watermark of the latest fetch response minus the offset of the next message to
+    /// consume), or <see langword="null"/> when the partition is not owned, not fetched yet, or paused. Cheap enough to
+    /// ask after every consume call, for example to decide whether more of a partition is on its way.
+    /// </summary>
+    /// <param name="partition">An owned partition.</param>
+    public long? GetLag(TopicAndPartition partition) => _group.GetLag(partition);
+
+    /// <summary>
     /// The offsets stored with <see cref="StoreOffset"/> for the partitions owned in the current generation (empty
     /// unless <see cref="BalancedConsumerOptions.StoreOffsetsOnConsume"/> is off).
     /// </summary>

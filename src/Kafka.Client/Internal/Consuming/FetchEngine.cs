@@ -190,6 +190,15 @@ internal sealed partial class FetchEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>One partition's lag as <see cref="GetLag()"/> gives it, or -1 when it is not known (or not assigned).</summary>
+    public long GetLag(Partition partition)
+    {
+        lock (_lock)
+        {
+            return _cursors.TryGetValue(partition, out var cursor) ? cursor.Lag : -1;
+        }
+    }
+
     /// <summary>The consumer lag gauge's measurements of this engine's partitions.</summary>
     public void ObserveLag(List<System.Diagnostics.Metrics.Measurement<long>> measurements)
     {

@@ -105,6 +105,22 @@ internal sealed class GroupConsumer : IAsyncDisposable
     public Dictionary<TopicAndPartition, long> Lag =>
         _core.Engine.GetLag().ToDictionary(kv => new TopicAndPartition(kv.Key.Topic.Name, kv.Key.Id), kv => kv.Value);
 
+    /// <summary>One owned partition's lag (see <see cref="Lag"/>), or <see langword="null"/> when it is not known; allocates nothing.</summary>
+    public long? GetLag(TopicAndPartition partition)
+    {
+        Dictionary<TopicAndPartition, Partition> owned;
+        lock (_lock)
+        {
+            owned = _owned; // replaced, never changed in place
+        }
+        if (!owned.TryGetValue(partition, out var owner))
+        {
+            return null;
+        }
+        var lag = _core.Engine.GetLag(owner);
+        return lag >= 0 ? lag : null;
+    }
+
     public Dictionary<TopicAndPartition, long> StoredOffsets
     {
         get
