@@ -3,7 +3,8 @@
 # in a separate process. Not part of build/test.sh. Results are tables on stdout; docs/performance.md records a run.
 #
 #   bash build/bench.sh                 every benchmark
-#   bash build/bench.sh produce [args]  the producer benchmark: --rounds n (default 3), --scale x, --only "1000 B, lz4"
+#   bash build/bench.sh produce [args]  the producer benchmark: --rounds n (default 3), --scale x, --only "1000 B, lz4",
+#                                       --traced (also this client with every span and instrument listened to)
 #   bash build/bench.sh lowrate [args]  one message per ms, linger 0, each ProduceAsync awaited: --messages n (default
 #                                       5000), --rounds n (default 5), --allocations (the types allocated, sampled),
 #                                       --traced (also this client with every span and instrument listened to)
@@ -13,9 +14,12 @@
 #                                       against Confluent.Kafka's GetMetadata: --partitions 20000,100000 --per-topic 100
 #                                       --iterations n (default 15) --rounds n (default 3)
 #   bash build/bench.sh consume [args]  the consumer benchmark: --messages-mb n (values per case, default 64), --passes n
-#                                       (default 7), --only "1000 B, lz4", --verbose (every pass)
+#                                       (default 7), --only "1000 B, lz4", --verbose (every pass), --traced (also this
+#                                       client's readers with every span and instrument listened to), --allocations
+#                                       (the types each pass allocated, sampled)
 #   bash build/bench.sh hosted [args]   hosted consumers against a Confluent.Kafka BackgroundService loop: --passes n
-#                                       (default 5), --only "100 B" (a case name's start), --verbose (every pass)
+#                                       (default 5), --only "100 B" (a case name's start), --verbose (every pass),
+#                                       --clients batch (some of message,batch,confluent: one alone, e.g. under a profiler)
 #   bash build/bench.sh eos [args]      the hosted exactly-once pipeline (AddTransactionalConsumer) against a Confluent.Kafka
 #                                       consume-transform-produce loop with transactions, both checked for what they
 #                                       delivered: --passes n (default 5)

@@ -121,10 +121,20 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     /// <summary>
     /// How far behind the end of each assigned partition the consumer is: the high watermark the latest fetch response
     /// reported minus the offset of the next message to consume (0 when caught up). Taken from the fetches the
-    /// consumer makes anyway, with no extra request; partitions not fetched yet, and paused ones (which are not
-    /// fetched), are absent. Also measured as the <see cref="KafkaTelemetry.ConsumerLag"/> gauge.
+    /// consumer makes anyway, with no extra request; partitions not fetched yet are absent. A paused partition's lag
+    /// keeps rising as messages arrive: it stays in the fetches as a zero-byte probe that only brings its high
+    /// watermark back. Also measured as the <see cref="KafkaTelemetry.ConsumerLag"/> gauge.
     /// </summary>
     public IReadOnlyDictionary<TopicAndPartition, long> Lag => _group.Lag;
+
+    /// <summary>
+    /// One partition's entry of <see cref="Lag"/>, without building the dictionary: how far behind the partition's end
+    /// the consumer is (the high watermark of the latest fetch response minus the offset of the next message to
+    /// consume), or <see langword="null"/> when the partition is not owned, not fetched yet, or paused. Cheap enough to
+    /// ask after every consume call, for example to decide whether more of a partition is on its way.
+    /// </summary>
+    /// <param name="partition">An owned partition.</param>
+    public long? GetLag(TopicAndPartition partition) => _group.GetLag(partition);
 
     /// <summary>
     /// The offsets stored with <see cref="StoreOffset"/> for the partitions owned in the current generation (empty
@@ -240,7 +250,8 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     /// <summary>
     /// Stops consuming owned partitions until <see cref="Resume"/> or the next rebalance: their fetched messages are
     /// dropped and their position is kept (for a partition whose message is in hand, that message's offset, so that
-    /// it is consumed again on resume or by the partition's next owner). Partitions not owned are ignored.
+    /// it is consumed again on resume or by the partition's next owner); no more records are fetched for them, but
+    /// their <see cref="Lag"/> stays current. Partitions not owned are ignored.
     /// </summary>
     public void Pause(IEnumerable<TopicAndPartition> partitions)
     {

@@ -20,6 +20,21 @@ public static partial class KafkaTelemetry
     /// <summary>Span (internal): one metadata refresh of the client's background loop or of <see cref="KafkaClient.UpdateClusterAsync"/>.</summary>
     public const string MetadataRefreshSpan = "kafka.metadata.refresh";
 
+    /// <summary>Span (internal): a group member taking newly assigned partitions (offset lookups, the assigned callback).</summary>
+    public const string PartitionsAssignedSpan = "kafka.consumer.partitions_assigned";
+
+    /// <summary>Span (internal): a group member giving partitions up (the revoked callback and the commit of their offsets).</summary>
+    public const string PartitionsRevokedSpan = "kafka.consumer.partitions_revoked";
+
+    /// <summary>Span (internal): a group member dropping partitions it lost (the lost callback; nothing is committed).</summary>
+    public const string PartitionsLostSpan = "kafka.consumer.partitions_lost";
+
+    /// <summary>Attribute on rebalance spans: the group generation (or member epoch) the change belongs to.</summary>
+    public const string GenerationTag = "kafka.consumer.generation";
+
+    /// <summary>Attribute on rebalance spans: how many partitions were assigned, revoked or lost.</summary>
+    public const string PartitionCountTag = "kafka.consumer.partition_count";
+
     /// <summary>Histogram, seconds: request/response round trips to brokers, by API (<see cref="ApiTag"/>).</summary>
     public const string RequestDuration = "kafka.client.request.duration";
 
@@ -63,7 +78,7 @@ public static partial class KafkaTelemetry
     /// <summary>Attribute: the operation (<c>send</c>, <c>process</c>, <c>receive</c>, <c>commit</c>), OpenTelemetry's <c>messaging.operation.name</c>.</summary>
     public const string OperationNameTag = "messaging.operation.name";
 
-    /// <summary>Attribute on spans: the operation's type (<c>send</c>, <c>process</c>), OpenTelemetry's <c>messaging.operation.type</c>.</summary>
+    /// <summary>Attribute on spans: the operation's type (<c>send</c>, <c>receive</c>, <c>process</c>, <c>settle</c>), OpenTelemetry's <c>messaging.operation.type</c>.</summary>
     public const string OperationTypeTag = "messaging.operation.type";
 
     /// <summary>Attribute: the topic, OpenTelemetry's <c>messaging.destination.name</c>.</summary>

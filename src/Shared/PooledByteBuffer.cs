@@ -10,14 +10,20 @@ namespace Kafka.Buffers;
 /// </summary>
 internal struct PooledByteBuffer
 {
+    private readonly ArrayPool<byte>? _pool;
     private byte[] _array;
     private int _position;
 
-    public PooledByteBuffer(int initialCapacity)
+    /// <param name="initialCapacity">The bytes to start with.</param>
+    /// <param name="pool">Where arrays come from and go back to; the shared pool when <see langword="null"/>.</param>
+    public PooledByteBuffer(int initialCapacity, ArrayPool<byte>? pool = null)
     {
-        _array = ArrayPool<byte>.Shared.Rent(initialCapacity);
+        _pool = pool;
+        _array = Pool.Rent(initialCapacity);
         _position = 0;
     }
+
+    private readonly ArrayPool<byte> Pool => _pool ?? ArrayPool<byte>.Shared;
 
     /// <summary>The number of bytes written.</summary>
     public readonly int Position => _position;
@@ -88,7 +94,7 @@ internal struct PooledByteBuffer
         var array = Detach(out _);
         if (array.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(array);
+            Pool.Return(array);
         }
     }
 
@@ -100,11 +106,11 @@ internal struct PooledByteBuffer
         {
             size = needed <= Array.MaxLength ? Array.MaxLength : throw new InvalidOperationException("A message cannot exceed 2 GiB.");
         }
-        var larger = ArrayPool<byte>.Shared.Rent((int)size);
+        var larger = Pool.Rent((int)size);
         _array.AsSpan(0, _position).CopyTo(larger);
         if (_array.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_array);
+            Pool.Return(_array);
         }
         _array = larger;
     }

@@ -17,6 +17,7 @@ internal static class Orchestrator
         var scale = Option(args, "--scale", 1.0);
         var rounds = (int)Option(args, "--rounds", 3);
         var only = args.IndexOf("--only") is var o and >= 0 && o + 1 < args.Count ? args[o + 1] : null;
+        var traced = args.Contains("--traced");
         Scenario[] all =
         [
             new(100, "none", (int)(1_000_000 * scale)),
@@ -41,6 +42,10 @@ internal static class Orchestrator
         {
             // Rounds alternate between the clients so that both see the same background load.
             var runs = new Dictionary<string, List<RunResult>> { ["confluent"] = [], ["kafka-hosting"] = [] };
+            if (traced)
+            {
+                runs["kafka-hosting-traced"] = []; // this client again, with every span and instrument listened to
+            }
             for (var round = 0; round < rounds; round++)
             {
                 foreach (var client in runs.Keys)
@@ -68,6 +73,14 @@ internal static class Orchestrator
             table.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {scenario.Name} | **ratio** | **{ours.MessagesPerSecond / theirs.MessagesPerSecond:0.00}** | **{ours.CpuMicrosecondsPerMessage / theirs.CpuMicrosecondsPerMessage:0.00}** | " +
                 $"**{Ratio(ours.AllocatedBytesPerMessage, theirs.AllocatedBytesPerMessage)}** | **{ours.PeakMiB / theirs.PeakMiB:0.00}** |"));
+            if (results.TryGetValue("kafka-hosting-traced", out var withTracing))
+            {
+                Row(table, scenario.Name, "Kafka.Client, traced", withTracing);
+                table.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                    $"| {scenario.Name} | **traced / untraced** | **{withTracing.MessagesPerSecond / ours.MessagesPerSecond:0.00}** | " +
+                    $"**{withTracing.CpuMicrosecondsPerMessage / ours.CpuMicrosecondsPerMessage:0.00}** (+{(withTracing.CpuMicrosecondsPerMessage - ours.CpuMicrosecondsPerMessage) * 1000:0} ns) | " +
+                    $"+{withTracing.AllocatedBytesPerMessage - ours.AllocatedBytesPerMessage:0} B | **{withTracing.PeakMiB / ours.PeakMiB:0.00}** |"));
+            }
         }
         await server.StandardInput.WriteLineAsync("quit");
         await server.WaitForExitAsync();

@@ -27,9 +27,17 @@ internal static class SingleRun
         // Warm up for at least WarmupTime and half the measured count: long enough for tiered JIT to reach its
         // optimized code (and for librdkafka to settle), so that steady state is what gets measured.
         var warmup = Math.Max(100_000, messages / 2);
-        var result = client == "kafka-hosting"
-            ? await RunOursAsync(bootstrap, topic, value, compression, warmup, messages)
-            : RunConfluent(bootstrap, topic, value, compression, warmup, messages);
+        RunResult result;
+        if (client.StartsWith("kafka-hosting", StringComparison.Ordinal))
+        {
+            // kafka-hosting-traced: the same run with every span sampled and every instrument listened to (TracedRun).
+            using var listening = client == "kafka-hosting-traced" ? new TracedRun() : null;
+            result = await RunOursAsync(bootstrap, topic, value, compression, warmup, messages);
+        }
+        else
+        {
+            result = RunConfluent(bootstrap, topic, value, compression, warmup, messages);
+        }
         Console.Out.WriteLine(result.ToLine());
         return 0;
     }

@@ -15,7 +15,8 @@ using Kafka.Testing;
 // --readers picks some of them (to profile one at a time), --ours-only leaves Confluent.Kafka out.
 // Each reader runs in a process of its own (--reader), so its CPU time and memory are its own. After the passes each
 // reports its working set while reading, after a full GC, and after idling 25 s (consumer open) and a full GC, with its
-// managed heap; --no-memory skips that.
+// managed heap; --no-memory skips that. --allocations prints, after every pass, the types the pass allocated most
+// (the runtime's allocation sampling, in each reader process).
 
 if (args.Contains("--mock-server"))
 {
@@ -43,8 +44,17 @@ var only = args.SkipWhile(a => a != "--only").Skip(1).FirstOrDefault();
 // ConsumeResultFields). --ours-only is "ours,batches". Running one alone is for profiling it.
 var readers = (args.Contains("--ours-only") ? "ours,batches" : args.SkipWhile(a => a != "--readers").Skip(1).FirstOrDefault() ?? "ours,batches,all,none")
     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+if (args.Contains("--traced"))
+{
+    // This client's readers again, in processes listening to every span and instrument (TracedRun).
+    readers.AddRange(readers.Where(r => r is "ours" or "batches").Select(r => r + "-traced").ToList());
+}
 var verbose = args.Contains("--verbose");
 var memory = !args.Contains("--no-memory");
+if (args.Contains("--allocations"))
+{
+    Environment.SetEnvironmentVariable(ReaderProcess.AllocationsVariable, "1"); // the reader processes inherit it
+}
 if (megabytes > Benchmark.Partitions * Benchmark.MaxMegabytesPerPartition)
 {
     Console.Error.WriteLine($"--messages-mb is at most {Benchmark.Partitions * Benchmark.MaxMegabytesPerPartition}: the mock broker keeps about 5 MB per partition.");
@@ -76,6 +86,8 @@ var labels = new Dictionary<string, string>
 {
     ["ours"] = "Kafka.Client",
     ["batches"] = "Kafka.Client, batches",
+    ["ours-traced"] = "Kafka.Client, traced",
+    ["batches-traced"] = "Kafka.Client, batches, traced",
     ["all"] = "Confluent.Kafka, `all`",
     ["none"] = "Confluent.Kafka, `none`",
 };
@@ -133,7 +145,7 @@ foreach (var (size, codec) in cases)
     Result? noneMedian = results.TryGetValue("none", out var n) ? Benchmark.Median(n) : null;
     foreach (var reader in readers)
     {
-        var mine = reader is "ours" or "batches";
+        var mine = reader is "ours" or "batches" or "ours-traced" or "batches-traced";
         var row = Benchmark.Row(name, labels[reader], results[reader], Benchmark.Median(results[reader]), mine ? allMedian : null, mine ? noneMedian : null);
         table.Add(row);
         Console.WriteLine(row);
@@ -509,8 +521,13 @@ internal sealed class ReaderChild : IAsyncDisposable
 /// <summary>One reader in its own process: warms up, then runs a pass per "pass" line and measures on "memory".</summary>
 internal static class ReaderProcess
 {
+    public const string AllocationsVariable = "KAFKA_BENCH_ALLOCATIONS";
+
     public static async Task RunAsync(string reader, string bootstrap, string topic, int count, int size)
     {
+        using var listening = reader.EndsWith("-traced", StringComparison.Ordinal) ? new Kafka.Benchmarks.TracedRun() : null;
+        reader = listening is null ? reader : reader[..^"-traced".Length];
+        using var sampler = Environment.GetEnvironmentVariable(AllocationsVariable) == "1" ? new Kafka.Benchmarks.AllocationSampler() : null;
         await using var ours = reader is "ours" or "batches" ? await OursReader.StartAsync(bootstrap, topic, count) : null;
         using var confluent = reader is "all" or "none" ? new ConfluentReader(bootstrap, topic, count, size, reader) : null;
         var batches = reader == "batches";
@@ -526,7 +543,13 @@ internal static class ReaderProcess
         {
             if (command == "pass")
             {
+                sampler?.Start();
                 var r = await pass();
+                sampler?.Stop();
+                if (sampler is not null)
+                {
+                    Console.WriteLine($"allocations of {reader} ({r.AllocatedPerMessage:0.0} B/msg): {string.Join("; ", sampler.Top(8))}");
+                }
                 Console.WriteLine(string.Create(c, $"RESULT {r.Messages} {r.Bytes} {r.Elapsed.Ticks} {r.CpuMicrosPerMessage:R} {r.AllocatedPerMessage:R} {r.Gaps} {r.Repeats}"));
             }
             else if (command == "memory")

@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using System.Runtime;
 
 namespace Kafka.HostedBenchmarks;
 
-internal readonly record struct Result(int Messages, TimeSpan Elapsed, double CpuMicrosPerMessage, double AllocatedPerMessage)
+/// <summary>One pass: messages measured, wall time, CPU and allocation per message, and the time the JIT compiled in the window.</summary>
+internal readonly record struct Result(int Messages, TimeSpan Elapsed, double CpuMicrosPerMessage, double AllocatedPerMessage, TimeSpan Jit = default)
 {
     public double MessagesPerSecond => Messages / Elapsed.TotalSeconds;
 
@@ -24,6 +26,7 @@ internal sealed class Tally
     private long _started;
     private TimeSpan _cpu;
     private long _allocated;
+    private TimeSpan _jit;
     private Result _result;
 
     public Tally(int expected) => _expected = expected;
@@ -67,6 +70,7 @@ internal sealed class Tally
             _first = count;
             _allocated = GC.GetTotalAllocatedBytes(precise: true);
             _cpu = Environment.CpuUsage.TotalTime;
+            _jit = JitInfo.GetCompilationTime();
             _started = Stopwatch.GetTimestamp();
         }
         if (total == _expected)
@@ -75,7 +79,7 @@ internal sealed class Tally
             var cpu = Environment.CpuUsage.TotalTime - _cpu;
             var allocated = GC.GetTotalAllocatedBytes(precise: true) - Volatile.Read(ref _allocated);
             var measured = _expected - Volatile.Read(ref _first);
-            _result = new Result(measured, elapsed, cpu.TotalMicroseconds / measured, (double)allocated / measured);
+            _result = new Result(measured, elapsed, cpu.TotalMicroseconds / measured, (double)allocated / measured, JitInfo.GetCompilationTime() - _jit);
             _done.TrySetResult();
         }
     }

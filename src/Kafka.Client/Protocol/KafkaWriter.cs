@@ -17,6 +17,9 @@ internal sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
 
     public KafkaWriter(int initialCapacity = 4096) => _bytes = new PooledByteBuffer(Math.Max(initialCapacity, 64));
 
+    /// <summary>A writer whose arrays come from, and go back to, <paramref name="pool"/>.</summary>
+    public KafkaWriter(int initialCapacity, ArrayPool<byte> pool) => _bytes = new PooledByteBuffer(Math.Max(initialCapacity, 64), pool);
+
     /// <summary>The number of bytes written since the last <see cref="Reset"/>.</summary>
     public int Position => _bytes.Position;
 

@@ -201,6 +201,37 @@ public sealed class BalancedConsumerTests
     }
 
     [Test]
+    public async Task GetLag_gives_one_owned_partitions_entry_of_Lag_and_null_for_a_partition_not_owned()
+    {
+        await using var s = new BalancedScenario();
+        s.Cluster.CreateTopic(Topic, 2, 1);
+        await s.ProduceAsync(2, 10);
+        await using var client = NewGroupClient(s.Cluster, new Support.CapturingLoggerFactory());
+        await client.UpdateClusterAsync(Timeout());
+        await using var consumer = client.Topics[Topic].GetBalancedConsumer(s.GroupId, BalancedScenario.Options());
+        var p0 = new TopicAndPartition(Topic, 0);
+        var taken = 0;
+        using (var deadline = new CancellationTokenSource(Deadline))
+        {
+            while (taken < 3)
+            {
+                var batch = await consumer.ConsumeBatchAsync(1, deadline.Token);
+                taken += batch.Count(m => m.PartitionId == 0);
+            }
+        }
+
+        await s.WaitUntilAsync(() => consumer.GetLag(p0) == 7, "partition 0: 7 of 10 left after 3 consumed");
+        Assert.Multiple(() =>
+        {
+            Assert.That(consumer.Lag[p0], Is.EqualTo(7), "the same as Lag's entry");
+            Assert.That(consumer.GetLag(new TopicAndPartition(Topic, 5)), Is.Null, "no such partition");
+            Assert.That(consumer.GetLag(new TopicAndPartition("other", 0)), Is.Null, "a topic not consumed");
+        });
+        consumer.Pause([p0]);
+        Assert.That(consumer.GetLag(p0), Is.Null, "a paused partition is not fetched, so its lag is not known");
+    }
+
+    [Test]
     public async Task Stopping_commits_every_handled_message_without_an_explicit_commit()
     {
         await using var s = new BalancedScenario();

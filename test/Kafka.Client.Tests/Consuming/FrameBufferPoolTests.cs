@@ -65,6 +65,23 @@ public sealed class FrameBufferPoolTests
     }
 
     [Test]
+    public void Record_arrays_start_small_and_are_given_back_when_idle_with_their_records_cleared()
+    {
+        var time = new FakeTimeProvider();
+        using var pool = new TrimmingArrayPool<Kafka.Client.Protocol.Records.RecordView>(time, smallestSize: 16);
+        var small = pool.Rent(3);
+        var large = pool.Rent(5000);
+        Assert.That((small.Length, large.Length), Is.EqualTo((16, 5120)), "16 at least, then quarters of a power of two");
+        pool.Return(small);
+        pool.Return(large);
+        Assert.That(pool.PooledElements, Is.EqualTo(16 + 5120));
+
+        time.Advance(TrimmingArrayPool<byte>.TrimInterval);
+        time.Advance(TrimmingArrayPool<byte>.TrimInterval);
+        Assert.That(pool.PooledElements, Is.Zero, "idle for a whole interval: given back, not kept as the shared pool would");
+    }
+
+    [Test]
     public void Foreign_arrays_are_not_taken()
     {
         using var pool = new FrameBufferPool(new FakeTimeProvider());

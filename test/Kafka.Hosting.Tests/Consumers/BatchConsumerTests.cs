@@ -81,12 +81,65 @@ public sealed class BatchConsumerTests
         await WaitForAsync(() => batches.All.Count == 1, "the batch handed over once the first message waited MaxBatchWait");
         Assert.That(batches.All.Single(), Is.EqualTo(new BatchRecord(0, 0, 3)));
 
-        await ProduceAsync(cluster, "orders", 1, 12, start: 3);
+        // One record batch, so that the twelve arrive in one fetch: had the partition been behind when part of them
+        // arrived, that part would have gone at once as a partial batch (see the backlog test below).
+        await ProduceAsync(cluster, "orders", 1, 12, start: 3, lingerMs: 1000);
         await WaitForAsync(() => batches.Messages == 13, "a full batch at once, without waiting");
         Assert.That(batches.All[1], Is.EqualTo(new BatchRecord(0, 3, 10)));
         time.Advance(TimeSpan.FromSeconds(5));
         await WaitForAsync(() => batches.Messages == 15, "the rest after the wait");
         Assert.That(batches.All[2], Is.EqualTo(new BatchRecord(0, 13, 2)));
+        Assert.That(batches.Problems, Is.Empty);
+        await host.StopAsync();
+    }
+
+    [Test]
+    public async Task A_backlog_goes_in_batches_without_waiting_for_MaxBatchWait_and_a_trickle_after_it_waits_again()
+    {
+        await using var cluster = StartCluster();
+        cluster.CreateTopic("orders", 1, 1);
+        // A backlog of three record batches of 7 messages, fetched one at a time (a fetch brings one record batch, and
+        // the partition is fetched again only once its messages are taken): the lane gets 7, then 7, then the last 7.
+        for (var start = 0; start < 21; start += 7)
+        {
+            await ProduceAsync(cluster, "orders", 1, 7, start: start);
+        }
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var batches = new BatchJournal();
+        using var host = Host(cluster, s =>
+        {
+            s.AddSingleton(batches);
+            s.AddKafkaClient().AddBatchConsumer<RecordingBatchHandler>("orders", "billing", o =>
+            {
+                FakeClock(o);
+                o.MaxBatchSize = 10;
+                o.MaxBatchWait = TimeSpan.FromSeconds(5);
+                o.Consumer.FetchMessageMaxBytes = 1;
+                o.Consumer.QueuedMaxMessages = 1;
+            });
+        }, time);
+        await host.StartAsync();
+        await TestHosts.PumpUntilAsync(time, () => Service(host).Consumer?.Assignment.Count == 1, "the member owning the partition");
+        var service = Service(host);
+
+        // The clock does not move: each partial batch goes because the partition is behind its end (or has just
+        // caught up, for the last 7), not because MaxBatchWait passed.
+        await WaitForAsync(() => batches.Messages == 21, "the whole backlog handed over without waiting");
+        Assert.Multiple(() =>
+        {
+            Assert.That(batches.All.Select(b => b.Count), Is.All.InRange(1, 10));
+            Assert.That(batches.All.SelectMany(b => Enumerable.Range((int)b.First, b.Count)), Is.EqualTo(Enumerable.Range(0, 21)), "every offset once, in order");
+            Assert.That(batches.All.Any(b => b.Count < 10), "partial batches among them");
+        });
+
+        // Caught up: a message trickling in waits for MaxBatchWait again.
+        var handed = batches.All.Count;
+        await ProduceAsync(cluster, "orders", 1, 1, start: 21);
+        await WaitForAsync(() => service.Session!.Lanes.Single().Pending == 1, "the new message waiting in the lane");
+        Assert.That(batches.All, Has.Count.EqualTo(handed), "not handed over before the wait");
+        time.Advance(TimeSpan.FromSeconds(5));
+        await WaitForAsync(() => batches.Messages == 22, "handed over once it waited MaxBatchWait");
+        Assert.That(batches.All[^1], Is.EqualTo(new BatchRecord(0, 21, 1)));
         Assert.That(batches.Problems, Is.Empty);
         await host.StopAsync();
     }

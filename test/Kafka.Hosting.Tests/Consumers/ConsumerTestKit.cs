@@ -53,10 +53,13 @@ internal static class ConsumerTestKit
     public static HostedConsumerService Service(IHost host) =>
         host.Services.GetServices<IHostedService>().OfType<HostedConsumerService>().Single();
 
-    /// <summary>Produces <paramref name="perPartition"/> messages to each partition with Confluent.Kafka; keys as <paramref name="key"/> says.</summary>
-    public static async Task ProduceAsync(MockKafkaCluster cluster, string topic, int partitions, int perPartition, Func<int, int, string?>? key = null, int start = 0)
+    /// <summary>
+    /// Produces <paramref name="perPartition"/> messages to each partition with Confluent.Kafka; keys as <paramref name="key"/>
+    /// says. A long <paramref name="lingerMs"/> makes each partition's messages one record batch even on a loaded machine.
+    /// </summary>
+    public static async Task ProduceAsync(MockKafkaCluster cluster, string topic, int partitions, int perPartition, Func<int, int, string?>? key = null, int start = 0, int lingerMs = 5)
     {
-        using var producer = new ProducerBuilder<string?, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 5 })
+        using var producer = new ProducerBuilder<string?, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = lingerMs })
             .SetLogHandler((_, _) => { }).Build();
         var pending = new List<Task>();
         for (var i = start; i < start + perPartition; i++)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Kafka.Client.Protocol.Records;
 
 namespace Kafka.Client.Internal;
 
@@ -6,33 +7,58 @@ namespace Kafka.Client.Internal;
 /// The pool response frames are read into. Consumers hold fetch frames until their messages are consumed, so many
 /// large frames are out at once; the shared pool keeps only a few arrays per size on each core and then allocates
 /// fresh large-object-heap arrays, which showed as kilobytes allocated per consumed message. This pool keeps more,
-/// and gives them back when they are not needed:
+/// and gives them back when they are not needed (see <see cref="TrimmingArrayPool{T}"/>).
+/// </summary>
+internal sealed class FrameBufferPool(TimeProvider time) : TrimmingArrayPool<byte>(time, smallestSize: 16 * 1024)
+{
+    public static readonly FrameBufferPool Instance = new(TimeProvider.System);
+
+    /// <summary>Bytes held in the pool now (not rented out).</summary>
+    public long PooledBytes => PooledElements;
+}
+
+/// <summary>
+/// The pool of the arrays fetched records are kept in (one per fetched partition, sized to its records): the shared
+/// pool would keep them for a minute or more after the consumer goes idle, tens of megabytes with small messages.
+/// </summary>
+internal static class RecordArrayPool
+{
+    public static readonly TrimmingArrayPool<RecordView> Instance = new(TimeProvider.System, smallestSize: 16);
+}
+
+/// <summary>
+/// An array pool that gives memory back when it is not needed:
 /// <list type="bullet">
 /// <item>sizes are rounded up to a quarter of their power of two (a 1.05 MiB fetch frame takes a 1.25 MiB array, not
-/// a 2 MiB one), and arrays are not zeroed (a frame is read into before it is read), so pages a frame never reaches
-/// are never touched;</item>
+/// a 2 MiB one), and arrays are not zeroed when allocated (a frame is read into before it is read), so pages a frame
+/// never reaches are never touched;</item>
 /// <item>every <see cref="TrimInterval"/>, each size drops the arrays it kept unused through the whole interval: a
 /// consumer that goes idle, or a burst that is over, leaves nothing pooled behind two intervals later.</item>
 /// </list>
 /// </summary>
-internal sealed class FrameBufferPool : ArrayPool<byte>, IDisposable
+internal class TrimmingArrayPool<T> : ArrayPool<T>, IDisposable
 {
     public static readonly TimeSpan TrimInterval = TimeSpan.FromSeconds(10);
-    public static readonly FrameBufferPool Instance = new(TimeProvider.System);
 
-    private const int SmallestSize = 16 * 1024;
+    private const int DefaultSmallestSize = 16 * 1024;
     private const int MaxPerSize = 64;
     private const int MaxPooledSize = 128 * 1024 * 1024;
 
     private readonly Lock _lock = new();
     private readonly Dictionary<int, SizeBucket> _buckets = [];
     private readonly ITimer _trimTimer;
+    private readonly int _smallestSize;
 
-    public FrameBufferPool(TimeProvider time) =>
-        _trimTimer = time.CreateTimer(static pool => ((FrameBufferPool)pool!).Trim(), this, TrimInterval, TrimInterval);
+    /// <param name="time">Drives the trimming.</param>
+    /// <param name="smallestSize">The smallest array handed out (a power of two).</param>
+    public TrimmingArrayPool(TimeProvider time, int smallestSize = DefaultSmallestSize)
+    {
+        _smallestSize = smallestSize;
+        _trimTimer = time.CreateTimer(static pool => ((TrimmingArrayPool<T>)pool!).Trim(), this, TrimInterval, TrimInterval);
+    }
 
-    /// <summary>Bytes held in the pool now (not rented out).</summary>
-    public long PooledBytes
+    /// <summary>Elements held in the pool now (not rented out).</summary>
+    public long PooledElements
     {
         get
         {
@@ -48,12 +74,12 @@ internal sealed class FrameBufferPool : ArrayPool<byte>, IDisposable
         }
     }
 
-    /// <summary>The size class of <paramref name="minimumLength"/>: at least 16 KiB, then quarters of each power of two.</summary>
-    public static int SizeClass(int minimumLength)
+    /// <summary>The size class of <paramref name="minimumLength"/>: at least <paramref name="smallest"/>, then quarters of each power of two.</summary>
+    public static int SizeClass(int minimumLength, int smallest = DefaultSmallestSize)
     {
-        if (minimumLength <= SmallestSize)
+        if (minimumLength <= smallest)
         {
-            return SmallestSize;
+            return smallest;
         }
         var power = 1 << (31 - int.LeadingZeroCount(minimumLength - 1)); // the largest power of two below the length
         var quarter = power / 4;
@@ -61,10 +87,10 @@ internal sealed class FrameBufferPool : ArrayPool<byte>, IDisposable
         return (int)Math.Min(rounded, Array.MaxLength);
     }
 
-    public override byte[] Rent(int minimumLength)
+    public override T[] Rent(int minimumLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(minimumLength);
-        var size = SizeClass(minimumLength);
+        var size = SizeClass(minimumLength, _smallestSize);
         if (size <= MaxPooledSize)
         {
             lock (_lock)
@@ -76,13 +102,13 @@ internal sealed class FrameBufferPool : ArrayPool<byte>, IDisposable
                 }
             }
         }
-        return GC.AllocateUninitializedArray<byte>(size);
+        return GC.AllocateUninitializedArray<T>(size);
     }
 
-    public override void Return(byte[] array, bool clearArray = false)
+    public override void Return(T[] array, bool clearArray = false)
     {
         ArgumentNullException.ThrowIfNull(array);
-        if (array.Length > MaxPooledSize || SizeClass(array.Length) != array.Length)
+        if (array.Length > MaxPooledSize || SizeClass(array.Length, _smallestSize) != array.Length)
         {
             return; // not one of ours
         }
@@ -123,7 +149,7 @@ internal sealed class FrameBufferPool : ArrayPool<byte>, IDisposable
 
     private sealed class SizeBucket
     {
-        public Stack<byte[]> Arrays { get; } = new();
+        public Stack<T[]> Arrays { get; } = new();
 
         /// <summary>The fewest arrays the bucket held since the last trim: that many were not needed.</summary>
         public int LowWater { get; set; }

@@ -50,10 +50,48 @@ internal sealed class ConsumerCore : IAsyncDisposable
     // ---- consuming
 
     public ValueTask<ConsumedMessage?> ConsumeAsync(CancellationToken cancellationToken) =>
-        Engine.ConsumeAsync(Options.ConsumerTimeout, cancellationToken);
+        ConsumerTelemetry.IsTraced ? ConsumeTracedAsync(cancellationToken) : Engine.ConsumeAsync(Options.ConsumerTimeout, cancellationToken);
 
     public ValueTask<MessageBatch> ConsumeBatchAsync(int maxMessages, CancellationToken cancellationToken) =>
-        Engine.ConsumeBatchAsync(maxMessages, Options.ConsumerTimeout, cancellationToken);
+        ConsumerTelemetry.IsTraced
+            ? ConsumeBatchTracedAsync(maxMessages, cancellationToken)
+            : Engine.ConsumeBatchAsync(maxMessages, Options.ConsumerTimeout, cancellationToken);
+
+    // With someone listening: each call that returns messages (or fails) gets its receive span, timed from the call's
+    // start (Activity's own clock) and made once the messages, and so its links, are known.
+    private async ValueTask<ConsumedMessage?> ConsumeTracedAsync(CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        ConsumedMessage? message;
+        try
+        {
+            message = await Engine.ConsumeAsync(Options.ConsumerTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KafkaException ex)
+        {
+            ConsumerTelemetry.Received(started, (ConsumedMessage?)null, Engine.Settings.Group, Cluster.Settings.ClientId, ex);
+            throw;
+        }
+        ConsumerTelemetry.Received(started, message, Engine.Settings.Group, Cluster.Settings.ClientId, null);
+        return message;
+    }
+
+    private async ValueTask<MessageBatch> ConsumeBatchTracedAsync(int maxMessages, CancellationToken cancellationToken)
+    {
+        var started = DateTimeOffset.UtcNow;
+        MessageBatch batch;
+        try
+        {
+            batch = await Engine.ConsumeBatchAsync(maxMessages, Options.ConsumerTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KafkaException ex)
+        {
+            ConsumerTelemetry.Received(started, (MessageBatch?)null, Engine.Settings.Group, Cluster.Settings.ClientId, ex);
+            throw;
+        }
+        ConsumerTelemetry.Received(started, batch, Engine.Settings.Group, Cluster.Settings.ClientId, null);
+        return batch;
+    }
 
     /// <summary>The next offset to deliver of each of <paramref name="partitions"/> whose position is known.</summary>
     public Dictionary<TopicAndPartition, long> Positions(IEnumerable<Partition> partitions)
@@ -131,14 +169,26 @@ internal sealed class ConsumerCore : IAsyncDisposable
         {
             var byId = group.ToDictionary(kv => kv.Key.Partition, kv => kv.Value);
             var started = MessagingTelemetry.OperationDuration.Enabled ? Time.GetTimestamp() : 0;
+            var span = ConsumerTelemetry.IsTraced ? ConsumerTelemetry.StartCommit(group.Key, byId, channel.GroupId, Cluster.Settings.ClientId) : null;
             try
             {
                 await channel.CommitAsync(group.Key, byId, cancellationToken, scope.GenerationId, scope.MemberId, scope.GroupInstanceId).ConfigureAwait(false);
             }
-            catch (Exception ex) when (started != 0)
+            catch (Exception ex) when (started != 0 || span is not null)
             {
-                RecordCommit(group.Key, started, ex);
+                if (span is not null)
+                {
+                    ConsumerTelemetry.End(span, ex);
+                }
+                if (started != 0)
+                {
+                    RecordCommit(group.Key, started, ex);
+                }
                 throw;
+            }
+            if (span is not null)
+            {
+                ConsumerTelemetry.End(span, null);
             }
             if (started != 0)
             {

@@ -57,7 +57,7 @@ internal sealed class FetchChunk
     {
         if (_count == _records.Length)
         {
-            var larger = ArrayPool<RecordView>.Shared.Rent(Math.Max(16, _count * 2));
+            var larger = RecordArrayPool.Instance.Rent(Math.Max(16, _count * 2));
             _records.AsSpan(0, _count).CopyTo(larger);
             ReturnArray();
             _records = larger;
@@ -130,7 +130,7 @@ internal sealed class FetchChunk
         if (_records.Length > 0)
         {
             // Cleared: the records hold the pooled buffers' memory, which must not outlive the lease.
-            ArrayPool<RecordView>.Shared.Return(_records, clearArray: true);
+            RecordArrayPool.Instance.Return(_records, clearArray: true);
         }
     }
 }

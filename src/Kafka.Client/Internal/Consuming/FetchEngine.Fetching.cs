@@ -23,6 +23,7 @@ internal sealed partial class FetchEngine
             var serves = false;
             long nextRetry = long.MaxValue;
             List<PartitionCursor>? ready = null;
+            List<PartitionCursor>? probes = null;
             foreach (var cursor in _cursors.Values)
             {
                 if (!ReferenceEquals(cursor.Source, source))
@@ -30,6 +31,20 @@ internal sealed partial class FetchEngine
                     continue;
                 }
                 serves = true;
+                if (cursor.State == CursorState.Paused)
+                {
+                    if (cursor.InFlight)
+                    {
+                        continue;
+                    }
+                    if (cursor.ProbeAt > now)
+                    {
+                        nextRetry = Math.Min(nextRetry, cursor.ProbeAt);
+                        continue;
+                    }
+                    (probes ??= []).Add(cursor);
+                    continue;
+                }
                 if (cursor.State != CursorState.Fetchable || cursor.InFlight || cursor.Buffered >= Settings.QueuedMaxMessages)
                 {
                     continue;
@@ -49,20 +64,27 @@ internal sealed partial class FetchEngine
                 }
                 return new FetchPlan(null, default, Retire: true);
             }
-            if (ready is null)
+            if (ready is null && probes is null)
             {
                 var wakeIn = nextRetry == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeProvider.GetElapsedTime(now, nextRetry);
                 return new FetchPlan(null, wakeIn, Retire: false);
             }
             // Rotate the order so that every partition gets to be first (the broker fills partitions in order),
             // then keep each topic's partitions together.
-            var start = (int)((uint)rotation++ % (uint)ready.Count);
-            var entries = new List<FetchEntry>(ready.Count);
-            for (var i = 0; i < ready.Count; i++)
+            var entries = new List<FetchEntry>((ready?.Count ?? 0) + (probes?.Count ?? 0));
+            if (ready is not null)
             {
-                var cursor = ready[(start + i) % ready.Count];
-                cursor.InFlight = true;
-                entries.Add(new FetchEntry(cursor, cursor.Version, cursor.FetchOffset, cursor.MaxBytes, cursor.Partition.LeaderEpoch));
+                var start = (int)((uint)rotation++ % (uint)ready.Count);
+                for (var i = 0; i < ready.Count; i++)
+                {
+                    var cursor = ready[(start + i) % ready.Count];
+                    cursor.InFlight = true;
+                    entries.Add(new FetchEntry(cursor, cursor.Version, cursor.FetchOffset, cursor.MaxBytes, cursor.Partition.LeaderEpoch));
+                }
+            }
+            if (probes is not null)
+            {
+                AddProbes(entries, probes, now);
             }
             if (entries.Exists(e => !ReferenceEquals(e.Cursor.Topic, entries[0].Cursor.Topic)))
             {
@@ -72,6 +94,25 @@ internal sealed partial class FetchEngine
                 entries.AddRange(sorted);
             }
             return new FetchPlan(entries, default, Retire: false);
+        }
+    }
+
+    /// <summary>
+    /// Paused partitions go last, asking for zero bytes from their last known high watermark: the answer carries the
+    /// partition's current high watermark (its lag) and no records, except that a broker may still send one batch
+    /// when new data sits at that offset and no partition before it had any (KIP-74), which may end the long poll
+    /// early. So each partition is probed at most once per fetch wait: no more fetches than the same consumer sends
+    /// while idle and unpaused, and no other request (ListOffsets, Metadata) for lag.
+    /// </summary>
+    private void AddProbes(List<FetchEntry> entries, List<PartitionCursor> probes, long now)
+    {
+        var next = now + (long)(Settings.MaxWait.TotalSeconds * TimeProvider.TimestampFrequency);
+        foreach (var cursor in probes)
+        {
+            cursor.InFlight = true;
+            cursor.ProbeAt = next;
+            var offset = cursor.HighWatermark >= 0 ? cursor.HighWatermark : cursor.Position;
+            entries.Add(new FetchEntry(cursor, cursor.Version, offset, MaxBytes: 0, cursor.Partition.LeaderEpoch, IsProbe: true));
         }
     }
 
@@ -126,7 +167,7 @@ internal sealed partial class FetchEngine
                 var entry = entries[i];
                 results.TryGetValue((entry.Cursor.Topic, entry.Cursor.Id), out var partition);
                 outcomes[i].Partition = partition;
-                if (partition is null || response.ErrorCode != KafkaErrorCode.None || partition.ErrorCode != KafkaErrorCode.None)
+                if (partition is null || entry.IsProbe || response.ErrorCode != KafkaErrorCode.None || partition.ErrorCode != KafkaErrorCode.None)
                 {
                     continue;
                 }
@@ -164,7 +205,11 @@ internal sealed partial class FetchEngine
                         continue; // the broker left it out (the response was full): fetched again next time
                     }
                     var error = response.ErrorCode != KafkaErrorCode.None ? response.ErrorCode : partition.ErrorCode;
-                    if (error == KafkaErrorCode.None)
+                    if (entry.IsProbe)
+                    {
+                        wantMaintenance |= OnProbed(source, cursor, partition, error);
+                    }
+                    else if (error == KafkaErrorCode.None)
                     {
                         cursor.HighWatermark = partition.HighWatermark;
                         arrived |= Accept(cursor, entry, chunk!, result);
@@ -189,6 +234,33 @@ internal sealed partial class FetchEngine
         finally
         {
             shared.Release();
+        }
+    }
+
+    /// <summary>
+    /// A paused partition's probe was answered: keep its high watermark (any records are dropped undecoded). A stale
+    /// leader asks for metadata as a fetch would; an offset out of range (the log was truncated below the remembered
+    /// high watermark) makes the next probe start from the position instead.
+    /// </summary>
+    private bool OnProbed(FetchSource source, PartitionCursor cursor, FetchPartitionResponse partition, KafkaErrorCode error)
+    {
+        switch (error)
+        {
+            case KafkaErrorCode.None:
+                if (partition.HighWatermark >= 0)
+                {
+                    cursor.HighWatermark = partition.HighWatermark;
+                }
+                return false;
+            case KafkaErrorCode.OffsetOutOfRange:
+                cursor.HighWatermark = -1;
+                return false;
+            case KafkaErrorCode.NotLeaderOrFollower or KafkaErrorCode.LeaderNotAvailable or KafkaErrorCode.UnknownTopicOrPartition
+                or KafkaErrorCode.FencedLeaderEpoch or KafkaErrorCode.UnknownLeaderEpoch or KafkaErrorCode.UnknownTopicId:
+                _metadataWanted ??= $"broker {source.Broker.Id} answered {KafkaErrors.GetName(error)} for {cursor.Partition}";
+                return true;
+            default:
+                return false;
         }
     }
 

@@ -101,6 +101,46 @@ internal sealed partial class FetchEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops fetching records of these partitions and holds each at the given position (the next offset to deliver):
+    /// buffered messages are dropped, and fetches in flight are ignored when they answer. They stay in their fetch
+    /// loops as zero-byte probes, so their lag keeps following the partition's high watermark. <see cref="Seek"/>
+    /// resumes them.
+    /// </summary>
+    public void Pause(IEnumerable<KeyValuePair<Partition, long>> positions)
+    {
+        var wake = new List<FetchSource>();
+        // The first probe comes one fetch wait after the pause: a partition paused and resumed quickly (back-pressure)
+        // costs no probe at all, and the lag it shows meanwhile is its latest fetch's.
+        var firstProbe = TimeProvider.GetTimestamp() + (long)(Settings.MaxWait.TotalSeconds * TimeProvider.TimestampFrequency);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            foreach (var (partition, position) in positions)
+            {
+                if (!_cursors.TryGetValue(partition, out var cursor))
+                {
+                    continue;
+                }
+                DropChunks(cursor);
+                cursor.Version++;
+                cursor.InFlight = false;
+                cursor.State = CursorState.Paused;
+                cursor.Position = position;
+                cursor.FetchOffset = position;
+                cursor.ProbeAt = firstProbe;
+                if (cursor.Source is { } source && !wake.Contains(source))
+                {
+                    wake.Add(source);
+                }
+            }
+        }
+        foreach (var source in wake)
+        {
+            source.Wake();
+        }
+    }
+
     /// <summary>The assigned partitions.</summary>
     public IReadOnlyList<Partition> Assigned
     {
@@ -147,6 +187,15 @@ internal sealed partial class FetchEngine : IAsyncDisposable
                 }
             }
             return lag;
+        }
+    }
+
+    /// <summary>One partition's lag as <see cref="GetLag()"/> gives it, or -1 when it is not known (or not assigned).</summary>
+    public long GetLag(Partition partition)
+    {
+        lock (_lock)
+        {
+            return _cursors.TryGetValue(partition, out var cursor) ? cursor.Lag : -1;
         }
     }
 
@@ -213,9 +262,10 @@ internal sealed partial class FetchEngine : IAsyncDisposable
 
     /// <summary>
     /// Makes each partition's next delivered message the one at the given offset: buffered messages are dropped and
-    /// fetches in flight are ignored when they answer. A failed partition is fetched again.
+    /// fetches in flight are ignored when they answer. A failed partition is fetched again; a paused one stays paused
+    /// at its new position (<paramref name="resume"/> resumes it).
     /// </summary>
-    public void Seek(IEnumerable<KeyValuePair<Partition, long>> positions)
+    public void Seek(IEnumerable<KeyValuePair<Partition, long>> positions, bool resume = false)
     {
         var wake = new List<FetchSource>();
         lock (_lock)
@@ -230,10 +280,11 @@ internal sealed partial class FetchEngine : IAsyncDisposable
                 DropChunks(cursor);
                 cursor.Version++;
                 cursor.InFlight = false;
-                cursor.State = CursorState.Fetchable;
+                cursor.State = cursor.State == CursorState.Paused && !resume ? CursorState.Paused : CursorState.Fetchable;
                 cursor.FetchOffset = offset;
                 cursor.Position = offset;
                 cursor.RetryAt = 0;
+                cursor.ProbeAt = 0;
                 cursor.MaxBytes = Settings.PartitionMaxBytes;
                 if (cursor.Source is null)
                 {

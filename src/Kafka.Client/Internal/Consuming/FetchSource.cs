@@ -107,24 +107,30 @@ internal sealed class FetchSource
             version = FetchRequest.FirstTopicIdVersion - 1;
         }
         var settings = _engine.Settings;
+        // Only paused partitions' probes: no long poll, so that a resume is never stuck behind one (the probes' own
+        // schedule already spaces these fetches by the fetch wait).
+        var maxWait = entries.TrueForAll(e => e.IsProbe) ? TimeSpan.Zero : settings.MaxWait;
         var request = new FetchRequest
         {
-            MaxWaitMs = (int)Math.Min(int.MaxValue, settings.MaxWait.TotalMilliseconds),
+            MaxWaitMs = (int)Math.Min(int.MaxValue, maxWait.TotalMilliseconds),
             MinBytes = settings.MinBytes,
             MaxBytes = settings.ResponseMaxBytes,
             IsolationLevel = settings.ReadCommitted ? (sbyte)1 : (sbyte)0,
             Topics = topics,
         };
         // A long poll waits up to MaxWait on the broker before the response starts.
-        var timeout = _engine.Cluster.Settings.SocketTimeout + settings.MaxWait;
+        var timeout = _engine.Cluster.Settings.SocketTimeout + maxWait;
         return await connection.SendAsync(request, version, timeout, cancellationToken).ConfigureAwait(false);
     }
 
     public override string ToString() => $"fetcher {Lane} of {Broker}";
 }
 
-/// <summary>One partition of a planned fetch, with the cursor state it was planned from.</summary>
-internal readonly record struct FetchEntry(PartitionCursor Cursor, int Version, long FetchOffset, int MaxBytes, int LeaderEpoch);
+/// <summary>
+/// One partition of a planned fetch, with the cursor state it was planned from. A probe (a paused partition) asks for
+/// zero bytes: only its high watermark is wanted from the answer.
+/// </summary>
+internal readonly record struct FetchEntry(PartitionCursor Cursor, int Version, long FetchOffset, int MaxBytes, int LeaderEpoch, bool IsProbe = false);
 
 /// <summary>What a fetch loop should do next: fetch these entries, wait, or stop (it serves no partition any more).</summary>
 internal readonly record struct FetchPlan(List<FetchEntry>? Entries, TimeSpan WakeIn, bool Retire);

@@ -105,6 +105,22 @@ internal sealed class GroupConsumer : IAsyncDisposable
     public Dictionary<TopicAndPartition, long> Lag =>
         _core.Engine.GetLag().ToDictionary(kv => new TopicAndPartition(kv.Key.Topic.Name, kv.Key.Id), kv => kv.Value);
 
+    /// <summary>One owned partition's lag (see <see cref="Lag"/>), or <see langword="null"/> when it is not known; allocates nothing.</summary>
+    public long? GetLag(TopicAndPartition partition)
+    {
+        Dictionary<TopicAndPartition, Partition> owned;
+        lock (_lock)
+        {
+            owned = _owned; // replaced, never changed in place
+        }
+        if (!owned.TryGetValue(partition, out var owner))
+        {
+            return null;
+        }
+        var lag = _core.Engine.GetLag(owner);
+        return lag >= 0 ? lag : null;
+    }
+
     public Dictionary<TopicAndPartition, long> StoredOffsets
     {
         get
@@ -280,6 +296,16 @@ internal sealed class GroupConsumer : IAsyncDisposable
             wanted[owner] = offset;
         }
         var positions = await _core.SeekAsync(wanted, cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            foreach (var (tp, position) in positions)
+            {
+                if (_paused.ContainsKey(tp))
+                {
+                    _paused[tp] = position; // still paused, now held at the new position
+                }
+            }
+        }
         if (generation is not null)
         {
             await CommitAsync(generation, positions, cancellationToken).ConfigureAwait(false);
@@ -333,7 +359,7 @@ internal sealed class GroupConsumer : IAsyncDisposable
     public void Pause(IEnumerable<TopicAndPartition> partitions)
     {
         ThrowIfDisposed();
-        var stop = new List<Partition>();
+        var stop = new List<KeyValuePair<Partition, long>>();
         lock (_lock)
         {
             var wanted = partitions.Where(p => _owned.ContainsKey(p) && !_paused.ContainsKey(p)).Distinct().ToList();
@@ -349,10 +375,10 @@ internal sealed class GroupConsumer : IAsyncDisposable
                     position = first;
                 }
                 _paused[tp] = position;
-                stop.Add(_owned[tp]);
+                stop.Add(new KeyValuePair<Partition, long>(_owned[tp], position));
             }
         }
-        _core.Engine.Unassign(stop);
+        _core.Engine.Pause(stop);
     }
 
     public void Resume(IEnumerable<TopicAndPartition> partitions)
@@ -369,8 +395,7 @@ internal sealed class GroupConsumer : IAsyncDisposable
                 }
             }
         }
-        _core.Engine.Assign(resume.Select(kv => kv.Key));
-        _core.Engine.Seek(resume);
+        _core.Engine.Seek(resume, resume: true);
     }
 
     /// <summary>The owned partitions' positions: the engine's, or where a paused partition was paused.</summary>
@@ -397,7 +422,45 @@ internal sealed class GroupConsumer : IAsyncDisposable
     /// all of them: everything was revoked first); those it keeps go on being fetched untouched. A generation that adds
     /// nothing (a new member epoch) only replaces the one commits carry.
     /// </summary>
-    private async Task OnAssignedAsync(GroupGeneration generation, CancellationToken cancellationToken)
+    private Task OnAssignedAsync(GroupGeneration generation, CancellationToken cancellationToken) =>
+        TracedAsync(KafkaTelemetry.PartitionsAssignedSpan, generation, () => OnAssignedCoreAsync(generation, cancellationToken));
+
+    private Task OnRevokedAsync(GroupGeneration generation, bool lost, CancellationToken cancellationToken) =>
+        TracedAsync(lost ? KafkaTelemetry.PartitionsLostSpan : KafkaTelemetry.PartitionsRevokedSpan, generation,
+            () => OnRevokedCoreAsync(generation, lost, cancellationToken));
+
+    /// <summary>
+    /// Runs a rebalance step under its span (when someone listens), so that its offset lookups, callbacks and commits
+    /// are the span's children. The span must be current before the step starts: the step is passed unstarted.
+    /// </summary>
+    private Task TracedAsync(string name, GroupGeneration generation, Func<Task> step)
+    {
+        if (!ConsumerTelemetry.IsTraced)
+        {
+            return step();
+        }
+        return RunAsync();
+
+        async Task RunAsync()
+        {
+            var span = ConsumerTelemetry.StartRebalance(name, Group, _core.Cluster.Settings.ClientId, generation.GenerationId, generation.Assignment.Count);
+            try
+            {
+                await step().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (span is not null)
+            {
+                ConsumerTelemetry.End(span, ex);
+                throw;
+            }
+            if (span is not null)
+            {
+                ConsumerTelemetry.End(span, null);
+            }
+        }
+    }
+
+    private async Task OnAssignedCoreAsync(GroupGeneration generation, CancellationToken cancellationToken)
     {
         Dictionary<TopicAndPartition, Partition> kept;
         lock (_lock)
@@ -503,7 +566,7 @@ internal sealed class GroupConsumer : IAsyncDisposable
     /// them; with the consumer protocol, those that move): stops fetching them, runs the callback, commits them unless
     /// lost, and forgets them. The partitions it keeps are not touched.
     /// </summary>
-    private async Task OnRevokedAsync(GroupGeneration generation, bool lost, CancellationToken cancellationToken)
+    private async Task OnRevokedCoreAsync(GroupGeneration generation, bool lost, CancellationToken cancellationToken)
     {
         var given = new HashSet<TopicAndPartition>(generation.Assignment);
         Dictionary<TopicAndPartition, Partition> owned;

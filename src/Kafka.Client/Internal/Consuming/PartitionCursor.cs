@@ -14,6 +14,12 @@ internal enum CursorState
 
     /// <summary>Stopped by an error the consumer was told about; fetched again only after a reset.</summary>
     Failed,
+
+    /// <summary>
+    /// Paused by the application: no records are fetched, but the partition rides along in the fetches its loop sends
+    /// as a zero-byte probe (at most one per fetch wait), so its high watermark, and so its lag, stays current.
+    /// </summary>
+    Paused,
 }
 
 /// <summary>
@@ -69,6 +75,9 @@ internal sealed class PartitionCursor
 
     /// <summary>Not fetched before this timestamp (<see cref="TimeProvider.GetTimestamp"/>) after an error.</summary>
     public long RetryAt { get; set; }
+
+    /// <summary>A paused partition's next zero-byte probe is not sent before this timestamp.</summary>
+    public long ProbeAt { get; set; }
 
     /// <summary>The partition's fetch size; doubled when a batch larger than it comes back incomplete.</summary>
     public int MaxBytes { get; set; }

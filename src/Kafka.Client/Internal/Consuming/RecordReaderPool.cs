@@ -5,7 +5,7 @@ namespace Kafka.Client.Internal.Consuming;
 /// <summary>
 /// The record readers of one consumer: a fetched partition's chunk holds one while its records are handed out and
 /// returns it when released, so that decoding allocates no reader (and no scratch buffer) per fetch. Readers keep
-/// their decompression buffers, so every <see cref="FrameBufferPool.TrimInterval"/> the pool disposes as many readers
+/// their decompression buffers, so every <see cref="TrimmingArrayPool{T}.TrimInterval"/> the pool disposes as many readers
 /// as stayed unused through the whole interval: an idle consumer gives that memory back.
 /// </summary>
 internal sealed class RecordReaderPool : IDisposable
@@ -51,7 +51,9 @@ internal sealed class RecordReaderPool : IDisposable
                 return reader;
             }
         }
-        return new RecordSetReader { VerifyChecksums = _verifyChecksums };
+        // Decompression buffers from the frame pool, which trims what an idle consumer no longer uses (the shared pool
+        // kept tens of megabytes of them for a minute or more).
+        return new RecordSetReader { VerifyChecksums = _verifyChecksums, BufferPool = FrameBufferPool.Instance };
     }
 
     /// <summary>Takes a reader back (emptied); beyond the pool's size, or after disposal, it is disposed.</summary>

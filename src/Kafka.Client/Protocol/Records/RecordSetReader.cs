@@ -73,6 +73,9 @@ internal sealed class RecordSetReader : IDisposable
     /// </summary>
     public bool VerifyChecksums { get; set; } = true;
 
+    /// <summary>Where decompression buffers come from and go back to (the shared pool when <see langword="null"/>).</summary>
+    public System.Buffers.ArrayPool<byte>? BufferPool { get; init; }
+
     /// <summary>The batch the last successful <see cref="TryReadBatch"/> returned.</summary>
     public RecordBatchInfo Batch => _batch;
 
@@ -528,7 +531,7 @@ internal sealed class RecordSetReader : IDisposable
         if (!_spare.TryPop(out var buffer))
         {
             // Small to start: buffers grow to their batch's size once and are kept for the next Reset.
-            buffer = new KafkaWriter(16 * 1024);
+            buffer = BufferPool is { } pool ? new KafkaWriter(16 * 1024, pool) : new KafkaWriter(16 * 1024);
         }
         _buffers.Add(buffer);
         return buffer;

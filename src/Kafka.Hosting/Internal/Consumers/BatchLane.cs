@@ -5,7 +5,10 @@ namespace Kafka.Hosting.Internal;
 
 /// <summary>
 /// A partition's messages in batches, one batch at a time in offset order: up to <see cref="HostedConsumerOptions.MaxBatchSize"/>
-/// messages, handed over once that many have arrived or the first has waited <see cref="HostedConsumerOptions.MaxBatchWait"/>.
+/// messages, handed over once that many have arrived or the first has waited <see cref="HostedConsumerOptions.MaxBatchWait"/>
+/// — or at once when the consumer has nothing more of the partition ready while the partition is behind its end or
+/// has just caught up (<see cref="HandOverPartial"/>): more is a fetch away then, or the batch ends a backlog, and
+/// waiting would only idle the handler.
 /// A batch is the lane's runs sliced and combined without copying (<see cref="MessageBatch.Retain(int, int)"/>,
 /// <see cref="MessageBatch.Combine"/>), so nothing is allocated per message.
 /// </summary>
@@ -19,6 +22,7 @@ internal sealed class BatchLane : PartitionLane
     private int _headTaken; // messages of the head run already handed out
     private int _available; // messages queued and not handed out
     private bool _scheduled;
+    private bool _handOver; // hand over what is there without waiting, until the lane runs empty
     private ITimer? _timer;
 
     public BatchLane(ConsumerSession session, TopicAndPartition partition, long committed, int maxBatchSize, TimeSpan maxWait)
@@ -26,6 +30,37 @@ internal sealed class BatchLane : PartitionLane
     {
         _maxBatchSize = maxBatchSize;
         _maxWait = maxWait;
+    }
+
+    /// <summary>Whether the lane was given messages since the consumer last ran dry (the fetch loop's only).</summary>
+    public bool InBurst { get; set; }
+
+    /// <summary>Whether the partition was behind its end when the consumer last ran dry after giving the lane messages (the fetch loop's only).</summary>
+    public bool WasBehind { get; set; }
+
+    /// <summary>Whether messages wait in the lane, not handed over yet (read without the lock: a hint).</summary>
+    public bool HoldsMessages => Volatile.Read(ref _available) > 0;
+
+    /// <summary>
+    /// The consumer has nothing more of this partition ready and the partition is behind its end or has just caught up:
+    /// what the lane holds goes to the handler now, without waiting to fill a batch or for <see cref="HostedConsumerOptions.MaxBatchWait"/>.
+    /// </summary>
+    public void HandOverPartial()
+    {
+        lock (Sync)
+        {
+            if (!IsActive || _available == 0)
+            {
+                return;
+            }
+            _handOver = true;
+            if (_scheduled)
+            {
+                return; // the worker running the lane sees it when its batch is done
+            }
+            _scheduled = true;
+        }
+        Session.Scheduler.Post(this);
     }
 
     protected override void Add(MessageBatch run, List<LaneWork> toPost)
@@ -52,7 +87,7 @@ internal sealed class BatchLane : PartitionLane
     /// more messages until the lane has worked through its backlog, so waiting for a fuller batch would only stall it.
     /// </summary>
     private bool IsReady() =>
-        _available >= _maxBatchSize || _maxWait <= TimeSpan.Zero || Paused || Session.Time.GetElapsedTime(OldestWaiting()) >= _maxWait;
+        _available >= _maxBatchSize || _handOver || _maxWait <= TimeSpan.Zero || Paused || Session.Time.GetElapsedTime(OldestWaiting()) >= _maxWait;
 
     /// <summary>When the oldest message not handed out arrived (its run's arrival).</summary>
     private long OldestWaiting()
@@ -189,6 +224,10 @@ internal sealed class BatchLane : PartitionLane
         {
             _available -= segment.Count;
         }
+        if (_available == 0)
+        {
+            _handOver = false;
+        }
         made = _slices.Count > 0 || _segments.Count > 1;
         if (_segments.Count == 1)
         {
@@ -245,6 +284,7 @@ internal sealed class BatchLane : PartitionLane
         }
         _headTaken = 0;
         _available = 0;
+        _handOver = false;
         return released;
     }
 }

@@ -26,6 +26,7 @@ internal sealed partial class ConsumerSession
     private readonly Lock _lanesLock = new();
     private readonly Dictionary<TopicAndPartition, PartitionLane> _lanes = [];
     private readonly List<PartitionLane> _touched = []; // the fetch loop's only
+    private readonly List<BatchLane> _burst = []; // the fetch loop's only: batch lanes given messages since the consumer last ran dry
     private readonly SemaphoreSlim _capacity = new(0, 1);
     private readonly CancellationTokenSource _commitStop = new();
     private int _inFlight;
@@ -101,15 +102,17 @@ internal sealed partial class ConsumerSession
             var room = max - Volatile.Read(ref _inFlight);
             if (room <= 0)
             {
+                HandOverBehindPartials(consumer); // nothing more comes to the lanes until handlers make room
                 await WaitForCapacityAsync(stopping).ConfigureAwait(false);
                 continue;
             }
             MessageBatch batch;
+            // At most one lane's share per call: a partition whose handler is stuck then holds at most about three
+            // shares before it is paused, and not the room the other partitions need.
+            var wanted = Math.Min(room, Math.Min(TakeLimit, _share));
             try
             {
-                // At most one lane's share per call: a partition whose handler is stuck then holds at most about three
-                // shares before it is paused, and not the room the other partitions need.
-                batch = await consumer.ConsumeBatchAsync(Math.Min(room, Math.Min(TakeLimit, _share)), stopping).ConfigureAwait(false);
+                batch = await consumer.ConsumeBatchAsync(wanted, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -121,7 +124,33 @@ internal sealed partial class ConsumerSession
                 continue;
             }
             Dispatch(batch);
+            if (batch.Count < wanted)
+            {
+                HandOverBehindPartials(consumer); // the consumer has nothing more ready
+            }
         }
+    }
+
+    /// <summary>
+    /// The consumer has nothing more ready for the lanes (or there is no room to take it): a batch lane given messages
+    /// since then hands its partial batch over at once if its partition is behind its end (more of it is a fetch away,
+    /// and waiting would only idle the handler) or has just caught up (the partial batch ends a backlog, whose messages
+    /// have waited already). A partition that stays caught up keeps its partial batch until it fills or
+    /// <see cref="HostedConsumerOptions.MaxBatchWait"/> passes, so that a trickle of messages still makes batches.
+    /// </summary>
+    private void HandOverBehindPartials(BalancedConsumer consumer)
+    {
+        foreach (var lane in _burst)
+        {
+            lane.InBurst = false;
+            var behind = consumer.GetLag(lane.Partition) > 0;
+            if ((behind || lane.WasBehind) && lane.HoldsMessages)
+            {
+                lane.HandOverPartial();
+            }
+            lane.WasBehind = behind;
+        }
+        _burst.Clear();
     }
 
     /// <summary>Waits until handled messages make room (a lane's completion releases the wait).</summary>
@@ -197,6 +226,11 @@ internal sealed partial class ConsumerSession
         if (_touched.Count == 0 || !ReferenceEquals(_touched[^1], lane))
         {
             _touched.Add(lane);
+        }
+        if (lane is BatchLane { InBurst: false } batchLane)
+        {
+            batchLane.InBurst = true;
+            _burst.Add(batchLane);
         }
     }
 
