@@ -130,7 +130,7 @@ public class BalancedConsumer : IAsyncDisposable, IAsyncEnumerable<ConsumedMessa
     /// <summary>
     /// One partition's entry of <see cref="Lag"/>, without building the dictionary: how far behind the partition's end
     /// the consumer is (the high watermark of the latest fetch response minus the offset of the next message to
-    /// consume), or <see langword="null"/> when the partition is not owned, not fetched yet, or paused. Cheap enough to
+    /// consume), or <see langword="null"/> when the partition is not owned or not fetched yet. Cheap enough to
     /// ask after every consume call, for example to decide whether more of a partition is on its way.
     /// </summary>
     /// <param name="partition">An owned partition.</param>
