@@ -44,15 +44,31 @@ internal sealed class LoopbackListener
     }
 
     /// <summary>Closes every open pair (both sides), as a network failure would.</summary>
-    public void CutAll()
+    public void CutAll() => CutWhere(_ => true);
+
+    /// <summary>Closes the open pairs (both sides) whose client connected from an address <paramref name="cut"/> picks.</summary>
+    public void CutWhere(Func<IPAddress?, bool> cut)
     {
-        foreach (var id in _open.Keys)
+        foreach (var (id, pair) in _open)
         {
-            if (_open.TryRemove(id, out var pair))
+            if (cut(RemoteAddress(pair.Client)) && _open.TryRemove(id, out _))
             {
                 pair.Client.Dispose();
                 pair.Upstream.Dispose();
             }
+        }
+    }
+
+    /// <summary>The address a client connected from, or <see langword="null"/> once its socket is closed.</summary>
+    public static IPAddress? RemoteAddress(TcpClient client)
+    {
+        try
+        {
+            return (client.Client.RemoteEndPoint as IPEndPoint)?.Address;
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+        {
+            return null;
         }
     }
 
