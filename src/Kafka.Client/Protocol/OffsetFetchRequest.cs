@@ -25,6 +25,15 @@ internal sealed class OffsetFetchRequest : KafkaRequest<OffsetFetchResponse>
     /// </summary>
     public bool RequireStable { get; set; }
 
+    /// <summary>
+    /// The member asking, for a KIP-848 (consumer protocol) member: the broker then checks its epoch (v9+; with
+    /// <see cref="MemberEpoch"/>). <see langword="null"/> for everyone else, and before v9.
+    /// </summary>
+    public string? MemberId { get; set; }
+
+    /// <summary>The asking member's epoch (v9+), -1 when no member is named.</summary>
+    public int MemberEpoch { get; set; } = -1;
+
     /// <inheritdoc/>
     public override void Write(KafkaWriter writer, short version)
     {
@@ -45,8 +54,8 @@ internal sealed class OffsetFetchRequest : KafkaRequest<OffsetFetchResponse>
             writer.WriteString(GroupId, flexible);
             if (version >= 9)
             {
-                writer.WriteNullableString(null, flexible); // member id: only the KIP-848 protocol sends it
-                writer.WriteInt32(-1);                     // member epoch
+                writer.WriteNullableString(MemberId, flexible); // only a KIP-848 member names itself
+                writer.WriteInt32(MemberEpoch);
             }
             WriteTopics(writer, flexible);
             writer.WriteEmptyTaggedFields(); // the group struct's

@@ -30,6 +30,19 @@ public sealed class OffsetFetchTests
         Assert.That(Encode(Sample(), version), Is.EqualTo(Normalize(hex)));
 
     [Test]
+    public void A_consumer_protocol_member_names_itself_and_its_epoch_from_v9_only()
+    {
+        var request = Sample();
+        request.MemberId = "m";
+        request.MemberEpoch = 7;
+        Assert.Multiple(() =>
+        {
+            Assert.That(Encode(request, 9), Is.EqualTo(Normalize("02 02 67 02 6d 00000007 02 02 74 03 00000000 00000002 00 00 00 00")));
+            Assert.That(Encode(request, 8), Is.EqualTo(Normalize("02 02 67 02 02 74 03 00000000 00000002 00 00 00 00")));
+        });
+    }
+
+    [Test]
     public void Every_topic_and_require_stable()
     {
         var request = new OffsetFetchRequest { GroupId = "g", Topics = null, RequireStable = true };

@@ -329,7 +329,11 @@ internal sealed class ConsumerCore : IAsyncDisposable
             var known = new Dictionary<int, long>();
             if (Offsets is not null && !ignoreCommitted)
             {
-                foreach (var (id, offset) in await Offsets.FetchAsync(topic.Name, ids, cancellationToken).ConfigureAwait(false))
+                // A KIP-848 member names itself and its epoch (OffsetFetch v9), as its commits do; classic members do not.
+                var fetched = scope.IsConsumerProtocolMember
+                    ? await Offsets.FetchAsync(topic.Name, ids, cancellationToken, scope.MemberId, scope.GenerationId).ConfigureAwait(false)
+                    : await Offsets.FetchAsync(topic.Name, ids, cancellationToken).ConfigureAwait(false);
+                foreach (var (id, offset) in fetched)
                 {
                     if (offset >= 0)
                     {
@@ -384,7 +388,7 @@ internal sealed class ConsumerCore : IAsyncDisposable
 }
 
 /// <summary>Who a commit is made as: a member of a generation, or a consumer outside the group's membership (generation -1).</summary>
-internal readonly record struct CommitScope(int GenerationId, string MemberId, string? GroupInstanceId)
+internal readonly record struct CommitScope(int GenerationId, string MemberId, string? GroupInstanceId, bool IsConsumerProtocolMember = false)
 {
     /// <summary>A simple consumer, or pykafka's ZooKeeper-coordinated members, which Kafka knows no member of.</summary>
     public static readonly CommitScope Outside = new(-1, string.Empty, null);

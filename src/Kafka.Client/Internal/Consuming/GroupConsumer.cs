@@ -262,9 +262,13 @@ internal sealed class GroupConsumer : IAsyncDisposable
     {
         ThrowIfDisposed();
         var result = new Dictionary<TopicAndPartition, long>();
+        // A KIP-848 member names itself and its epoch, as its commits do.
+        var member = _options.GroupProtocol == GroupProtocol.Consumer ? _generation : null;
         foreach (var group in Assignment.GroupBy(p => p.Topic, StringComparer.Ordinal))
         {
-            var committed = await _core.Offsets!.FetchAsync(group.Key, [.. group.Select(p => p.Partition)], cancellationToken).ConfigureAwait(false);
+            var committed = member is { } current
+                ? await _core.Offsets!.FetchAsync(group.Key, [.. group.Select(p => p.Partition)], cancellationToken, current.MemberId, current.GenerationId).ConfigureAwait(false)
+                : await _core.Offsets!.FetchAsync(group.Key, [.. group.Select(p => p.Partition)], cancellationToken).ConfigureAwait(false);
             foreach (var (id, offset) in committed)
             {
                 result[new TopicAndPartition(group.Key, id)] = offset;
@@ -500,7 +504,8 @@ internal sealed class GroupConsumer : IAsyncDisposable
         _core.Engine.Assign(added.Values);
         var first = !_started;
         _started = true;
-        var scope = new CommitScope(generation.GenerationId, generation.MemberId, _options.GroupInstanceId);
+        var scope = new CommitScope(generation.GenerationId, generation.MemberId, _options.GroupInstanceId,
+            IsConsumerProtocolMember: _options.GroupProtocol == GroupProtocol.Consumer);
         Dictionary<Partition, long> start;
         for (var attempt = 1; ; attempt++)
         {

@@ -114,7 +114,14 @@ internal sealed class OffsetsChannel
     }
 
     /// <summary>The committed offset (the next offset to read) of each partition, -1 where the group has none.</summary>
-    public async Task<IReadOnlyDictionary<int, long>> FetchAsync(string topic, IReadOnlyCollection<int> partitionIds, CancellationToken cancellationToken)
+    /// <param name="topic">The topic.</param>
+    /// <param name="partitionIds">Its partitions.</param>
+    /// <param name="cancellationToken">Abandons the lookup.</param>
+    /// <param name="memberId">A KIP-848 member's id, sent with <paramref name="memberEpoch"/> from OffsetFetch v9 so the
+    /// broker can check the member is current; <see langword="null"/> otherwise.</param>
+    /// <param name="memberEpoch">That member's epoch; -1 when no member is named.</param>
+    public async Task<IReadOnlyDictionary<int, long>> FetchAsync(
+        string topic, IReadOnlyCollection<int> partitionIds, CancellationToken cancellationToken, string? memberId = null, int memberEpoch = -1)
     {
         var result = new Dictionary<int, long>();
         var failed = new Dictionary<int, KafkaErrorCode>();
@@ -134,7 +141,13 @@ internal sealed class OffsetsChannel
             try
             {
                 coordinator = await GetCoordinatorAsync(cancellationToken).ConfigureAwait(false);
-                var request = new OffsetFetchRequest { GroupId = GroupId, Topics = [new OffsetFetchTopic(topic, [.. partitionIds])] };
+                var request = new OffsetFetchRequest
+                {
+                    GroupId = GroupId,
+                    Topics = [new OffsetFetchTopic(topic, [.. partitionIds])],
+                    MemberId = memberId,
+                    MemberEpoch = memberId is null ? -1 : memberEpoch,
+                };
                 response = await SendAsync(coordinator, request, cancellationToken).ConfigureAwait(false);
             }
             catch (KafkaException ex) when (ex.IsRetriable)
