@@ -7,7 +7,6 @@ internal enum HandlerKind
     TypedMessage,
     Batch,
     Transactional,
-    Share,
 }
 
 /// <summary>
