@@ -78,8 +78,8 @@ var table = new List<string>
 };
 var memoryTable = new List<string>
 {
-    "| Case | Client | Working set MiB, reading | after a full GC | managed heap MiB | idle 25 s + full GC: working set | managed heap | working set ratio vs `none` (reading / idle) |",
-    "|---|---|---:|---:|---:|---:|---:|---:|",
+    "| Case | Client | Working set MiB, reading | after a full GC | managed heap MiB | idle 25 s + full GC: working set | managed heap | working set ratio vs `none` (reading / idle) | above the floor, vs `none` (reading / idle) |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
 };
 var flawed = false;
 var labels = new Dictionary<string, string>
@@ -122,9 +122,12 @@ foreach (var (size, codec) in cases)
     var footprints = new Dictionary<string, Footprint>();
     if (memory)
     {
-        // All at once: each measures its working set now, then after idling (consumer open, nothing consumed).
-        var pending = readers.ToDictionary(r => r, r => children[r].MemoryAsync());
-        foreach (var reader in readers)
+        // All at once: each measures its working set now, then after idling (consumer open, nothing consumed); with
+        // them a process of the same harness with no consumer, the runtime's own floor that both clients' processes carry.
+        children[ReaderProcess.Baseline] = await ReaderChild.StartAsync(ReaderProcess.Baseline, bootstrap, topic, count, size);
+        var measured = readers.Append(ReaderProcess.Baseline).ToList();
+        var pending = measured.ToDictionary(r => r, r => children[r].MemoryAsync());
+        foreach (var reader in measured)
         {
             footprints[reader] = await pending[reader];
         }
@@ -151,16 +154,27 @@ foreach (var (size, codec) in cases)
         Console.WriteLine(row);
         if (memory)
         {
-            var f = footprints[reader];
-            var ratio = footprints.TryGetValue("none", out var none) && reader != "none"
-                ? $"**{f.ReadingWorkingSet / none.ReadingWorkingSet:0.00}** / **{f.IdleWorkingSet / none.IdleWorkingSet:0.00}**"
-                : "";
-            memoryTable.Add($"| {name} | {labels[reader]} | {f.ReadingWorkingSet:0} | {f.AfterGcWorkingSet:0} | {f.ManagedHeap:0.0} | {f.IdleWorkingSet:0} | {f.IdleManagedHeap:0.0} | {ratio} |");
+            memoryTable.Add(MemoryRow(name, labels[reader], footprints[reader], reader != "none" && footprints.TryGetValue("none", out var none) ? none : null, footprints[ReaderProcess.Baseline]));
         }
+    }
+    if (memory)
+    {
+        memoryTable.Add(MemoryRow(name, "no consumer (the runtime's floor)", footprints[ReaderProcess.Baseline], null, null));
     }
 }
 Console.WriteLine();
 table.ForEach(Console.WriteLine);
+
+// A memory table row; the ratios are to Confluent.Kafka at `none`, as measured, and with the floor (a process of this
+// harness with no consumer) taken from both.
+static string MemoryRow(string name, string client, Footprint f, Footprint? none, Footprint? floor)
+{
+    var ratio = none is { } n ? $"**{f.ReadingWorkingSet / n.ReadingWorkingSet:0.00}** / **{f.IdleWorkingSet / n.IdleWorkingSet:0.00}**" : "";
+    var above = none is { } m && floor is { } b
+        ? $"**{(f.ReadingWorkingSet - b.ReadingWorkingSet) / (m.ReadingWorkingSet - b.ReadingWorkingSet):0.00}** / **{(f.IdleWorkingSet - b.IdleWorkingSet) / (m.IdleWorkingSet - b.IdleWorkingSet):0.00}**"
+        : "";
+    return $"| {name} | {client} | {f.ReadingWorkingSet:0} | {f.AfterGcWorkingSet:0} | {f.ManagedHeap:0.0} | {f.IdleWorkingSet:0} | {f.IdleManagedHeap:0.0} | {ratio} | {above} |";
+}
 if (memory)
 {
     Console.WriteLine();
@@ -523,6 +537,9 @@ internal static class ReaderProcess
 {
     public const string AllocationsVariable = "KAFKA_BENCH_ALLOCATIONS";
 
+    /// <summary>A reader process with no consumer: the .NET runtime and this harness alone, the floor both clients' processes share.</summary>
+    public const string Baseline = "baseline";
+
     public static async Task RunAsync(string reader, string bootstrap, string topic, int count, int size)
     {
         using var listening = reader.EndsWith("-traced", StringComparison.Ordinal) ? new Kafka.Benchmarks.TracedRun() : null;
@@ -531,9 +548,11 @@ internal static class ReaderProcess
         await using var ours = reader is "ours" or "batches" ? await OursReader.StartAsync(bootstrap, topic, count) : null;
         using var confluent = reader is "all" or "none" ? new ConfluentReader(bootstrap, topic, count, size, reader) : null;
         var batches = reader == "batches";
-        Func<Task<Result>> pass = ours is not null ? () => ours.PassAsync(batches) : () => Task.FromResult(confluent!.Pass());
+        Func<Task<Result>> pass = ours is not null ? () => ours.PassAsync(batches)
+            : confluent is not null ? () => Task.FromResult(confluent.Pass())
+            : () => Task.FromResult(default(Result)); // the baseline: no consumer, nothing to read
         var warmUp = new WarmUp();
-        while (!warmUp.Done())
+        while (reader != Baseline && !warmUp.Done())
         {
             await pass();
         }
@@ -560,13 +579,34 @@ internal static class ReaderProcess
                     return self.WorkingSet64 / 1048576.0;
                 }
                 var reading = WorkingSet();
+                Console.Error.WriteLine($"breakdown of {reader}, reading: {MemoryBreakdown.Describe()}");
                 var heap = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
                 var afterGc = WorkingSet();
                 await Task.Delay(TimeSpan.FromSeconds(25));
                 var idleHeap = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
                 var idle = WorkingSet();
+                Console.Error.WriteLine($"breakdown of {reader}, idle: {MemoryBreakdown.Describe()}");
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                Console.Error.WriteLine($"breakdown of {reader}, after an aggressive GC: {MemoryBreakdown.Describe()}");
                 Console.WriteLine(string.Create(c, $"MEMORY {reading:0.0} {afterGc:0.0} {heap:0.0} {idle:0.0} {idleHeap:0.0}"));
             }
         }
+    }
+}
+
+/// <summary>What the process's resident memory is made of (MiB): the kernel's anonymous and file-backed pages, the GC's committed memory and heap.</summary>
+internal static class MemoryBreakdown
+{
+    public static string Describe()
+    {
+        var status = File.ReadAllLines("/proc/self/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => p[1].Trim());
+        static double Kb(string v) => double.Parse(v.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+        var gc = GC.GetGCMemoryInfo(GCKind.Any);
+        using var self = Process.GetCurrentProcess();
+        const double MiB = 1048576.0;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"peak {Kb(status["VmHWM"]):0.0} rss {Kb(status["VmRSS"]):0.0} anon {Kb(status["RssAnon"]):0.0} file {Kb(status["RssFile"]):0.0} | gc committed {gc.TotalCommittedBytes / MiB:0.0} heap {gc.HeapSizeBytes / MiB:0.0} fragmented {gc.FragmentedBytes / MiB:0.0} " +
+            $"gen0..poh {string.Join("/", gc.GenerationInfo.ToArray().Select(g => (g.SizeAfterBytes / MiB).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} | threads {self.Threads.Count} | anon - gc committed {Kb(status["RssAnon"]) - gc.TotalCommittedBytes / MiB:0.0}");
     }
 }

@@ -345,11 +345,13 @@ internal sealed class RecordSetReader : IDisposable
         record = new RecordView(
             _batch.BaseOffset + offsetDelta,
             timestamp,
-            keyLength < 0 ? default : _records.Slice(keyAt, keyLength),
-            keyLength < 0,
-            valueLength < 0 ? default : _records.Slice(valueAt, valueLength),
-            valueLength < 0,
-            new RecordHeaders(_records[headersAt..(bodyAt + length)], headerCount));
+            _records.Slice(bodyAt, length),
+            keyAt - bodyAt,
+            keyLength,
+            valueAt - bodyAt,
+            valueLength,
+            headersAt - bodyAt,
+            headerCount);
         return true;
     }
 
@@ -375,14 +377,7 @@ internal sealed class RecordSetReader : IDisposable
         };
         if (codec == 0)
         {
-            _single = new RecordView(
-                offset,
-                message.Timestamp,
-                message.KeyLength < 0 ? default : entry.Slice(message.KeyAt, message.KeyLength),
-                message.KeyLength < 0,
-                message.ValueLength < 0 ? default : entry.Slice(message.ValueAt, message.ValueLength),
-                message.ValueLength < 0,
-                default);
+            _single = new RecordView(offset, message.Timestamp, entry, message.KeyAt, message.KeyLength, message.ValueAt, message.ValueLength);
             _batch = info with { BaseOffset = offset, LastOffset = offset, RecordCount = 1 };
             _recordsLeft = 1;
             _mode = Mode.LegacySingle;
@@ -457,14 +452,7 @@ internal sealed class RecordSetReader : IDisposable
             throw Malformed("a compressed message nested inside a compressed wrapper");
         }
         var timestamp = message.Magic == MagicV0 ? -1 : _useWrapperTimestamp ? _wrapperTimestamp : message.Timestamp;
-        record = new RecordView(
-            offset + _innerOffsetBase,
-            timestamp,
-            message.KeyLength < 0 ? default : _records.Slice(message.KeyAt, message.KeyLength),
-            message.KeyLength < 0,
-            message.ValueLength < 0 ? default : _records.Slice(message.ValueAt, message.ValueLength),
-            message.ValueLength < 0,
-            default);
+        record = new RecordView(offset + _innerOffsetBase, timestamp, _records, message.KeyAt, message.KeyLength, message.ValueAt, message.ValueLength);
         _recordPosition += LogOverhead + size;
         _recordsLeft--;
         return true;
