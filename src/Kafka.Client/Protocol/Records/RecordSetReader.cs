@@ -201,20 +201,40 @@ internal sealed class RecordSetReader : IDisposable
         }
     }
 
-    public void Dispose()
+    public void Dispose() => Release(toPool: true);
+
+    /// <summary>
+    /// Disposes the reader, letting its decompression buffers go to the GC instead of back to their pool: for a reader
+    /// dropped because it went unused, whose buffers the pool would only keep until its own trim found them unused too.
+    /// </summary>
+    public void DisposeUnpooled() => Release(toPool: false);
+
+    private void Release(bool toPool)
     {
         foreach (var buffer in _buffers)
         {
-            buffer.Dispose();
+            Drop(buffer, toPool);
         }
         _buffers.Clear();
         while (_spare.TryPop(out var buffer))
         {
-            buffer.Dispose();
+            Drop(buffer, toPool);
         }
         _input = default;
         _records = default;
         _mode = Mode.None;
+    }
+
+    private static void Drop(KafkaWriter buffer, bool toPool)
+    {
+        if (toPool)
+        {
+            buffer.Dispose();
+        }
+        else
+        {
+            buffer.Abandon();
+        }
     }
 
     private void ReadBatchV2(ReadOnlyMemory<byte> entry)
