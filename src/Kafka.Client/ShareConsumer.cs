@@ -29,17 +29,12 @@ namespace Kafka.Client;
 /// <see cref="PollAsync"/> is for one caller at a time; <see cref="Acknowledge"/> may be called from any thread.
 /// </para>
 /// </remarks>
-public sealed partial class ShareConsumer : IAsyncDisposable, IDisposable
+public sealed class ShareConsumer : IAsyncDisposable, IDisposable
 {
     private readonly Cluster _cluster;
     private readonly ShareConsumerOptions _options;
     private readonly ShareGroupMember _member;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
-    private readonly Lock _lock = new();
-    private readonly Dictionary<(string Topic, int Partition), SharePartition> _partitions = [];
-    private readonly Dictionary<int, ShareSession> _sessions = [];
-    private readonly List<ShareAcknowledgementFailure> _failures = [];
+    private readonly ShareFetcher _fetcher;
     private readonly CancellationTokenSource _lifetime = new();
     private IReadOnlyList<ConsumedMessage> _lastPoll = [];
     private int _polling;
@@ -63,11 +58,11 @@ public sealed partial class ShareConsumer : IAsyncDisposable, IDisposable
         Array.Sort(distinct, StringComparer.Ordinal);
         _cluster = cluster;
         _options = options;
-        _time = cluster.Settings.TimeProvider;
-        _logger = cluster.Settings.LoggerFactory.CreateLogger("Kafka.Client.ShareConsumer");
+        var logger = cluster.Settings.LoggerFactory.CreateLogger("Kafka.Client.ShareConsumer");
         Topics = distinct;
         GroupId = groupId;
-        _member = new ShareGroupMember(cluster, groupId, distinct, options, _logger);
+        _member = new ShareGroupMember(cluster, groupId, distinct, options, logger);
+        _fetcher = new ShareFetcher(cluster, options, _member, logger, _lifetime.Token);
         _member.Start();
     }
 
@@ -107,14 +102,14 @@ public sealed partial class ShareConsumer : IAsyncDisposable, IDisposable
         }
         try
         {
-            ThrowIfFailed();
+            _fetcher.ThrowIfFailed();
             if (_options.AcknowledgementMode == ShareAcknowledgementMode.Implicit)
             {
-                AcknowledgeRemaining(_lastPoll, ShareAcknowledgeType.Accept);
+                _fetcher.AcknowledgeRemaining(_lastPoll, ShareAcknowledgeType.Accept);
             }
             _lastPoll = [];
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
-            var messages = await FetchAsync(linked.Token).ConfigureAwait(false);
+            var messages = await _fetcher.FetchAsync(linked.Token).ConfigureAwait(false);
             _lastPoll = messages;
             return messages;
         }
@@ -144,15 +139,7 @@ public sealed partial class ShareConsumer : IAsyncDisposable, IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(type), type, "A record is acknowledged with Accept, Release or Reject.");
         }
-        lock (_lock)
-        {
-            if (!_partitions.TryGetValue((message.Topic, message.PartitionId), out var partition) || !partition.Delivered.Remove(message.Offset))
-            {
-                throw new InvalidOperationException(
-                    $"Record {message} was not delivered by this share consumer, or was acknowledged already.");
-            }
-            partition.Pending[message.Offset] = (byte)type;
-        }
+        _fetcher.Acknowledge(message, type);
     }
 
     /// <summary>
@@ -165,18 +152,7 @@ public sealed partial class ShareConsumer : IAsyncDisposable, IDisposable
     public async Task<IReadOnlyList<ShareAcknowledgementFailure>> CommitAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        ShareSession[] sessions;
-        lock (_lock)
-        {
-            sessions = [.. _sessions.Values];
-        }
-        await Task.WhenAll(sessions.Select(s => AcknowledgeAsync(s, close: false, cancellationToken))).ConfigureAwait(false);
-        lock (_lock)
-        {
-            var failures = _failures.ToArray();
-            _failures.Clear();
-            return failures;
-        }
+        return await _fetcher.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends what was acknowledged, closes the share sessions (the brokers release the rest) and leaves the group.</summary>
@@ -193,23 +169,14 @@ public sealed partial class ShareConsumer : IAsyncDisposable, IDisposable
         }
         if (_options.AcknowledgementMode == ShareAcknowledgementMode.Implicit)
         {
-            AcknowledgeRemaining(_lastPoll, ShareAcknowledgeType.Accept);
+            _fetcher.AcknowledgeRemaining(_lastPoll, ShareAcknowledgeType.Accept);
         }
-        ShareSession[] sessions;
-        lock (_lock)
+        using (var timeout = new CancellationTokenSource(_cluster.Settings.SocketTimeout, _cluster.Settings.TimeProvider))
         {
-            sessions = [.. _sessions.Values];
-            _sessions.Clear();
-        }
-        using (var timeout = new CancellationTokenSource(_cluster.Settings.SocketTimeout, _time))
-        {
-            await Task.WhenAll(sessions.Select(s => AcknowledgeAsync(s, close: true, timeout.Token))).ConfigureAwait(false);
+            await _fetcher.CloseAsync(timeout.Token).ConfigureAwait(false);
         }
         await _member.DisposeAsync().ConfigureAwait(false);
-        foreach (var session in sessions)
-        {
-            await session.DisposeAsync().ConfigureAwait(false);
-        }
+        await _fetcher.DisposeAsync().ConfigureAwait(false);
         _lifetime.Dispose();
     }
 
@@ -218,46 +185,4 @@ public sealed partial class ShareConsumer : IAsyncDisposable, IDisposable
 
     /// <inheritdoc/>
     public override string ToString() => $"ShareConsumer({GroupId}, member {MemberId})";
-
-    private void ThrowIfFailed()
-    {
-        if (_member.Fatal is { } fatal)
-        {
-            throw fatal;
-        }
-    }
-
-    private void AcknowledgeRemaining(IReadOnlyList<ConsumedMessage> messages, ShareAcknowledgeType type)
-    {
-        lock (_lock)
-        {
-            foreach (var message in messages)
-            {
-                if (_partitions.TryGetValue((message.Topic, message.PartitionId), out var partition) && partition.Delivered.Remove(message.Offset))
-                {
-                    partition.Pending[message.Offset] = (byte)type;
-                }
-            }
-        }
-    }
-
-    private ShareSession SessionFor(Broker broker)
-    {
-        lock (_lock)
-        {
-            if (_sessions.TryGetValue(broker.Id, out var session) && ReferenceEquals(session.Broker, broker))
-            {
-                return session;
-            }
-            // A broker that moved is a new broker object: its old session's connection goes (its acquisitions are
-            // released by that broker when the session times out).
-            if (session is not null)
-            {
-                _ = session.Slot.DisposeAsync().AsTask();
-            }
-            session = new ShareSession(broker, new ConnectionSlot(broker, ConnectionKind.Fetch, _cluster.Settings, _lifetime.Token));
-            _sessions[broker.Id] = session;
-            return session;
-        }
-    }
 }

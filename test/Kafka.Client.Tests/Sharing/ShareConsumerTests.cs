@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using Kafka.Client.Tests.Support;
 using Kafka.Testing;
 
@@ -159,6 +160,59 @@ public sealed class ShareConsumerTests
         }, TestSupport.Timeout());
         Assert.That(redelivered.Select(m => (m.Offset, m.DeliveryCount)), Is.EquivalentTo(held.Select(m => (m.Offset, (int?)2))),
             "the other member got them well before the 30 s lock would have run out");
+    }
+
+    [Test]
+    public async Task A_member_that_crashes_holding_records_loses_them_to_the_survivor_and_each_record_is_accepted_once()
+    {
+        // The crashing member's client connects from an address of its own, so the proxies can cut it off alone.
+        var crashedHost = IPAddress.Parse("127.0.0.2");
+        await using var s = new ShareScenario(); // 30 s locks: the records come back because the connections closed
+        s.ProxyEveryBroker();
+        var crashing = await s.StartMemberAsync(sourceAddress: crashedHost.ToString());
+        var surviving = await s.StartMemberAsync();
+        await s.ShareAllPartitionsAsync([crashing, surviving]);
+        var sent = await s.ProduceAsync(10);
+
+        var ledger = new ShareLedger();
+        var got = new List<ConsumedMessage>();
+        await ShareScenario.PollUntilAsync(crashing, () => got.Count >= sent.Count, m =>
+        {
+            ledger.Add("crashing", m);
+            got.Add(m);
+        }, TestSupport.Timeout());
+        foreach (var message in got.Take(4))
+        {
+            crashing.Acknowledge(message);
+        }
+        Assert.That(await crashing.CommitAsync(TestSupport.Timeout()), Is.Empty, "the first four were accepted before the crash");
+        var held = got.Skip(4).Select(m => m.Offset).ToList();
+
+        // The crash: every connection of the member is cut, as the system closes a dead process's sockets, and each
+        // new one is turned away. It is not disposed, sends no acknowledgement, closes no share session and never
+        // leaves the group; the brokers see its share sessions' connections close.
+        foreach (var proxy in s.Proxies)
+        {
+            proxy.IsolateSource(crashedHost);
+        }
+        await s.WaitUntilAsync(() => s.Proxies.Sum(p => p.TurnedAwayCount) > 0, "the crashed member's client tries to reconnect and is kept out");
+
+        var redelivered = new List<ConsumedMessage>();
+        await ShareScenario.PollUntilAsync(surviving, () => redelivered.Count >= held.Count, m =>
+        {
+            ledger.Add("surviving", m);
+            redelivered.Add(m);
+            surviving.Acknowledge(m);
+        }, TestSupport.Timeout());
+        Assert.That(await surviving.CommitAsync(TestSupport.Timeout()), Is.Empty, "no acknowledgement of the survivor was refused");
+        Assert.That(await surviving.PollAsync(TestSupport.Timeout()), Is.Empty, "nothing else is left to hand out");
+
+        Assert.That(redelivered.Select(m => (m.Offset, m.DeliveryCount)), Is.EquivalentTo(held.Select(o => (o, (int?)2))),
+            "exactly the records the crashed member held came again, each with delivery count 2");
+        var accepted = got.Take(4).Concat(redelivered).Select(m => m.Offset).ToList();
+        Assert.That(accepted, Is.Unique, "no record accepted twice");
+        Assert.That(accepted.Order(), Is.EqualTo(sent.Select(x => x.Offset).Order()), "every record accepted");
+        Assert.That(ledger.Deliveries.Count, Is.EqualTo(sent.Count + held.Count), "no other delivery took place");
     }
 
     [Test]

@@ -17,6 +17,7 @@ internal sealed class ShareScenario : IAsyncDisposable
     public const string Topic = "jobs";
     private readonly List<KafkaClient> _clients = [];
     private readonly List<ShareConsumer> _consumers = [];
+    private readonly List<TcpProxy> _proxies = [];
 
     public ShareScenario(int partitions = 1, TimeSpan? recordLock = null, int deliveryLimit = 5)
     {
@@ -44,9 +45,30 @@ internal sealed class ShareScenario : IAsyncDisposable
         RetryBackoff = TimeSpan.FromMilliseconds(50),
     };
 
-    public async Task<ShareConsumer> StartMemberAsync(ShareConsumerOptions? options = null)
+    /// <summary>The proxies <see cref="ProxyEveryBroker"/> put in front of the brokers.</summary>
+    public IReadOnlyList<TcpProxy> Proxies => _proxies;
+
+    /// <summary>
+    /// Puts a <see cref="TcpProxy"/> in front of every broker and advertises it, so a test can cut one member off
+    /// (<see cref="TcpProxy.IsolateSource"/>); members started afterwards bootstrap through the proxies too.
+    /// </summary>
+    public void ProxyEveryBroker()
     {
-        var client = NewGroupClient(Cluster, Logs);
+        foreach (var id in Cluster.BrokerIds)
+        {
+            var target = Cluster.GetBrokerAddress(id).Split(':');
+            var proxy = new TcpProxy(target[0], int.Parse(target[1], System.Globalization.CultureInfo.InvariantCulture)) { BrokerId = id };
+            _proxies.Add(proxy);
+            Cluster.SetBrokerHostPort(id, "127.0.0.1", proxy.Port);
+        }
+    }
+
+    /// <param name="options">The consumer's options; <see cref="Options"/> by default.</param>
+    /// <param name="sourceAddress">The local address the member's client binds to (<see cref="KafkaClientOptions.SourceAddress"/>).</param>
+    public async Task<ShareConsumer> StartMemberAsync(ShareConsumerOptions? options = null, string? sourceAddress = null)
+    {
+        var client = NewGroupClient(Cluster, Logs,
+            hosts: _proxies.Count > 0 ? string.Join(',', _proxies.Select(p => p.Address)) : null, sourceAddress: sourceAddress);
         _clients.Add(client);
         await client.UpdateClusterAsync(TestSupport.Timeout());
         var consumer = client.GetShareConsumer([Topic], GroupId, options ?? Options());
@@ -121,6 +143,10 @@ internal sealed class ShareScenario : IAsyncDisposable
         foreach (var client in _clients)
         {
             await client.DisposeAsync();
+        }
+        foreach (var proxy in _proxies)
+        {
+            await proxy.DisposeAsync();
         }
         await Cluster.DisposeAsync();
         Logs.Dispose();

@@ -1,14 +1,126 @@
-using Kafka.Client.Internal.Sharing;
 using Kafka.Client.Protocol;
-using Kafka.Client.Protocol.Records;
 using Microsoft.Extensions.Logging;
 
-namespace Kafka.Client;
+namespace Kafka.Client.Internal.Sharing;
 
-/// <summary>Fetching and acknowledging through the share sessions, one per leader broker.</summary>
-public sealed partial class ShareConsumer
+/// <summary>
+/// The engine of a <see cref="ShareConsumer"/>: fetches through the share sessions (one per leader broker), keeps what
+/// each shared partition delivered and what waits to be acknowledged, and sends the acknowledgements with the next
+/// ShareFetch or in a ShareAcknowledge. Membership is the <see cref="ShareGroupMember"/>'s.
+/// </summary>
+internal sealed partial class ShareFetcher : IAsyncDisposable
 {
-    private async Task<IReadOnlyList<ConsumedMessage>> FetchAsync(CancellationToken token)
+    private readonly Cluster _cluster;
+    private readonly ShareConsumerOptions _options;
+    private readonly ShareGroupMember _member;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly CancellationToken _lifetime;
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(string Topic, int Partition), SharePartition> _partitions = [];
+    private readonly Dictionary<int, ShareSession> _sessions = [];
+    private readonly List<ShareAcknowledgementFailure> _failures = [];
+    private ShareSession[] _closed = [];
+
+    /// <param name="cluster">The client's cluster.</param>
+    /// <param name="options">The consumer's options, validated.</param>
+    /// <param name="member">The group membership that says which partitions to fetch.</param>
+    /// <param name="logger">The consumer's logger.</param>
+    /// <param name="lifetime">Cancelled when the consumer is disposed: ends the sessions' connections.</param>
+    public ShareFetcher(Cluster cluster, ShareConsumerOptions options, ShareGroupMember member, ILogger logger, CancellationToken lifetime)
+    {
+        _cluster = cluster;
+        _options = options;
+        _member = member;
+        _logger = logger;
+        _time = cluster.Settings.TimeProvider;
+        _lifetime = lifetime;
+    }
+
+    private string GroupId => _member.GroupId;
+
+    private string MemberId => _member.MemberId;
+
+    /// <summary>Throws what failed the member for good, if anything did.</summary>
+    public void ThrowIfFailed()
+    {
+        if (_member.Fatal is { } fatal)
+        {
+            throw fatal;
+        }
+    }
+
+    /// <summary>Records the outcome of a record this consumer delivered; it is sent with the next fetch or commit.</summary>
+    /// <exception cref="InvalidOperationException">The record was not delivered by this consumer, or was acknowledged already.</exception>
+    public void Acknowledge(ConsumedMessage message, ShareAcknowledgeType type)
+    {
+        lock (_lock)
+        {
+            if (!_partitions.TryGetValue((message.Topic, message.PartitionId), out var partition) || !partition.Delivered.Remove(message.Offset))
+            {
+                throw new InvalidOperationException(
+                    $"Record {message} was not delivered by this share consumer, or was acknowledged already.");
+            }
+            partition.Pending[message.Offset] = (byte)type;
+        }
+    }
+
+    /// <summary>Acknowledges those of <paramref name="messages"/> that are not acknowledged yet.</summary>
+    public void AcknowledgeRemaining(IReadOnlyList<ConsumedMessage> messages, ShareAcknowledgeType type)
+    {
+        lock (_lock)
+        {
+            foreach (var message in messages)
+            {
+                if (_partitions.TryGetValue((message.Topic, message.PartitionId), out var partition) && partition.Delivered.Remove(message.Offset))
+                {
+                    partition.Pending[message.Offset] = (byte)type;
+                }
+            }
+        }
+    }
+
+    /// <summary>Sends every pending acknowledgement now and returns those the brokers refused since the last call.</summary>
+    public async Task<IReadOnlyList<ShareAcknowledgementFailure>> CommitAsync(CancellationToken cancellationToken)
+    {
+        ShareSession[] sessions;
+        lock (_lock)
+        {
+            sessions = [.. _sessions.Values];
+        }
+        await Task.WhenAll(sessions.Select(s => AcknowledgeAsync(s, close: false, cancellationToken))).ConfigureAwait(false);
+        lock (_lock)
+        {
+            var failures = _failures.ToArray();
+            _failures.Clear();
+            return failures;
+        }
+    }
+
+    /// <summary>Sends what was acknowledged and closes every share session (the brokers release the rest).</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken)
+    {
+        ShareSession[] sessions;
+        lock (_lock)
+        {
+            sessions = [.. _sessions.Values];
+            _sessions.Clear();
+            _closed = sessions;
+        }
+        await Task.WhenAll(sessions.Select(s => AcknowledgeAsync(s, close: true, cancellationToken))).ConfigureAwait(false);
+    }
+
+    /// <summary>Releases the closed sessions' connections.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var session in _closed)
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Fetches from the leaders of the shared partitions, carrying the pending acknowledgements.</summary>
+    public async Task<IReadOnlyList<ConsumedMessage>> FetchAsync(CancellationToken token)
     {
         var assignment = _member.Assignment;
         if (assignment.Count == 0)
@@ -222,219 +334,23 @@ public sealed partial class ShareConsumer
         await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(backoff, _options.RetryBackoff.TotalMilliseconds * 10)), _time, token).ConfigureAwait(false);
     }
 
-    /// <summary>Turns a ShareFetch answer into messages: the acquired offsets of the records, each with its delivery count.</summary>
-    private List<ConsumedMessage> Read(ShareSession session, ShareFetchResponse response, List<(SharePartition Partition, List<ShareAcknowledgementBatch> Batches, long[] Offsets)> sent)
+    private ShareSession SessionFor(Broker broker)
     {
-        var messages = new List<ConsumedMessage>();
-        using var reader = new RecordSetReader { VerifyChecksums = _options.CheckCrcs };
-        foreach (var topic in response.Topics)
-        {
-            foreach (var partition in topic.Partitions)
-            {
-                SharePartition? state;
-                lock (_lock)
-                {
-                    state = _partitions.Values.FirstOrDefault(p => p.TopicId == topic.TopicId && p.Partition == partition.PartitionIndex);
-                }
-                if (state is null)
-                {
-                    continue; // not a partition this member asked for
-                }
-                if (partition.AcknowledgeErrorCode != KafkaErrorCode.None)
-                {
-                    var refused = sent.Where(s => ReferenceEquals(s.Partition, state)).SelectMany(s => s.Offsets).ToArray();
-                    ReportRefused(state, partition.AcknowledgeErrorCode, partition.AcknowledgeErrorMessage, refused);
-                }
-                if (partition.ErrorCode != KafkaErrorCode.None)
-                {
-                    _cluster.ReportStaleMetadata($"share fetch of {state.Topic}/{state.Partition} was answered {KafkaErrors.GetName(partition.ErrorCode)}");
-                    continue;
-                }
-                if (partition.AcquiredRecords.Count == 0)
-                {
-                    continue;
-                }
-                ReadPartition(reader, session, state, partition, messages);
-            }
-        }
-        return messages;
-    }
-
-    private void ReadPartition(RecordSetReader reader, ShareSession session, SharePartition state, ShareFetchPartitionResponse partition, List<ConsumedMessage> messages)
-    {
-        var acquired = partition.AcquiredRecords.OrderBy(a => a.FirstOffset).ToArray();
-        // Offsets this member holds already (handed out and not acknowledged, or acknowledged and not sent yet) are not
-        // handed out again if a broker lists them once more (librdkafka's mock lists every record the member holds).
-        HashSet<long> held;
         lock (_lock)
         {
-            held = [.. state.Delivered, .. state.Pending.Keys];
-        }
-        var delivered = new HashSet<long>();
-        try
-        {
-            if (partition.Records is { Length: > 0 } records)
+            if (_sessions.TryGetValue(broker.Id, out var session) && ReferenceEquals(session.Broker, broker))
             {
-                reader.Reset(records, state.Topic, state.Partition);
-                var range = 0;
-                while (reader.TryReadBatch(out var batch))
-                {
-                    if (batch.IsControl)
-                    {
-                        continue; // markers are acknowledged as gaps below
-                    }
-                    while (reader.TryReadRecord(out var record))
-                    {
-                        while (range < acquired.Length && acquired[range].LastOffset < record.Offset)
-                        {
-                            range++;
-                        }
-                        if (range == acquired.Length)
-                        {
-                            break;
-                        }
-                        if (record.Offset >= acquired[range].FirstOffset && !held.Contains(record.Offset) && delivered.Add(record.Offset))
-                        {
-                            messages.Add(ConsumedMessage.ForShareGroup(state.Topic, state.Partition, in record, acquired[range].DeliveryCount));
-                        }
-                    }
-                }
+                return session;
             }
-        }
-        catch (KafkaProtocolException ex)
-        {
-            // A corrupt batch: what could not be read goes back to the group (Release) and its delivery count grows.
-            Log.CorruptRecords(_logger, GroupId, state.Topic, state.Partition, ex.Message);
-        }
-        lock (_lock)
-        {
-            state.SessionBrokerId = session.Broker.Id;
-            foreach (var range in acquired)
+            // A broker that moved is a new broker object: its old session's connection goes (its acquisitions are
+            // released by that broker when the session times out).
+            if (session is not null)
             {
-                for (var offset = range.FirstOffset; offset <= range.LastOffset; offset++)
-                {
-                    if (delivered.Contains(offset))
-                    {
-                        state.Delivered.Add(offset);
-                    }
-                    else if (!held.Contains(offset))
-                    {
-                        // An acquired offset with no record (a transaction marker, compacted away, unreadable): a gap.
-                        state.Pending[offset] = 0;
-                    }
-                }
+                _ = session.Slot.DisposeAsync().AsTask();
             }
-        }
-    }
-
-    private void ReportRefused(SharePartition state, KafkaErrorCode error, string? message, long[] offsets)
-    {
-        var failure = new ShareAcknowledgementFailure(state.Topic, state.Partition, error, message ?? KafkaErrors.GetDescription(error), offsets);
-        lock (_lock)
-        {
-            _failures.Add(failure);
-        }
-        Log.AcknowledgementRefused(_logger, GroupId, state.Topic, state.Partition, offsets.Length, KafkaErrors.GetName(error));
-    }
-
-    /// <summary>Sends a session's pending acknowledgements with ShareAcknowledge; with <paramref name="close"/> also closes the session.</summary>
-    private async Task AcknowledgeAsync(ShareSession session, bool close, CancellationToken token)
-    {
-        try
-        {
-            await session.Gate.WaitAsync(token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-        try
-        {
-            if (session.Epoch > 0)
-            {
-                await SendAcknowledgementsAsync(session, close, only: null, token).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is KafkaException or OperationCanceledException)
-        {
-            Log.AcknowledgeFailed(_logger, GroupId, session.Broker.ToString(), ex.Message);
-        }
-        finally
-        {
-            session.Gate.Release();
-        }
-    }
-
-    /// <summary>One ShareAcknowledge on a session (the caller holds its gate; its epoch is above 0).</summary>
-    private async Task SendAcknowledgementsAsync(ShareSession session, bool close, Func<SharePartition, bool>? only, CancellationToken token)
-    {
-        var sent = new List<(SharePartition Partition, List<ShareAcknowledgementBatch> Batches, long[] Offsets)>();
-        lock (_lock)
-        {
-            foreach (var partition in _partitions.Values)
-            {
-                if (partition.SessionBrokerId == session.Broker.Id && partition.Pending.Count > 0 && (only is null || only(partition)))
-                {
-                    sent.Add((partition, partition.TakePending(out var offsets), offsets));
-                }
-            }
-        }
-        if (sent.Count == 0 && !close)
-        {
-            return;
-        }
-        var request = new ShareAcknowledgeRequest
-        {
-            GroupId = GroupId,
-            MemberId = MemberId,
-            ShareSessionEpoch = close ? ShareFetchRequest.CloseEpoch : session.Epoch,
-            Topics = [.. sent.GroupBy(s => s.Partition.TopicId).Select(g => new ShareTopicAcknowledgements(g.Key,
-                [.. g.Select(s => new SharePartitionAcknowledgements(s.Partition.Partition, s.Batches))]))],
-        };
-        ShareAcknowledgeResponse response;
-        try
-        {
-            var connection = await session.Slot.GetAsync(token).ConfigureAwait(false);
-            response = await connection.SendAsync(request, _cluster.Settings.SocketTimeout, token).ConfigureAwait(false);
-        }
-        catch
-        {
-            Restore(sent);
-            session.Reset();
-            throw;
-        }
-        if (response.ErrorCode != KafkaErrorCode.None)
-        {
-            Restore(sent);
-            session.Reset();
-            throw new KafkaBrokerException(response.ErrorCode,
-                $"Share group '{GroupId}': {session.Broker} refused ShareAcknowledge with {KafkaErrors.GetName(response.ErrorCode)}: {response.ErrorMessage ?? KafkaErrors.GetDescription(response.ErrorCode)}");
-        }
-        lock (_lock)
-        {
-            if (close)
-            {
-                session.Reset();
-            }
-            else
-            {
-                session.Epoch++;
-            }
-        }
-        foreach (var topic in response.Topics)
-        {
-            foreach (var partition in topic.Partitions)
-            {
-                if (partition.ErrorCode == KafkaErrorCode.None)
-                {
-                    continue;
-                }
-                var match = sent.FirstOrDefault(s => s.Partition.TopicId == topic.TopicId && s.Partition.Partition == partition.PartitionIndex);
-                if (match.Partition is not null)
-                {
-                    ReportRefused(match.Partition, partition.ErrorCode, partition.ErrorMessage, match.Offsets);
-                }
-            }
+            session = new ShareSession(broker, new ConnectionSlot(broker, ConnectionKind.Fetch, _cluster.Settings, _lifetime));
+            _sessions[broker.Id] = session;
+            return session;
         }
     }
 
