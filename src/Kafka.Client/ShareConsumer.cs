@@ -132,9 +132,11 @@ public sealed class ShareConsumer : IAsyncDisposable, IDisposable
     /// <param name="type">Accept (done), Release (deliver again now) or Reject (never again).</param>
     /// <exception cref="InvalidOperationException">The record was not delivered by this consumer, or was acknowledged already.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="type"/> is not Accept, Release or Reject.</exception>
+    /// <exception cref="ObjectDisposedException">The consumer was disposed: its share sessions are closed and the broker has released the record.</exception>
     public void Acknowledge(ConsumedMessage message, ShareAcknowledgeType type = ShareAcknowledgeType.Accept)
     {
         ArgumentNullException.ThrowIfNull(message);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (type is not (ShareAcknowledgeType.Accept or ShareAcknowledgeType.Release or ShareAcknowledgeType.Reject))
         {
             throw new ArgumentOutOfRangeException(nameof(type), type, "A record is acknowledged with Accept, Release or Reject.");

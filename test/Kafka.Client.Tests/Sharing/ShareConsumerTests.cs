@@ -228,6 +228,47 @@ public sealed class ShareConsumerTests
         member.Acknowledge(message!, ShareAcknowledgeType.Accept);
         Assert.That(() => member.Acknowledge(message!, ShareAcknowledgeType.Reject), Throws.InvalidOperationException.With.Message.Contains("acknowledged already"));
         Assert.That(() => member.Acknowledge(message!, (ShareAcknowledgeType)7), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        await member.DisposeAsync();
+        Assert.That(() => member.Acknowledge(message!, ShareAcknowledgeType.Accept), Throws.InstanceOf<ObjectDisposedException>(),
+            "after the sessions closed an acknowledgement could not be sent: refused, not kept");
+    }
+
+    [Test]
+    public async Task Records_in_hand_stay_the_members_while_its_assignment_moves_away_and_back_and_are_acknowledged()
+    {
+        await using var s = new ShareScenario();
+        var holder = await s.StartMemberAsync();
+        var other = await s.StartMemberAsync();
+        await s.WaitUntilAsync(() => holder.MemberEpoch > 0 && other.MemberEpoch > 0, "both members joined");
+        IReadOnlyList<(string, int)> partition = [(ShareScenario.Topic, 0)], none = [];
+        s.Cluster.SetShareGroupTargetAssignment(s.GroupId, new Dictionary<string, IReadOnlyList<(string, int)>> { [holder.MemberId] = partition, [other.MemberId] = none });
+        await s.WaitUntilAsync(() => holder.Assignment.Count == 1 && other.Assignment.Count == 0, "the holder alone shares the partition");
+        var sent = await s.ProduceAsync(10);
+        var inHand = new List<ConsumedMessage>();
+        await ShareScenario.PollUntilAsync(holder, () => inHand.Count >= sent.Count, inHand.Add, TestSupport.Timeout(), "all ten records");
+
+        // The partition moves to the other member while the holder's records are in hand; both poll on.
+        s.Cluster.SetShareGroupTargetAssignment(s.GroupId, new Dictionary<string, IReadOnlyList<(string, int)>> { [holder.MemberId] = none, [other.MemberId] = partition });
+        await s.WaitUntilAsync(() => holder.Assignment.Count == 0 && other.Assignment.Count == 1, "the partition moved to the other member");
+        Assert.That(await holder.PollAsync(TestSupport.Timeout()), Is.Empty, "the holder fetches nothing new");
+        Assert.That(await other.PollAsync(TestSupport.Timeout()), Is.Empty, "the records in the holder's hands are still locked to it");
+        // And back (a fenced member that joins again sees its assignment go 1 → 0 → 1 the same way).
+        s.Cluster.SetShareGroupTargetAssignment(s.GroupId, new Dictionary<string, IReadOnlyList<(string, int)>> { [holder.MemberId] = partition, [other.MemberId] = none });
+        await s.WaitUntilAsync(() => holder.Assignment.Count == 1 && other.Assignment.Count == 0, "the partition came back to the holder");
+        Assert.That(await holder.PollAsync(TestSupport.Timeout()), Is.Empty, "records in hand are not handed out again");
+
+        const long Released = 4;
+        foreach (var message in inHand)
+        {
+            holder.Acknowledge(message, message.Offset == Released ? ShareAcknowledgeType.Release : ShareAcknowledgeType.Accept);
+        }
+        Assert.That(await holder.CommitAsync(TestSupport.Timeout()), Is.Empty, "every acknowledgement applied: the records stayed the holder's");
+        var again = new List<ConsumedMessage>();
+        await ShareScenario.PollUntilAsync(holder, () => again.Count >= 1, again.Add, TestSupport.Timeout(), "the released record");
+        Assert.That(again.Select(m => (m.Offset, m.DeliveryCount)), Is.EqualTo(new[] { (Released, (int?)2) }), "only the released record came again, counted");
+        holder.Acknowledge(again[0]);
+        Assert.That(await holder.CommitAsync(TestSupport.Timeout()), Is.Empty);
+        Assert.That(inHand.Select(m => (m.Offset, m.DeliveryCount)), Is.EqualTo(sent.Select(x => (x.Offset, (int?)1))), "each record handed out once before");
     }
 
     [Test]

@@ -101,15 +101,25 @@ internal sealed class ShareScenario : IAsyncDisposable
         return [.. results.Select(r => (r.Partition.Value, r.Offset.Value))];
     }
 
-    /// <summary>Polls until <paramref name="done"/> holds, handing each record to <paramref name="handle"/>.</summary>
-    public static async Task PollUntilAsync(ShareConsumer consumer, Func<bool> done, Action<ConsumedMessage> handle, CancellationToken token)
+    /// <summary>
+    /// Polls until <paramref name="done"/> holds, handing each record to <paramref name="handle"/>; when
+    /// <paramref name="token"/> ends first, fails the test naming <paramref name="what"/> it waited for.
+    /// </summary>
+    public static async Task PollUntilAsync(ShareConsumer consumer, Func<bool> done, Action<ConsumedMessage> handle, CancellationToken token, string what = "the records it waited for")
     {
-        while (!done())
+        try
         {
-            foreach (var message in await consumer.PollAsync(token))
+            while (!done())
             {
-                handle(message);
+                foreach (var message in await consumer.PollAsync(token))
+                {
+                    handle(message);
+                }
             }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            Assert.Fail($"Timed out polling {consumer} for {what}.");
         }
     }
 

@@ -6,11 +6,18 @@ namespace Kafka.Client.Internal.Sharing;
 /// <summary>Sending acknowledgements in a ShareAcknowledge, and the brokers' refusals.</summary>
 internal sealed partial class ShareFetcher
 {
+    private const int MaxFailuresKept = 1000;
+
     private void ReportRefused(SharePartition state, KafkaErrorCode error, string? message, long[] offsets)
     {
         var failure = new ShareAcknowledgementFailure(state.Topic, state.Partition, error, message ?? KafkaErrors.GetDescription(error), offsets);
         lock (_lock)
         {
+            // Kept for the next CommitAsync; a consumer that never calls it keeps only the latest (each is logged too).
+            if (_failures.Count == MaxFailuresKept)
+            {
+                _failures.RemoveAt(0);
+            }
             _failures.Add(failure);
         }
         Log.AcknowledgementRefused(_logger, GroupId, state.Topic, state.Partition, offsets.Length, KafkaErrors.GetName(error));

@@ -19,7 +19,7 @@ internal sealed partial class ShareFetcher
                 SharePartition? state;
                 lock (_lock)
                 {
-                    state = _partitions.Values.FirstOrDefault(p => p.TopicId == topic.TopicId && p.Partition == partition.PartitionIndex);
+                    state = FindPartition(topic.TopicId, partition.PartitionIndex);
                 }
                 if (state is null)
                 {

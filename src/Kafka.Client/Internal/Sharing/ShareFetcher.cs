@@ -108,6 +108,15 @@ internal sealed partial class ShareFetcher : IAsyncDisposable
             _closed = sessions;
         }
         await Task.WhenAll(sessions.Select(s => AcknowledgeAsync(s, close: true, cancellationToken))).ConfigureAwait(false);
+        lock (_lock)
+        {
+            foreach (var partition in _partitions.Values.Where(p => p.Pending.Count > 0))
+            {
+                // Not sent (the broker was unreachable, or the session had to open again): the broker hands those records
+                // out again once their locks run out, whatever the application decided.
+                Log.AcknowledgementsUnsent(_logger, GroupId, partition.Topic, partition.Partition, partition.Pending.Count);
+            }
+        }
     }
 
     /// <summary>Releases the closed sessions' connections.</summary>
@@ -199,6 +208,25 @@ internal sealed partial class ShareFetcher : IAsyncDisposable
             {
                 await SendAcknowledgementsAsync(session, close: false, only: p => !wanted.Contains((p.TopicId, p.Partition)), token).ConfigureAwait(false);
             }
+            else if (session.Epoch == ShareFetchRequest.OpenEpoch)
+            {
+                DropLostAcknowledgements(session, wanted);
+            }
+            // A partition no longer assigned stays in the session until the records this member held of it when it lost
+            // the assignment are acknowledged: forgetting it would make the broker release them under the handlers' feet,
+            // and their acknowledgements be refused. (Records it yields meanwhile are this member's to handle too.)
+            HashSet<(Guid TopicId, int Partition)> lingering;
+            lock (_lock)
+            {
+                lingering = [.. session.Partitions.Where(p => !wanted.Contains(p) && StillHeld(p))];
+                foreach (var state in _partitions.Values)
+                {
+                    if (wanted.Contains((state.TopicId, state.Partition)))
+                    {
+                        state.HeldWhenUnassigned = null;
+                    }
+                }
+            }
             var request = new ShareFetchRequest
             {
                 GroupId = GroupId,
@@ -233,7 +261,7 @@ internal sealed partial class ShareFetcher : IAsyncDisposable
                 request.Topics = topics;
                 request.ForgottenTopics = session.Epoch == ShareFetchRequest.OpenEpoch
                     ? []
-                    : [.. session.Partitions.Where(p => !wanted.Contains(p)).GroupBy(p => p.TopicId)
+                    : [.. session.Partitions.Where(p => !wanted.Contains(p) && !lingering.Contains(p)).GroupBy(p => p.TopicId)
                         .Select(g => new TopicIdPartitions(g.Key, [.. g.Select(p => p.Partition)]))];
             }
             if (topics.Count == 0 && request.ForgottenTopics.Count == 0)
@@ -281,15 +309,71 @@ internal sealed partial class ShareFetcher : IAsyncDisposable
             }
             lock (_lock)
             {
+                var reopened = session.Epoch == ShareFetchRequest.OpenEpoch;
                 session.Epoch++;
                 session.Partitions.Clear();
                 session.Partitions.UnionWith(wanted);
+                if (!reopened)
+                {
+                    session.Partitions.UnionWith(lingering);
+                }
             }
             return Read(session, response, sent);
         }
         finally
         {
             session.Gate.Release();
+        }
+    }
+
+    // Under _lock: whether this member still holds (handed out, or acknowledged and not sent yet) any record it held of a
+    // partition when the partition stopped being assigned to it.
+    private bool StillHeld((Guid TopicId, int Partition) partition)
+    {
+        if (FindPartition(partition.TopicId, partition.Partition) is not { } state)
+        {
+            return false;
+        }
+        state.HeldWhenUnassigned ??= [.. state.Delivered, .. state.Pending.Keys];
+        state.HeldWhenUnassigned.RemoveWhere(offset => !state.Delivered.Contains(offset) && !state.Pending.ContainsKey(offset));
+        return state.HeldWhenUnassigned.Count > 0;
+    }
+
+    // Under _lock.
+    private SharePartition? FindPartition(Guid topicId, int partition)
+    {
+        foreach (var state in _partitions.Values)
+        {
+            if (state.TopicId == topicId && state.Partition == partition)
+            {
+                return state;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A session that has to open again lost its acquisitions: the broker released them. Acknowledgements for partitions
+    /// the new session will not fetch cannot be applied any more; they are reported as refused rather than kept forever.
+    /// (For the partitions it fetches the broker may hand the same records to this member again, and then they apply.)
+    /// </summary>
+    private void DropLostAcknowledgements(ShareSession session, HashSet<(Guid, int)> wanted)
+    {
+        List<(SharePartition State, long[] Offsets)> lost = [];
+        lock (_lock)
+        {
+            foreach (var state in _partitions.Values)
+            {
+                if (state.SessionBrokerId == session.Broker.Id && state.Pending.Count > 0 && !wanted.Contains((state.TopicId, state.Partition)))
+                {
+                    state.TakePending(out var offsets);
+                    lost.Add((state, offsets));
+                }
+            }
+        }
+        foreach (var (state, offsets) in lost)
+        {
+            ReportRefused(state, KafkaErrorCode.ShareSessionNotFound, $"the share session with {session.Broker} was lost before they were sent", offsets);
         }
     }
 
@@ -367,6 +451,9 @@ internal sealed partial class ShareFetcher : IAsyncDisposable
 
         [LoggerMessage(333, LogLevel.Warning, "Share group {GroupId}: sending acknowledgements to {Broker} failed: {Reason}")]
         public static partial void AcknowledgeFailed(ILogger logger, string groupId, string broker, string reason);
+
+        [LoggerMessage(335, LogLevel.Warning, "Share group {GroupId}: {Count} acknowledgements of {Topic}/{Partition} could not be sent before the consumer closed; those records are delivered again once their locks run out")]
+        public static partial void AcknowledgementsUnsent(ILogger logger, string groupId, string topic, int partition, int count);
 
         [LoggerMessage(334, LogLevel.Warning, "Share group {GroupId}: records of {Topic}/{Partition} could not be read and go back to the group: {Reason}")]
         public static partial void CorruptRecords(ILogger logger, string groupId, string topic, int partition, string reason);

@@ -19,6 +19,12 @@ internal sealed class SharePartition(Guid topicId, string topic, int partition)
     /// <summary>Acknowledgements to send: offset → type (0 gap, 1 accept, 2 release, 3 reject).</summary>
     public SortedDictionary<long, byte> Pending { get; } = [];
 
+    /// <summary>
+    /// While the partition is not assigned to the member but still in its share session: the offsets held when it stopped
+    /// being assigned and not acknowledged since. The session forgets the partition once this is empty.
+    /// </summary>
+    public HashSet<long>? HeldWhenUnassigned { get; set; }
+
     /// <summary>The broker whose share session the delivered records were acquired in; -1 before the first fetch.</summary>
     public int SessionBrokerId { get; set; } = -1;
 
