@@ -130,9 +130,10 @@ internal sealed partial class ShareConsumerService(
                     break;
             }
         }
-        catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException)
+        catch (OperationCanceledException) when (AbortHandling.IsCancellationRequested)
         {
-            // Stopping: the record goes back to the group when the share session closes.
+            // The host's shutdown timeout cancelled the handler: the record goes back to the group when the session closes.
+            Log.HandlingAborted(Logger, message.Topic, message.PartitionId, message.Offset, Group);
         }
         catch (Exception ex)
         {
@@ -174,6 +175,9 @@ internal sealed partial class ShareConsumerService(
 
         [LoggerMessage(442, LogLevel.Error, "Share consumer: {Topic}/{Partition}@{Offset} (group {Group}) could not be acknowledged; it is delivered again when its lock runs out")]
         public static partial void AcknowledgeFailed(ILogger logger, Exception error, string topic, int partition, long offset, string group);
+
+        [LoggerMessage(443, LogLevel.Information, "Share consumer: handling {Topic}/{Partition}@{Offset} (group {Group}) was cancelled by the shutdown; the record is not acknowledged and goes back to the group")]
+        public static partial void HandlingAborted(ILogger logger, string topic, int partition, long offset, string group);
 
         [LoggerMessage(441, LogLevel.Error, "Share consumer: the handler failed for {Topic}/{Partition}@{Offset} (group {Group}) at delivery {Delivery}, the limit; the record is rejected and will not be delivered again")]
         public static partial void Rejected(ILogger logger, Exception error, string topic, int partition, long offset, string group, int delivery);
