@@ -30,7 +30,7 @@ public sealed class ShareConsumerHostingTests
         return cluster;
     }
 
-    private static IHost ShareHost(MockKafkaCluster cluster, Journal journal, Action<HostedShareConsumerOptions>? configure = null, bool health = false) =>
+    private static IHost ShareHost(MockKafkaCluster cluster, Journal journal, Action<HostedShareConsumerOptions>? configure = null, bool health = false, LogCapture? logs = null) =>
         Host(cluster, services =>
         {
             services.AddSingleton(journal);
@@ -46,35 +46,57 @@ public sealed class ShareConsumerHostingTests
             {
                 builder.AddHealthCheck();
             }
-        });
+        }, logs: logs);
+
+    /// <summary>
+    /// A Confluent.Kafka producer for the whole test. The mock closes every share session on a broker whenever any
+    /// connection to that broker closes (rd_kafka_mock_sharegrps_node_connection_closed) and releases what the members
+    /// hold, where Kafka closes only the sessions of the connection that closed; a producer disposed after each batch
+    /// would hand records in the handlers' hands out again, with a higher delivery count. (docs/testing.md)
+    /// </summary>
+    private static Confluent.Kafka.IProducer<string?, string> KeptProducer(MockKafkaCluster cluster) =>
+        new Confluent.Kafka.ProducerBuilder<string?, string>(new Confluent.Kafka.ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 5 })
+            .SetLogHandler((_, _) => { }).Build();
+
+    private static async Task WriteAsync(Confluent.Kafka.IProducer<string?, string> producer, int count, int start = 0)
+    {
+        var pending = new List<Task>();
+        for (var i = start; i < start + count; i++)
+        {
+            pending.Add(producer.ProduceAsync(new Confluent.Kafka.TopicPartition(Topic, 0), new Confluent.Kafka.Message<string?, string> { Key = "k0", Value = $"v0-{i}" }));
+        }
+        await Task.WhenAll(pending);
+    }
 
     private static ShareConsumerService ShareService(IHost host) =>
         host.Services.GetServices<IHostedService>().OfType<ShareConsumerService>().Single();
 
     /// <summary>Gives every running host's member the one partition, as Kafka's share assignor would.</summary>
-    private static async Task ShareThePartitionAsync(MockKafkaCluster cluster, params IHost[] hosts)
+    private static async Task ShareThePartitionAsync(MockKafkaCluster cluster, LogCapture logs, params IHost[] hosts)
     {
-        await WaitForAsync(() => hosts.All(h => ShareService(h).Consumer?.MemberEpoch > 0), "every member joined");
+        await WaitForAsync(() => hosts.All(h => ShareService(h).Consumer?.MemberEpoch > 0), "every member joined", logs);
         IReadOnlyList<(string, int)> partition = [(Topic, 0)];
         cluster.SetShareGroupTargetAssignment(Group, hosts.ToDictionary(h => ShareService(h).Consumer!.MemberId, _ => partition));
-        await WaitForAsync(() => hosts.All(h => ShareService(h).Consumer?.Assignment.Count == 1), "every member shares the partition");
+        await WaitForAsync(() => hosts.All(h => ShareService(h).Consumer?.Assignment.Count == 1), "every member shares the partition", logs);
     }
 
     [Test]
     public async Task Two_hosts_share_one_partition_handling_records_side_by_side_each_exactly_once()
     {
         await using var cluster = ShareCluster();
+        using var producer = KeptProducer(cluster);
+        var logs = new LogCapture();
         var journal = new Journal { Work = TimeSpan.FromMilliseconds(20) };
         // Small polls, so that neither member acquires everything at once.
-        using var first = ShareHost(cluster, journal, o => o.Share.MaxPollRecords = 5);
-        using var second = ShareHost(cluster, journal, o => o.Share.MaxPollRecords = 5);
+        using var first = ShareHost(cluster, journal, o => o.Share.MaxPollRecords = 5, logs: logs);
+        using var second = ShareHost(cluster, journal, o => o.Share.MaxPollRecords = 5, logs: logs);
         await first.StartAsync();
         await second.StartAsync();
-        await ShareThePartitionAsync(cluster, first, second);
+        await ShareThePartitionAsync(cluster, logs, first, second);
 
-        await ProduceAsync(cluster, Topic, 1, 100);
-        await WaitForAsync(() => journal.Count == 100, "every record handled");
-        await WaitForAsync(() => ShareService(first).Counts.Accepted + ShareService(second).Counts.Accepted == 100, "every record accepted");
+        await WriteAsync(producer, 100);
+        await WaitForAsync(() => journal.Count == 100, "every record handled", logs);
+        await WaitForAsync(() => ShareService(first).Counts.Accepted + ShareService(second).Counts.Accepted == 100, "every record accepted", logs);
         await first.StopAsync();
         await second.StopAsync();
 
@@ -89,18 +111,20 @@ public sealed class ShareConsumerHostingTests
     public async Task A_failing_record_is_released_and_retried_and_one_that_keeps_failing_is_rejected_at_the_delivery_limit()
     {
         await using var cluster = ShareCluster();
+        using var producer = KeptProducer(cluster);
+        var logs = new LogCapture();
         var journal = new Journal();
         journal.FailTimes[(Topic, 0, 2)] = 2;   // fails twice, then works on its third delivery
         journal.FailTimes[(Topic, 0, 5)] = 100; // always fails
-        using var host = ShareHost(cluster, journal, o => o.DeliveryAttemptLimit = 3, health: true);
+        using var host = ShareHost(cluster, journal, o => o.DeliveryAttemptLimit = 3, health: true, logs: logs);
         await host.StartAsync();
-        await ShareThePartitionAsync(cluster, host);
+        await ShareThePartitionAsync(cluster, logs, host);
 
-        await ProduceAsync(cluster, Topic, 1, 10);
-        await WaitForAsync(() => journal.Count == 9 && ShareService(host).Counts.Rejected == 1, "nine records handled, one rejected");
+        await WriteAsync(producer, 10);
+        await WaitForAsync(() => journal.Count == 9 && ShareService(host).Counts.Rejected == 1, "nine records handled, one rejected", logs);
         // More polls go by: the rejected record never comes back.
-        await ProduceAsync(cluster, Topic, 1, 1, start: 10);
-        await WaitForAsync(() => journal.Count == 10, "a later record handled");
+        await WriteAsync(producer, 1, start: 10);
+        await WaitForAsync(() => journal.Count == 10, "a later record handled", logs);
         var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
         var counts = ShareService(host).Counts;
         await host.StopAsync();
@@ -117,6 +141,8 @@ public sealed class ShareConsumerHostingTests
     {
         await using var cluster = ShareCluster();
         cluster.CreateTopic("jobs-dlq", 1, 1);
+        using var producer = KeptProducer(cluster);
+        var logs = new LogCapture();
         var journal = new Journal();
         journal.FailTimes[(Topic, 0, 1)] = 100;
         using var host = ShareHost(cluster, journal, o =>
@@ -124,12 +150,12 @@ public sealed class ShareConsumerHostingTests
             o.DeliveryAttemptLimit = 2;
             o.FailurePolicy = HandlerFailurePolicy.DeadLetter;
             o.DeadLetterTopic = "jobs-dlq";
-        });
+        }, logs: logs);
         await host.StartAsync();
-        await ShareThePartitionAsync(cluster, host);
+        await ShareThePartitionAsync(cluster, logs, host);
 
-        await ProduceAsync(cluster, Topic, 1, 3);
-        await WaitForAsync(() => ShareService(host).Counts.DeadLettered == 1 && journal.Count == 2, "two handled, one dead-lettered");
+        await WriteAsync(producer, 3);
+        await WaitForAsync(() => ShareService(host).Counts.DeadLettered == 1 && journal.Count == 2, "two handled, one dead-lettered", logs);
         await host.StopAsync();
 
         Assert.That(journal.Attempts[(Topic, 0, 1)], Is.EqualTo(2));
@@ -174,6 +200,8 @@ public sealed class ShareConsumerHostingTests
     public async Task A_named_share_consumer_binds_its_section()
     {
         await using var cluster = ShareCluster();
+        using var producer = KeptProducer(cluster);
+        var logs = new LogCapture();
         var settings = TestHosts.FastSettings(cluster.BootstrapServers);
         settings["Kafka:Consumers:workers:Group"] = Group;
         settings["Kafka:Consumers:workers:Topics:0"] = Topic;
@@ -182,11 +210,11 @@ public sealed class ShareConsumerHostingTests
         settings["Kafka:Consumers:workers:Share:MaxPollRecords"] = "7";
         settings["Kafka:Consumers:workers:Share:FetchWaitMax"] = "00:00:00.100";
         var journal = new Journal();
-        using var host = TestHosts.Build(settings, s => s.AddSingleton(journal).AddKafkaClient().AddShareConsumer<JournalHandler>("workers"));
+        using var host = TestHosts.Build(settings, s => s.AddSingleton(journal).AddKafkaClient().AddShareConsumer<JournalHandler>("workers"), logs: logs);
         await host.StartAsync();
-        await ShareThePartitionAsync(cluster, host);
-        await ProduceAsync(cluster, Topic, 1, 5);
-        await WaitForAsync(() => journal.Count == 5, "the named consumer handles records");
+        await ShareThePartitionAsync(cluster, logs, host);
+        await WriteAsync(producer, 5);
+        await WaitForAsync(() => journal.Count == 5, "the named consumer handles records", logs);
         var options = host.Services.GetRequiredService<IOptionsMonitor<HostedShareConsumerOptions>>()
             .Get(host.Services.GetServices<HostedConsumerRegistration>().Single().OptionsName);
         await host.StopAsync();
