@@ -18,6 +18,7 @@ internal sealed class ShareScenario : IAsyncDisposable
     private readonly List<KafkaClient> _clients = [];
     private readonly List<ShareConsumer> _consumers = [];
     private readonly List<TcpProxy> _proxies = [];
+    private IProducer<byte[], byte[]>? _producer;
 
     public ShareScenario(int partitions = 1, TimeSpan? recordLock = null, int deliveryLimit = 5)
     {
@@ -88,9 +89,14 @@ internal sealed class ShareScenario : IAsyncDisposable
         await WaitUntilAsync(() => members.All(m => m.Assignment.Count == partitions), "every member shares every partition");
     }
 
+    /// <summary>
+    /// Writes with one Confluent.Kafka producer kept for the whole scenario: the mock ends every share session on a
+    /// broker when any connection to it closes (docs/testing.md), so a producer closed after each batch would take
+    /// records from the members that hold them.
+    /// </summary>
     public async Task<List<(int Partition, long Offset)>> ProduceAsync(int count, int partitions = 1)
     {
-        using var producer = TestSupport.PeerProducer(Cluster);
+        var producer = _producer ??= TestSupport.PeerProducer(Cluster);
         var pending = new List<Task<DeliveryResult<byte[], byte[]>>>();
         for (var i = 0; i < count; i++)
         {
@@ -154,6 +160,7 @@ internal sealed class ShareScenario : IAsyncDisposable
         {
             await client.DisposeAsync();
         }
+        _producer?.Dispose();
         foreach (var proxy in _proxies)
         {
             await proxy.DisposeAsync();
