@@ -147,7 +147,9 @@ public sealed class ShareConsumer : IAsyncDisposable, IDisposable
     /// <summary>
     /// Sends every acknowledgement made so far now (ShareAcknowledge to each broker), and returns those the brokers
     /// refused since the last call — here or with a poll — typically because a record's acquisition lock had run out
-    /// and the group had handed it to someone else.
+    /// and the group had handed it to someone else, or because the share session that held the record was lost before
+    /// its acknowledgement went out (<see cref="KafkaErrorCode.ShareSessionNotFound"/>). Each refusal is logged too;
+    /// the latest 1,000 are kept for this call.
     /// </summary>
     /// <param name="cancellationToken">Stops waiting for the answers.</param>
     /// <exception cref="ObjectDisposedException">The consumer was disposed.</exception>

@@ -334,6 +334,9 @@ public sealed class ShareConsumerTests
         await using var s = new ShareScenario(partitions: 2);
         var ours = await s.StartMemberAsync(ShareScenario.Options(ShareAcknowledgementMode.Implicit));
         using var peer = LibrdkafkaShareConsumer.Create(s.Cluster.BootstrapServers, s.GroupId, [ShareScenario.Topic]);
+        // The mock's assignor gives each member one of the two partitions once both have joined; records written before
+        // that could all go to whichever member joined first.
+        await s.WaitUntilAsync(() => ours.Assignment.Count == 1, "both members joined, each with one partition");
         var sent = await s.ProduceAsync(100, partitions: 2);
 
         var byUs = new List<(int Partition, long Offset)>();

@@ -206,7 +206,16 @@ internal sealed partial class ShareFetcher : IAsyncDisposable
             var wanted = partitions.Select(p => (p.TopicId, p.Partition)).ToHashSet();
             if (session.Epoch > 0 && HasStrayAcknowledgements(session, wanted))
             {
-                await SendAcknowledgementsAsync(session, close: false, only: p => !wanted.Contains((p.TopicId, p.Partition)), token).ConfigureAwait(false);
+                try
+                {
+                    await SendAcknowledgementsAsync(session, close: false, only: p => !wanted.Contains((p.TopicId, p.Partition)), token).ConfigureAwait(false);
+                }
+                catch (KafkaException ex) when (ex is not KafkaVersionException)
+                {
+                    // The acknowledgements are back in place and the session reset: the next poll tries again.
+                    await FailedAsync(session, ex.Message, token).ConfigureAwait(false);
+                    return [];
+                }
             }
             else if (session.Epoch == ShareFetchRequest.OpenEpoch)
             {
