@@ -334,17 +334,17 @@ public sealed class ShareConsumerTests
         await using var s = new ShareScenario(partitions: 2);
         var ours = await s.StartMemberAsync(ShareScenario.Options(ShareAcknowledgementMode.Implicit));
         using var peer = LibrdkafkaShareConsumer.Create(s.Cluster.BootstrapServers, s.GroupId, [ShareScenario.Topic]);
-        // The mock's assignor gives each member one of the two partitions once both have joined; records written before
-        // that could all go to whichever member joined first.
+        // The mock's assignor gives each member one of the two partitions once both have joined, but a member learns it
+        // only at its next heartbeat and the brokers do not check assignments, so the first records written may all go
+        // to one member. Batches are written until both have taken part (usually the first one does).
         await s.WaitUntilAsync(() => ours.Assignment.Count == 1, "both members joined, each with one partition");
-        var sent = await s.ProduceAsync(100, partitions: 2);
-
         var byUs = new List<(int Partition, long Offset)>();
         var byPeer = new List<(int Partition, long Offset)>();
+        var done = false;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var peerLoop = Task.Run(() =>
         {
-            while (!stop.IsCancellationRequested && byUs.Count + byPeer.Count < sent.Count)
+            while (!stop.IsCancellationRequested && !Volatile.Read(ref done))
             {
                 foreach (var record in peer.Poll(TimeSpan.FromMilliseconds(100)))
                 {
@@ -355,14 +355,28 @@ public sealed class ShareConsumerTests
                 }
             }
         });
-        await ShareScenario.PollUntilAsync(ours, () => byUs.Count + byPeer.Count >= sent.Count, m =>
+        var ourLoop = Task.Run(() => ShareScenario.PollUntilAsync(ours, () => Volatile.Read(ref done), m =>
         {
             lock (byPeer)
             {
                 byUs.Add((m.PartitionId, m.Offset));
             }
-        }, stop.Token);
-        await peerLoop;
+        }, stop.Token, "the end of the test"));
+        int Consumed()
+        {
+            lock (byPeer)
+            {
+                return byUs.Count + byPeer.Count;
+            }
+        }
+        var sent = new List<(int Partition, long Offset)>();
+        for (var round = 0; round < 10 && (round == 0 || byUs.Count == 0 || byPeer.Count == 0); round++)
+        {
+            sent.AddRange(await s.ProduceAsync(100, partitions: 2));
+            await s.WaitUntilAsync(() => Consumed() >= sent.Count, $"the {sent.Count} records written so far consumed");
+        }
+        Volatile.Write(ref done, true);
+        await Task.WhenAll(peerLoop, ourLoop);
 
         var all = byUs.Concat(byPeer).ToList();
         Assert.That(all, Is.Unique, "no record handed to both members, or twice");
