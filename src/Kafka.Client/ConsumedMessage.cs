@@ -32,7 +32,7 @@ public sealed partial class ConsumedMessage
     private readonly long _timestamp;
     private IReadOnlyList<KafkaHeader>? _headers;
 
-    internal ConsumedMessage(string topic, int partitionId, in RecordView record, FetchChunk lease)
+    internal ConsumedMessage(string topic, int partitionId, in RecordView record, FetchChunk? lease)
     {
         Topic = topic;
         PartitionId = partitionId;
@@ -58,6 +58,24 @@ public sealed partial class ConsumedMessage
         IsPartitionKeyNull = source.IsPartitionKeyNull;
         _headers = headers;
     }
+
+    /// <summary>
+    /// A message a <see cref="ShareConsumer"/> received: a copy that owns its bytes, with the number of times the share
+    /// group has delivered it.
+    /// </summary>
+    internal static ConsumedMessage ForShareGroup(string topic, int partitionId, in RecordView record, int deliveryCount)
+    {
+        var view = new ConsumedMessage(topic, partitionId, in record, lease: null);
+        var headers = view.Headers;
+        var copied = headers.Count == 0 ? headers : headers.Select(h => h with { Value = h.Value.ToArray() }).ToArray();
+        return new ConsumedMessage(view, view._value.ToArray(), view._key.ToArray(), copied) { DeliveryCount = deliveryCount };
+    }
+
+    /// <summary>
+    /// How many times a share group has delivered this message, this time included (KIP-932): 1 the first time, more
+    /// after it was released or its acquisition lock ran out. <see langword="null"/> for messages of other consumers.
+    /// </summary>
+    public int? DeliveryCount { get; private init; }
 
     /// <summary>The topic the message was read from.</summary>
     public string Topic { get; }

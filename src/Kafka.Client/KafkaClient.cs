@@ -104,6 +104,22 @@ public sealed class KafkaClient : IAsyncDisposable, IDisposable
     public TransactionalProducer GetTransactionalProducer(ProducerOptions options) => new(Cluster, options);
 
     /// <summary>
+    /// Creates a member of a share group (KIP-932, Kafka 4.1+): queue semantics, where the broker hands each record to
+    /// one member at a time and the member accepts, releases or rejects it; any number of members may share a
+    /// partition. The member joins in the background at once. See docs/share-groups.md.
+    /// </summary>
+    /// <param name="topics">The topics to subscribe to (at least one).</param>
+    /// <param name="groupId">The share group.</param>
+    /// <param name="options">The consumer's settings (copied); defaults when <see langword="null"/>.</param>
+    /// <returns>The consumer; dispose it to close its share sessions and leave the group.</returns>
+    /// <exception cref="ArgumentException">No topics, an empty group id, or invalid options (the message lists every problem).</exception>
+    public ShareConsumer GetShareConsumer(IEnumerable<string> topics, string groupId, ShareConsumerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(topics);
+        return new ShareConsumer(Cluster, [.. topics], groupId, options);
+    }
+
+    /// <summary>
     /// Reads the cluster's metadata now and updates brokers and topics (pykafka's <c>update_cluster()</c>). Any known
     /// broker may answer; when none does, the seed hosts are tried. A refresh already running is shared. Once the
     /// client has metadata it also refreshes by itself, every <see cref="KafkaClientOptions.MetadataRefreshInterval"/>.

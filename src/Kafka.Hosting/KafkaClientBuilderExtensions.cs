@@ -97,9 +97,12 @@ public static class KafkaClientBuilderExtensions
             {
                 options.Registrations.Add(new HealthCheckRegistration(
                     $"{checkName}-consumer-{consumer.DisplayName}",
-                    sp => consumer.Kind == HandlerKind.Transactional
-                        ? new TransactionalConsumerHealthCheck(sp.GetRequiredKeyedService<TransactionalConsumerService>(consumer.OptionsName))
-                        : new HostedConsumerHealthCheck(sp.GetRequiredKeyedService<HostedConsumerService>(consumer.OptionsName)),
+                    sp => consumer.Kind switch
+                    {
+                        HandlerKind.Transactional => new TransactionalConsumerHealthCheck(sp.GetRequiredKeyedService<TransactionalConsumerService>(consumer.OptionsName)),
+                        HandlerKind.Share => new ShareConsumerHealthCheck(sp.GetRequiredKeyedService<ShareConsumerService>(consumer.OptionsName)),
+                        _ => (IHealthCheck)new HostedConsumerHealthCheck(sp.GetRequiredKeyedService<HostedConsumerService>(consumer.OptionsName)),
+                    },
                     failureStatus,
                     tagList,
                     timeout));

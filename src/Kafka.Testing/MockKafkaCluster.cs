@@ -495,6 +495,53 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
     }
 
     /// <summary>
+    /// Sets the share groups' settings (KIP-932; librdkafka 2.16's mock): the member session timeout, the heartbeat
+    /// interval, how many times a record is delivered before it is archived (0 for no limit), how long an acquired
+    /// record stays locked to its member, and whether a new share group starts at the earliest offsets (Kafka's
+    /// <c>share.auto.offset.reset</c>; the mock, like Kafka, starts at the latest by default). A <see langword="null"/>
+    /// leaves a setting as it is. Delivery limit and lock duration apply to existing groups too; the others to new groups.
+    /// </summary>
+    public void SetShareGroupSettings(
+        TimeSpan? sessionTimeout = null,
+        TimeSpan? heartbeatInterval = null,
+        int? deliveryCountLimit = null,
+        TimeSpan? recordLockDuration = null,
+        bool? startAtEarliest = null)
+    {
+        ThrowIfDisposed();
+        if (deliveryCountLimit is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(deliveryCountLimit), deliveryCountLimit, "The delivery count limit is 0 (none) or more.");
+        }
+        int? session = sessionTimeout is { } s ? ToMilliseconds(s, nameof(sessionTimeout)) : null;
+        int? interval = heartbeatInterval is { } h ? ToMilliseconds(h, nameof(heartbeatInterval)) : null;
+        int? lockMs = recordLockDuration is { } l ? ToMilliseconds(l, nameof(recordLockDuration)) : null;
+        Control(handle =>
+        {
+            if (session is { } sessionMs)
+            {
+                LibrdkafkaNative.MockShareGroupSetSessionTimeout(handle, sessionMs);
+            }
+            if (interval is { } intervalMs)
+            {
+                LibrdkafkaNative.MockShareGroupSetHeartbeatInterval(handle, intervalMs);
+            }
+            if (deliveryCountLimit is { } limit)
+            {
+                LibrdkafkaNative.MockShareGroupSetMaxDeliveryAttempts(handle, limit);
+            }
+            if (lockMs is { } duration)
+            {
+                LibrdkafkaNative.MockShareGroupSetRecordLockDuration(handle, duration);
+            }
+            if (startAtEarliest is { } earliest)
+            {
+                LibrdkafkaNative.MockShareGroupSetAutoOffsetReset(handle, earliest ? 1 : 0);
+            }
+        });
+    }
+
+    /// <summary>
     /// Sets the target assignment of a consumer-protocol group (KIP-848) by hand, in place of the mock's own range
     /// assignment: each member id (as the member chose it) with the partitions it is to own. The coordinator then
     /// moves the group there as Kafka does: a member first gives up what it is to lose, and gets what it is to gain
@@ -507,10 +554,67 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(groupId);
         ArgumentNullException.ThrowIfNull(assignment);
         ThrowIfDisposed();
+        WithMemberPartitionLists(assignment, (ids, lists) =>
+        {
+            nint target = 0;
+            try
+            {
+                unsafe
+                {
+                    fixed (nint* idPointers = ids)
+                    fixed (nint* listPointers = lists)
+                    {
+                        target = LibrdkafkaNative.MockConsumerTargetAssignmentNew(idPointers, ids.Length, listPointers);
+                    }
+                }
+                var created = target;
+                Control(h => LibrdkafkaNative.MockConsumerTargetAssignment(h, groupId, created));
+            }
+            finally
+            {
+                if (target != 0)
+                {
+                    LibrdkafkaNative.MockConsumerTargetAssignmentDestroy(target);
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// Sets the assignment of a share group (KIP-932) by hand, in place of the mock's own, which gives each partition to
+    /// one member only (Kafka's share assignor lets several members share a partition): each member id with the
+    /// partitions it is to share. The members hear of it at their next heartbeat. A group the mock does not know yet
+    /// is left alone.
+    /// </summary>
+    /// <param name="groupId">The share group.</param>
+    /// <param name="assignment">Member id → its partitions (topic, partition); several members may name the same partition.</param>
+    public void SetShareGroupTargetAssignment(string groupId, IReadOnlyDictionary<string, IReadOnlyList<(string Topic, int Partition)>> assignment)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(groupId);
+        ArgumentNullException.ThrowIfNull(assignment);
+        ThrowIfDisposed();
+        WithMemberPartitionLists(assignment, (ids, lists) =>
+        {
+            unsafe
+            {
+                fixed (nint* idPointers = ids)
+                fixed (nint* listPointers = lists)
+                {
+                    var idArray = idPointers;
+                    var listArray = listPointers;
+                    Control(h => LibrdkafkaNative.MockShareGroupTargetAssignment(h, groupId, (nint)idArray, (nint)listArray, (nuint)ids.Length));
+                }
+            }
+        });
+    }
+
+    /// <summary>Native member ids and partition lists for an assignment, freed once <paramref name="use"/> returns.</summary>
+    private static void WithMemberPartitionLists(
+        IReadOnlyDictionary<string, IReadOnlyList<(string Topic, int Partition)>> assignment, Action<nint[], nint[]> use)
+    {
         var members = assignment.ToArray();
         var ids = new nint[members.Length];
         var lists = new nint[members.Length];
-        nint target = 0;
         try
         {
             for (var i = 0; i < members.Length; i++)
@@ -522,23 +626,10 @@ public sealed class MockKafkaCluster : IAsyncDisposable, IDisposable
                     LibrdkafkaNative.TopicPartitionListAdd(lists[i], topic, partition);
                 }
             }
-            unsafe
-            {
-                fixed (nint* idPointers = ids)
-                fixed (nint* listPointers = lists)
-                {
-                    target = LibrdkafkaNative.MockConsumerTargetAssignmentNew(idPointers, members.Length, listPointers);
-                }
-            }
-            var created = target;
-            Control(h => LibrdkafkaNative.MockConsumerTargetAssignment(h, groupId, created));
+            use(ids, lists);
         }
         finally
         {
-            if (target != 0)
-            {
-                LibrdkafkaNative.MockConsumerTargetAssignmentDestroy(target);
-            }
             for (var i = 0; i < members.Length; i++)
             {
                 if (lists[i] != 0)

@@ -20,8 +20,10 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
     private readonly ConcurrentQueue<IPEndPoint> _accepted = new();
     private readonly ConcurrentQueue<ProxiedRequest> _requests = new();
     private readonly bool _recordKafkaRequests;
+    private readonly ConcurrentDictionary<IPAddress, bool> _isolated = new();
     private int _stallNext;
     private int _stalled;
+    private int _turnedAway;
 
     /// <summary>Starts a proxy on 127.0.0.1 (a free port) that forwards to <paramref name="targetHost"/>:<paramref name="targetPort"/>.</summary>
     /// <param name="targetHost">The host to forward to.</param>
@@ -79,6 +81,26 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
     public void CutAllConnections() => _listener.CutAll();
 
     /// <summary>
+    /// Cuts every open connection from <paramref name="source"/> and, from then on, closes each new connection from it
+    /// as soon as it is accepted, as if that host had crashed or the network had cut it off, while clients on other
+    /// addresses carry on. A client binds to such an address with its source address option (any of 127.0.0.0/8 on
+    /// Linux).
+    /// </summary>
+    /// <param name="source">The client's address.</param>
+    public void IsolateSource(IPAddress source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        _isolated[source] = true;
+        _listener.CutWhere(source.Equals);
+    }
+
+    /// <summary>How many connections from an isolated address have been closed on arrival.</summary>
+    public int TurnedAwayCount => Volatile.Read(ref _turnedAway);
+
+    private bool IsIsolated(TcpClient client) =>
+        !_isolated.IsEmpty && LoopbackListener.RemoteAddress(client) is { } from && _isolated.ContainsKey(from);
+
+    /// <summary>
     /// Makes the next <paramref name="count"/> accepted connections stall: the proxy reads and discards what the
     /// client sends and answers nothing, until the client closes, <see cref="CutAllConnections"/> or disposal. This is
     /// a server that accepted a connection and then never served it (ZooKeeper 3.8 does this to connections that
@@ -113,6 +135,11 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
     {
         _accepted.Enqueue((IPEndPoint)client.Client.RemoteEndPoint!);
         client.NoDelay = true;
+        if (IsIsolated(client))
+        {
+            Interlocked.Increment(ref _turnedAway);
+            return; // closed by the listener
+        }
         if (TakeStall())
         {
             Interlocked.Increment(ref _stalled);
@@ -123,6 +150,10 @@ public sealed class TcpProxy : IAsyncDisposable, IDisposable, IBrokerProxy
         using var upstream = new TcpClient { NoDelay = true };
         await upstream.ConnectAsync(_targetHost, _targetPort, stopping).ConfigureAwait(false);
         using var open = _listener.Track(client, upstream);
+        if (IsIsolated(client))
+        {
+            return; // isolated while connecting: IsolateSource did not see this one yet
+        }
         var answers = Guard is null ? null : new OrderedAnswers(client.GetStream());
         var watched = Transactions is null ? null : new TransactionOffsetsKeeper.Connection();
         var bridged = TransactionsV2 is null ? null : new TransactionsV2Bridge.Connection(_targetHost, _targetPort);

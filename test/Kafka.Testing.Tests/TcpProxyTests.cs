@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using Kafka.Testing.Tests.Support;
 
@@ -48,5 +49,27 @@ public class TcpProxyTests
             Assert.That(RawKafka.IsClosedByPeer(stalled), Is.True, "the stalled connection is cut");
             Assert.That(RawKafka.IsClosedByPeer(forwarded), Is.True, "the forwarded connection is cut");
         });
+    }
+
+    [Test]
+    public async Task Isolating_a_source_cuts_its_connections_and_turns_new_ones_away_while_others_carry_on()
+    {
+        await using var cluster = MockKafkaCluster.Start();
+        await using var proxy = new TcpProxy("127.0.0.1", cluster.GetBrokerPort(1));
+        var isolated = IPAddress.Parse("127.0.0.2");
+        using var cutOff = RawKafka.Connect(proxy.Port, isolated);
+        using var other = RawKafka.Connect(proxy.Port);
+        Assert.That(RawKafka.Exchange(cutOff, RawKafka.ApiVersionsKey, 0, []), Is.Not.Null, "forwarded before the isolation");
+        WaitUntil(() => proxy.OpenCount == 2, "both connections are open");
+
+        proxy.IsolateSource(isolated);
+
+        Assert.That(RawKafka.IsClosedByPeer(cutOff), Is.True, "the isolated source's connection is cut");
+        using var again = RawKafka.Connect(proxy.Port, isolated);
+        Assert.That(RawKafka.IsClosedByPeer(again), Is.True, "a new connection from it is closed on arrival");
+        Assert.That(proxy.TurnedAwayCount, Is.EqualTo(1));
+        Assert.That(RawKafka.Exchange(other, RawKafka.ApiVersionsKey, 0, []), Is.Not.Null, "a connection from another address carries on");
+        using var newOther = RawKafka.Connect(proxy.Port);
+        Assert.That(RawKafka.Exchange(newOther, RawKafka.ApiVersionsKey, 0, []), Is.Not.Null, "and new ones from it are forwarded");
     }
 }

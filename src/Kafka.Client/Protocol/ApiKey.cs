@@ -65,4 +65,8 @@ internal enum ApiKey : short
     ConsumerGroupDescribe = 69,
     GetTelemetrySubscriptions = 71,
     PushTelemetry = 72,
+    ShareGroupHeartbeat = 76,
+    ShareGroupDescribe = 77,
+    ShareFetch = 78,
+    ShareAcknowledge = 79,
 }

@@ -62,18 +62,7 @@ internal sealed class ConsumerGroupHeartbeatRequest : KafkaRequest<ConsumerGroup
         writer.WriteNullableString(InstanceId, compact: true);
         writer.WriteNullableString(RackId, compact: true);
         writer.WriteInt32(RebalanceTimeoutMs);
-        if (SubscribedTopicNames is { } names)
-        {
-            writer.WriteArrayLength(names.Count, compact: true);
-            for (var i = 0; i < names.Count; i++)
-            {
-                writer.WriteString(names[i], compact: true);
-            }
-        }
-        else
-        {
-            writer.WriteArrayLength(-1, compact: true);
-        }
+        TopicIdPartitionsCodec.WriteNames(writer, SubscribedTopicNames);
         if (version >= 1)
         {
             writer.WriteNullableString(SubscribedTopicRegex, compact: true);
@@ -84,29 +73,8 @@ internal sealed class ConsumerGroupHeartbeatRequest : KafkaRequest<ConsumerGroup
                 "Subscribing by regular expression needs ConsumerGroupHeartbeat v1 (Kafka 4.0); the broker speaks only v0.");
         }
         writer.WriteNullableString(ServerAssignor, compact: true);
-        WriteTopicPartitions(writer, TopicPartitions);
+        TopicIdPartitionsCodec.Write(writer, TopicPartitions);
         writer.WriteEmptyTaggedFields();
-    }
-
-    private static void WriteTopicPartitions(KafkaWriter writer, IReadOnlyList<TopicIdPartitions>? topics)
-    {
-        if (topics is null)
-        {
-            writer.WriteArrayLength(-1, compact: true);
-            return;
-        }
-        writer.WriteArrayLength(topics.Count, compact: true);
-        for (var i = 0; i < topics.Count; i++)
-        {
-            writer.WriteUuid(topics[i].TopicId);
-            var partitions = topics[i].Partitions;
-            writer.WriteArrayLength(partitions.Count, compact: true);
-            for (var p = 0; p < partitions.Count; p++)
-            {
-                writer.WriteInt32(partitions[p]);
-            }
-            writer.WriteEmptyTaggedFields();
-        }
     }
 
     /// <inheritdoc/>
@@ -119,22 +87,7 @@ internal sealed class ConsumerGroupHeartbeatRequest : KafkaRequest<ConsumerGroup
         var memberId = reader.ReadNullableString(compact: true);
         var memberEpoch = reader.ReadInt32();
         var heartbeatIntervalMs = reader.ReadInt32();
-        IReadOnlyList<TopicIdPartitions>? assignment = null;
-        if (reader.ReadInt8() >= 0)
-        {
-            // Smallest topic: a 16-byte id, an empty partition array and tags.
-            var count = reader.ReadCount(compact: true, 16 + 1 + 1);
-            var topics = new TopicIdPartitions[count];
-            for (var i = 0; i < topics.Length; i++)
-            {
-                var topicId = reader.ReadUuid();
-                var partitions = reader.ReadInt32Array(compact: true);
-                reader.SkipTaggedFields();
-                topics[i] = new TopicIdPartitions(topicId, partitions);
-            }
-            reader.SkipTaggedFields();
-            assignment = topics;
-        }
+        var assignment = TopicIdPartitionsCodec.ReadNullableAssignment(ref reader);
         reader.SkipTaggedFields();
         return new ConsumerGroupHeartbeatResponse
         {

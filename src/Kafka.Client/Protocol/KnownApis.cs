@@ -70,6 +70,18 @@ internal static class KnownApis
     /// <summary>ConsumerGroupHeartbeat v0–v1 (KIP-848, Kafka 4.0), flexible at every version; v1 adds the regular-expression subscription.</summary>
     public static readonly ApiInfo ConsumerGroupHeartbeat = new(ApiKey.ConsumerGroupHeartbeat, 0, 1, 0);
 
+    /// <summary>
+    /// ShareGroupHeartbeat v1 (KIP-932, Kafka 4.1), flexible at every version. v0 was Kafka 4.0's early access, removed
+    /// in 4.1.
+    /// </summary>
+    public static readonly ApiInfo ShareGroupHeartbeat = new(ApiKey.ShareGroupHeartbeat, 1, 1, 0);
+
+    /// <summary>ShareFetch v1 (KIP-932, Kafka 4.1), flexible at every version; v2 (acquire modes, renew, KIP-1206/1222) is not implemented.</summary>
+    public static readonly ApiInfo ShareFetch = new(ApiKey.ShareFetch, 1, 1, 0);
+
+    /// <summary>ShareAcknowledge v1 (KIP-932, Kafka 4.1), flexible at every version; v2 (renew, KIP-1222) is not implemented.</summary>
+    public static readonly ApiInfo ShareAcknowledge = new(ApiKey.ShareAcknowledge, 1, 1, 0);
+
     /// <summary>SaslHandshake v1 only (tokens in SaslAuthenticate); never flexible.</summary>
     public static readonly ApiInfo SaslHandshake = new(ApiKey.SaslHandshake, 1, 1, ApiInfo.NeverFlexible);
 
@@ -109,7 +121,7 @@ internal static class KnownApis
     /// <summary>Every API above, for code that needs to walk them (diagnostics, tests).</summary>
     public static IReadOnlyList<ApiInfo> All { get; } =
         [ApiVersions, Metadata, ListOffsets, Fetch, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
-         ConsumerGroupHeartbeat,
+         ConsumerGroupHeartbeat, ShareGroupHeartbeat, ShareFetch, ShareAcknowledge,
          Produce, InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit, SaslHandshake, SaslAuthenticate,
          CreateTopics, DeleteTopics, CreatePartitions, DescribeCluster, DescribeConfigs, IncrementalAlterConfigs, ListGroups, DescribeGroups,
          DeleteGroups, DeleteRecords];

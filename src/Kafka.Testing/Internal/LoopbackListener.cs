@@ -44,15 +44,34 @@ internal sealed class LoopbackListener
     }
 
     /// <summary>Closes every open pair (both sides), as a network failure would.</summary>
-    public void CutAll()
+    public void CutAll() => Cut(null);
+
+    /// <summary>Closes the open pairs (both sides) whose client connected from an address <paramref name="cut"/> picks.</summary>
+    public void CutWhere(Func<IPAddress?, bool> cut) => Cut(cut);
+
+    private void Cut(Func<IPAddress?, bool>? cut)
     {
-        foreach (var id in _open.Keys)
+        foreach (var (id, pair) in _open)
         {
-            if (_open.TryRemove(id, out var pair))
+            // A pair whose client closed on its own may still be listed: CutAll must not depend on its address.
+            if ((cut is null || cut(RemoteAddress(pair.Client))) && _open.TryRemove(id, out _))
             {
                 pair.Client.Dispose();
                 pair.Upstream.Dispose();
             }
+        }
+    }
+
+    /// <summary>The address a client connected from, or <see langword="null"/> once its socket is closed.</summary>
+    public static IPAddress? RemoteAddress(TcpClient client)
+    {
+        try
+        {
+            return (client.Client?.RemoteEndPoint as IPEndPoint)?.Address; // Client is null once the TcpClient is disposed
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException)
+        {
+            return null;
         }
     }
 

@@ -110,6 +110,57 @@ internal static unsafe partial class LibrdkafkaNative
     [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_set_group_consumer_heartbeat_interval_ms")]
     internal static partial void MockSetGroupConsumerHeartbeatIntervalMs(MockClusterHandle cluster, int intervalMs);
 
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_sharegroup_set_session_timeout")]
+    internal static partial void MockShareGroupSetSessionTimeout(MockClusterHandle cluster, int timeoutMs);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_sharegroup_set_heartbeat_interval")]
+    internal static partial void MockShareGroupSetHeartbeatInterval(MockClusterHandle cluster, int intervalMs);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_sharegroup_set_max_delivery_attempts")]
+    internal static partial void MockShareGroupSetMaxDeliveryAttempts(MockClusterHandle cluster, int attempts);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_sharegroup_set_record_lock_duration")]
+    internal static partial void MockShareGroupSetRecordLockDuration(MockClusterHandle cluster, int durationMs);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_sharegroup_set_auto_offset_reset")]
+    internal static partial void MockShareGroupSetAutoOffsetReset(MockClusterHandle cluster, int earliest);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_mock_sharegroup_target_assignment", StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial void MockShareGroupTargetAssignment(MockClusterHandle cluster, string groupId, nint memberIds, nint assignments, nuint memberCount);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_share_consumer_new")]
+    internal static partial nint ShareConsumerNew(nint conf, byte* errstr, nuint errstrSize);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_share_subscribe")]
+    internal static partial int ShareSubscribe(nint share, nint topics);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_share_poll")]
+    internal static partial nint SharePoll(nint share, int timeoutMs, nint* messages);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_share_consumer_close")]
+    internal static partial nint ShareConsumerClose(nint share);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_share_destroy")]
+    internal static partial nint ShareDestroy(nint share);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_messages_count")]
+    internal static partial nuint MessagesCount(nint messages);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_messages_get")]
+    internal static partial nint MessagesGet(nint messages, nuint index);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_messages_destroy")]
+    internal static partial void MessagesDestroy(nint messages);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_message_delivery_count")]
+    internal static partial short MessageDeliveryCount(nint message);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_error_string")]
+    internal static partial byte* ErrorString(nint error);
+
+    [LibraryImport(LibraryName, EntryPoint = "rd_kafka_error_destroy")]
+    internal static partial void ErrorDestroy(nint error);
+
     [LibraryImport(LibraryName, EntryPoint = "rd_kafka_topic_partition_list_new")]
     internal static partial nint TopicPartitionListNew(int size);
 

@@ -105,10 +105,15 @@ internal static class GroupTestSupport
     };
 
     /// <summary>A client for group members, logging into <paramref name="logs"/>.</summary>
-    public static KafkaClient NewGroupClient(MockKafkaCluster cluster, Support.CapturingLoggerFactory logs) =>
+    /// <param name="cluster">The cluster.</param>
+    /// <param name="logs">Where the client logs.</param>
+    /// <param name="hosts">Where to bootstrap; the cluster's brokers by default.</param>
+    /// <param name="sourceAddress">The local address to connect from; the system's choice by default.</param>
+    public static KafkaClient NewGroupClient(MockKafkaCluster cluster, Support.CapturingLoggerFactory logs, string? hosts = null, string? sourceAddress = null) =>
         new(new KafkaClientOptions
         {
-            Hosts = cluster.BootstrapServers,
+            Hosts = hosts ?? cluster.BootstrapServers,
+            SourceAddress = sourceAddress,
             SocketTimeout = TimeSpan.FromSeconds(5),
             ConnectTimeout = TimeSpan.FromSeconds(3),
             ReconnectBackoff = TimeSpan.FromMilliseconds(20),

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Net;
 using System.Net.Sockets;
 
 namespace Kafka.Testing.Tests.Support;
@@ -29,13 +30,17 @@ internal static class RawKafka
         return (error, apis);
     }
 
-    public static Socket Connect(int port)
+    public static Socket Connect(int port, IPAddress? from = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         socket.ReceiveTimeout = (int)Timeout.TotalMilliseconds;
         socket.SendTimeout = (int)Timeout.TotalMilliseconds;
         try
         {
+            if (from is not null)
+            {
+                socket.Bind(new IPEndPoint(from, 0));
+            }
             socket.Connect("127.0.0.1", port);
             return socket;
         }

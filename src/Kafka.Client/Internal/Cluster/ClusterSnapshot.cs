@@ -42,6 +42,20 @@ internal sealed class ClusterSnapshot
 
     public Broker? Controller => Brokers.GetValueOrDefault(ControllerId);
 
+    /// <summary>Topic names by topic id, for the messages that name topics by id (KIP-848 and KIP-932 assignments).</summary>
+    public Dictionary<Guid, string> TopicNamesById()
+    {
+        var names = new Dictionary<Guid, string>();
+        foreach (var (name, topic) in Topics)
+        {
+            if (topic.TopicId != Guid.Empty)
+            {
+                names[topic.TopicId] = name;
+            }
+        }
+        return names;
+    }
+
     /// <summary>
     /// The brokers of <paramref name="ids"/> this snapshot knows, in order (a replica on a broker the metadata does
     /// not list is left out). Shared arrays come resolved; treat the result as read-only.

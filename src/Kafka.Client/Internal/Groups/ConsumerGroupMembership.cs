@@ -206,11 +206,11 @@ internal sealed partial class ConsumerGroupMembership : GroupMembershipBase
     private async Task<(TopicAndPartition[] Partitions, IReadOnlyList<TopicIdPartitions> Ids, bool Complete)> ResolveAsync(
         IReadOnlyList<TopicIdPartitions> assignment, CancellationToken token)
     {
-        var names = TopicNamesById();
+        var names = Cluster.Snapshot.TopicNamesById();
         if (assignment.Any(t => !names.ContainsKey(t.TopicId)))
         {
             await Cluster.Metadata.WaitForRefreshAsync($"group '{GroupId}' was assigned a topic id the metadata does not have", token).ConfigureAwait(false);
-            names = TopicNamesById();
+            names = Cluster.Snapshot.TopicNamesById();
         }
         var partitions = new List<TopicAndPartition>();
         var ids = new List<TopicIdPartitions>(assignment.Count);
@@ -228,19 +228,6 @@ internal sealed partial class ConsumerGroupMembership : GroupMembershipBase
         }
         partitions.Sort();
         return ([.. partitions.Distinct()], ids, complete);
-    }
-
-    private Dictionary<Guid, string> TopicNamesById()
-    {
-        var names = new Dictionary<Guid, string>();
-        foreach (var (name, topic) in Cluster.Snapshot.Topics)
-        {
-            if (topic.TopicId != Guid.Empty)
-            {
-                names[topic.TopicId] = name;
-            }
-        }
-        return names;
     }
 
     // ---- the heartbeat loop ----

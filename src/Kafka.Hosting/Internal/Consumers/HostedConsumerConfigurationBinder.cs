@@ -70,6 +70,24 @@ internal static class HostedConsumerConfigurationBinder
         [nameof(ProducerOptions.TransactionTimeout)] = (o, v, k, e) => Time(v, k, e, x => ((TransactionalConsumerOptions)o).Producer.TransactionTimeout = x),
     };
 
+    /// <summary>The settings only a share consumer (<see cref="HostedShareConsumerOptions"/>) has, beside its <c>Share</c> section.</summary>
+    private static readonly Dictionary<string, Setter> ShareConsumerSettings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [nameof(HostedShareConsumerOptions.DeliveryAttemptLimit)] = (o, v, k, e) => Int(v, k, e, x => ((HostedShareConsumerOptions)o).DeliveryAttemptLimit = x),
+    };
+
+    /// <summary>The settings of <see cref="HostedShareConsumerOptions.Share"/> that configuration can set (the acknowledgement mode is the hosted consumer's).</summary>
+    private static readonly Dictionary<string, Setter> ShareSettings = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [nameof(ShareConsumerOptions.MaxPollRecords)] = (o, v, k, e) => Int(v, k, e, x => ((HostedShareConsumerOptions)o).Share.MaxPollRecords = x),
+        [nameof(ShareConsumerOptions.FetchWaitMax)] = (o, v, k, e) => Time(v, k, e, x => ((HostedShareConsumerOptions)o).Share.FetchWaitMax = x),
+        [nameof(ShareConsumerOptions.FetchMinBytes)] = (o, v, k, e) => Int(v, k, e, x => ((HostedShareConsumerOptions)o).Share.FetchMinBytes = x),
+        [nameof(ShareConsumerOptions.FetchMaxBytes)] = (o, v, k, e) => Int(v, k, e, x => ((HostedShareConsumerOptions)o).Share.FetchMaxBytes = x),
+        [nameof(ShareConsumerOptions.RetryBackoff)] = (o, v, k, e) => Time(v, k, e, x => ((HostedShareConsumerOptions)o).Share.RetryBackoff = x),
+        [nameof(ShareConsumerOptions.RackId)] = (o, v, _, _) => ((HostedShareConsumerOptions)o).Share.RackId = v.Length == 0 ? null : v,
+        [nameof(ShareConsumerOptions.CheckCrcs)] = (o, v, k, e) => Bool(v, k, e, x => ((HostedShareConsumerOptions)o).Share.CheckCrcs = x),
+    };
+
     /// <summary>Every key configuration can set, relative to the consumer's section (for tests and documentation).</summary>
     internal static IEnumerable<string> Keys =>
         Settings.Keys.Append(nameof(HostedConsumerOptions.Topics)).Concat(ConsumerSettings.Keys.Select(k => $"{nameof(HostedConsumerOptions.Consumer)}:{k}"));
@@ -90,6 +108,17 @@ internal static class HostedConsumerConfigurationBinder
                 {
                     Apply(ConsumerSettings, setting, options, errors, "a setting of Consumer (the group member)");
                 }
+            }
+            else if (options is HostedShareConsumerOptions && string.Equals(child.Key, nameof(HostedShareConsumerOptions.Share), StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var setting in child.GetChildren())
+                {
+                    Apply(ShareSettings, setting, options, errors, "a setting of Share (the share consumer)");
+                }
+            }
+            else if (options is HostedShareConsumerOptions && ShareConsumerSettings.ContainsKey(child.Key))
+            {
+                Apply(ShareConsumerSettings, child, options, errors, "a setting of a share consumer");
             }
             else if (options is TransactionalConsumerOptions && TransactionalSettings.ContainsKey(child.Key))
             {

@@ -7,6 +7,7 @@ internal enum HandlerKind
     TypedMessage,
     Batch,
     Transactional,
+    Share,
 }
 
 /// <summary>

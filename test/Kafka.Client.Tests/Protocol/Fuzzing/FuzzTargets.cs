@@ -151,6 +151,15 @@ internal static class FuzzTargets
             case ApiKey.ConsumerGroupHeartbeat:
                 new ConsumerGroupHeartbeatRequest().ReadResponse(ref reader, version);
                 break;
+            case ApiKey.ShareGroupHeartbeat:
+                new ShareGroupHeartbeatRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.ShareFetch:
+                new ShareFetchRequest().ReadResponse(ref reader, version);
+                break;
+            case ApiKey.ShareAcknowledge:
+                new ShareAcknowledgeRequest().ReadResponse(ref reader, version);
+                break;
             case ApiKey.Produce:
                 new ProduceRequest().ReadResponse(ref reader, version);
                 break;

@@ -71,6 +71,9 @@ internal static class HandWrittenSeeds
         yield return Seed(ApiKey.LeaveGroup, 5, Hex.Parse("00000064 0000 03 02 6d 00 0000 00 01 02 69 0052 00 00"));
         yield return Seed(ApiKey.ConsumerGroupHeartbeat, 0, Hex.Parse("00000064 0000 00 02 6d 00000003 00001388 01 02 00112233445566778899aabbccddeeff 02 00000002 00 00 00"));
         yield return Seed(ApiKey.ConsumerGroupHeartbeat, 1, Hex.Parse("00000000 006e 02 78 00 ffffffff 00000000 ff 00"));
+        yield return Seed(ApiKey.ShareGroupHeartbeat, 1, Hex.Parse("00000064 0000 00 02 6d 00000003 00001388 01 02 00112233445566778899aabbccddeeff 03 00000000 00000002 00 00 00"));
+        yield return Seed(ApiKey.ShareFetch, 1, Hex.Parse("00000000 0000 00 00007530 02 00112233445566778899aabbccddeeff 02 00000000 0000 00 0079 02 72 ffffffff ffffffff 00 04 aabbcc 02 0000000000000005 0000000000000007 0002 00 00 00 02 00000002 02 68 00002384 00 00 00"));
+        yield return Seed(ApiKey.ShareAcknowledge, 1, Hex.Parse("00000000 0000 00 02 00112233445566778899aabbccddeeff 02 00000000 0079 02 78 00000002 00000004 00 00 00 02 00000002 02 68 00002384 00 00 00"));
         yield return Seed(ApiKey.InitProducerId, 1, Hex.Parse("00000000 0000 00000000000003e8 0002"));
         yield return Seed(ApiKey.InitProducerId, 4, Hex.Parse("00000000 0000 00000000000003e8 0002 00"));
         yield return Seed(ApiKey.SaslHandshake, 1, Hex.Parse("0000 00000002 0005 504c41494e 0006 475353415049"));

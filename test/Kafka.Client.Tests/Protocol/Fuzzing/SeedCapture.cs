@@ -414,6 +414,53 @@ internal static class SeedCapture
                 GroupId = group, MemberId = join.MemberId, MemberEpoch = ConsumerGroupHeartbeatRequest.LeaveEpoch,
             }, v);
         }
+
+        await ShareGroupRoundAsync(cluster, sender, topicId);
+    }
+
+    /// <summary>
+    /// A share group (KIP-932) per version: join (the answer carries the assignment), open a share session and fetch
+    /// (records acquired from the partitions this broker leads, NOT_LEADER_OR_FOLLOWER for the others), acknowledge
+    /// them, close the session, leave.
+    /// </summary>
+    private static async Task ShareGroupRoundAsync(MockKafkaCluster cluster, Sender sender, Guid topicId)
+    {
+        cluster.SetShareGroupSettings(startAtEarliest: true);
+        foreach (var v in sender.Versions(KnownApis.ShareGroupHeartbeat))
+        {
+            var group = $"fuzz-932-v{v}";
+            cluster.SetCoordinator("group", group, 1);
+            var member = $"share-member-{v}";
+            var joined = await sender.SendAsync(new ShareGroupHeartbeatRequest { GroupId = group, MemberId = member, SubscribedTopicNames = [Topic] }, v);
+            if (joined is not { ErrorCode: KafkaErrorCode.None })
+            {
+                continue;
+            }
+            await sender.SendAsync(new ShareGroupHeartbeatRequest { GroupId = group, MemberId = member, MemberEpoch = joined.MemberEpoch }, v);
+            var partitions = new SharePartitionAcknowledgements[] { new(0, []), new(1, []), new(2, []) };
+            var fetched = await sender.SendAsync(new ShareFetchRequest
+            {
+                GroupId = group, MemberId = member, ShareSessionEpoch = 0, MaxWaitMs = 10, MaxRecords = 100, BatchSize = 100,
+                Topics = [new ShareTopicAcknowledgements(topicId, partitions)],
+            }, KnownApis.ShareFetch.MaxVersion);
+            var acknowledgements = fetched?.Topics.SelectMany(t => t.Partitions)
+                .Where(p => p.AcquiredRecords.Count > 0)
+                .Select(p => new SharePartitionAcknowledgements(p.PartitionIndex,
+                    [.. p.AcquiredRecords.Select(a => new ShareAcknowledgementBatch(a.FirstOffset, a.LastOffset, [(byte)ShareAcknowledgeType.Release]))]))
+                .ToArray() ?? [];
+            await sender.SendAsync(new ShareFetchRequest
+            {
+                GroupId = group, MemberId = member, ShareSessionEpoch = 1, MaxWaitMs = 10, MaxRecords = 100, BatchSize = 100,
+                Topics = [new ShareTopicAcknowledgements(topicId, acknowledgements)],
+            }, KnownApis.ShareFetch.MaxVersion);
+            await sender.SendAsync(new ShareAcknowledgeRequest
+            {
+                GroupId = group, MemberId = member, ShareSessionEpoch = 2,
+                Topics = [new ShareTopicAcknowledgements(topicId, [new SharePartitionAcknowledgements(0, [new ShareAcknowledgementBatch(0, 0, [1])])])],
+            }, KnownApis.ShareAcknowledge.MaxVersion);
+            await sender.SendAsync(new ShareAcknowledgeRequest { GroupId = group, MemberId = member, ShareSessionEpoch = -1 }, KnownApis.ShareAcknowledge.MaxVersion);
+            await sender.SendAsync(new ShareGroupHeartbeatRequest { GroupId = group, MemberId = member, MemberEpoch = ShareGroupHeartbeatRequest.LeaveEpoch }, v);
+        }
     }
 
     private static async Task GroupRoundAsync(Sender sender, string group, short joinVersion)
