@@ -14,8 +14,11 @@ using Kafka.Testing;
 // with the median CPU time is reported, as one Markdown table row per reader. --verbose prints every pass;
 // --readers picks some of them (to profile one at a time), --ours-only leaves Confluent.Kafka out.
 // Each reader runs in a process of its own (--reader), so its CPU time and memory are its own. After the passes each
-// reports its working set while reading, after a full GC, and after idling 25 s (consumer open) and a full GC, with its
-// managed heap; --no-memory skips that. --allocations prints, after every pass, the types the pass allocated most
+// reads the topic once more while its working set is sampled every 50 ms (the readers one after the other), then all
+// idle 25 s (waiting in a consume call, as a consuming loop does when nothing arrives) with a process of this harness that has no consumer (the runtime's floor), and report
+// their working set, GC-committed memory and managed heap after a full GC, and their working set after an aggressive
+// (decommitting) GC; --no-memory skips that. Breakdowns (anonymous and file-backed pages, GC committed and
+// fragmented, threads) go to stderr. --allocations prints, after every pass, the types the pass allocated most
 // (the runtime's allocation sampling, in each reader process).
 
 if (args.Contains("--mock-server"))
@@ -78,8 +81,8 @@ var table = new List<string>
 };
 var memoryTable = new List<string>
 {
-    "| Case | Client | Working set MiB, reading | after a full GC | managed heap MiB | idle 25 s + full GC: working set | managed heap | working set ratio vs `none` (reading / idle) |",
-    "|---|---|---:|---:|---:|---:|---:|---:|",
+    "| Case | Client | Working set MiB while reading: median | peak | idle 25 s + full GC: working set | GC committed | managed heap | after an aggressive GC: working set | working set ratio vs `none` (reading / idle) | above the floor, vs `none` (reading / idle) |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
 };
 var flawed = false;
 var labels = new Dictionary<string, string>
@@ -122,11 +125,20 @@ foreach (var (size, codec) in cases)
     var footprints = new Dictionary<string, Footprint>();
     if (memory)
     {
-        // All at once: each measures its working set now, then after idling (consumer open, nothing consumed).
-        var pending = readers.ToDictionary(r => r, r => children[r].MemoryAsync());
+        // All at once: each measures its working set now, then after idling (consumer open, nothing consumed); with
+        // them a process of the same harness with no consumer, the runtime's own floor that both clients' processes carry.
+        var reading = new Dictionary<string, (double Median, double Peak)>();
         foreach (var reader in readers)
         {
-            footprints[reader] = await pending[reader];
+            reading[reader] = await children[reader].SampledPassAsync();
+        }
+        children[ReaderProcess.Baseline] = await ReaderChild.StartAsync(ReaderProcess.Baseline, bootstrap, topic, count, size);
+        reading[ReaderProcess.Baseline] = await children[ReaderProcess.Baseline].SampledPassAsync();
+        var measured = readers.Append(ReaderProcess.Baseline).ToList();
+        var pending = measured.ToDictionary(r => r, r => children[r].MemoryAsync());
+        foreach (var reader in measured)
+        {
+            footprints[reader] = await pending[reader] with { ReadingWorkingSet = reading[reader].Median, PeakWorkingSet = reading[reader].Peak };
         }
     }
     foreach (var child in children.Values)
@@ -151,16 +163,27 @@ foreach (var (size, codec) in cases)
         Console.WriteLine(row);
         if (memory)
         {
-            var f = footprints[reader];
-            var ratio = footprints.TryGetValue("none", out var none) && reader != "none"
-                ? $"**{f.ReadingWorkingSet / none.ReadingWorkingSet:0.00}** / **{f.IdleWorkingSet / none.IdleWorkingSet:0.00}**"
-                : "";
-            memoryTable.Add($"| {name} | {labels[reader]} | {f.ReadingWorkingSet:0} | {f.AfterGcWorkingSet:0} | {f.ManagedHeap:0.0} | {f.IdleWorkingSet:0} | {f.IdleManagedHeap:0.0} | {ratio} |");
+            memoryTable.Add(MemoryRow(name, labels[reader], footprints[reader], reader != "none" && footprints.TryGetValue("none", out var none) ? none : null, footprints[ReaderProcess.Baseline]));
         }
+    }
+    if (memory)
+    {
+        memoryTable.Add(MemoryRow(name, "no consumer (the runtime's floor)", footprints[ReaderProcess.Baseline], null, null));
     }
 }
 Console.WriteLine();
 table.ForEach(Console.WriteLine);
+
+// A memory table row; the ratios are to Confluent.Kafka at `none`, as measured, and with the floor (a process of this
+// harness with no consumer) taken from both.
+static string MemoryRow(string name, string client, Footprint f, Footprint? none, Footprint? floor)
+{
+    var ratio = none is { } n ? $"**{f.ReadingWorkingSet / n.ReadingWorkingSet:0.00}** / **{f.IdleWorkingSet / n.IdleWorkingSet:0.00}**" : "";
+    var above = none is { } m && floor is { } b
+        ? $"**{(f.ReadingWorkingSet - b.ReadingWorkingSet) / (m.ReadingWorkingSet - b.ReadingWorkingSet):0.00}** / **{(f.IdleWorkingSet - b.IdleWorkingSet) / (m.IdleWorkingSet - b.IdleWorkingSet):0.00}**"
+        : "";
+    return $"| {name} | {client} | {f.ReadingWorkingSet:0} | {f.PeakWorkingSet:0} | {f.IdleWorkingSet:0} | {f.IdleGcCommitted:0.0} | {f.IdleManagedHeap:0.0} | {f.AggressiveWorkingSet:0} | {ratio} | {above} |";
+}
 if (memory)
 {
     Console.WriteLine();
@@ -315,6 +338,26 @@ internal sealed class OursReader : IAsyncDisposable
         return measure.Stop(_count, bytes, order);
     }
 
+    /// <summary>
+    /// Idles as a consuming loop does when nothing arrives: waiting in a consume call. (That call also gives back the
+    /// buffers of the messages the previous call handed out, which stay valid until then.)
+    /// </summary>
+    public async Task IdleAsync(TimeSpan idle, bool batches)
+    {
+        using var timeout = new CancellationTokenSource(idle);
+        try
+        {
+            var received = batches ? (await _consumer.ConsumeBatchAsync(1000, timeout.Token)).Count : await _consumer.ConsumeAsync(timeout.Token) is null ? 0 : 1;
+            if (received > 0)
+            {
+                throw new InvalidOperationException("Kafka.Client read a message while idle: the topic was read to its end.");
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _consumer.DisposeAsync();
@@ -365,6 +408,15 @@ internal sealed class ConfluentReader : IDisposable
             order.Check(result.Partition.Value, result.Offset.Value);
         }
         return measure.Stop(_count, bytes, order);
+    }
+
+    /// <summary>Idles as a consuming loop does when nothing arrives: waiting in a consume call.</summary>
+    public void Idle(TimeSpan idle)
+    {
+        if (_consumer.Consume(idle) is not null)
+        {
+            throw new InvalidOperationException("Confluent.Kafka read a message while idle: the topic was read to its end.");
+        }
     }
 
     public void Dispose()
@@ -456,7 +508,13 @@ internal readonly struct Measure
 }
 
 /// <summary>What a reader process reports about its memory (MiB).</summary>
-internal readonly record struct Footprint(double ReadingWorkingSet, double AfterGcWorkingSet, double ManagedHeap, double IdleWorkingSet, double IdleManagedHeap);
+/// <param name="ReadingWorkingSet">The median of the working set samples taken while reading the topic.</param>
+/// <param name="PeakWorkingSet">The largest of them.</param>
+/// <param name="IdleWorkingSet">After 25 s idle (consumer open) and a full GC.</param>
+/// <param name="IdleGcCommitted">The memory the GC held committed then (heap, fragmentation and free regions).</param>
+/// <param name="IdleManagedHeap">The live managed heap then.</param>
+/// <param name="AggressiveWorkingSet">After a GC told to give back all it can (<see cref="GCCollectionMode.Aggressive"/>).</param>
+internal readonly record struct Footprint(double ReadingWorkingSet, double PeakWorkingSet, double IdleWorkingSet, double IdleGcCommitted, double IdleManagedHeap, double AggressiveWorkingSet);
 
 /// <summary>The parent's handle on one reader process: "pass" runs a pass, "memory" measures, closing stdin ends it.</summary>
 internal sealed class ReaderChild : IAsyncDisposable
@@ -494,7 +552,17 @@ internal sealed class ReaderChild : IAsyncDisposable
         await _process.StandardInput.FlushAsync();
         var p = (await ExpectAsync("MEMORY")).Split(' ');
         var c = System.Globalization.CultureInfo.InvariantCulture;
-        return new Footprint(double.Parse(p[1], c), double.Parse(p[2], c), double.Parse(p[3], c), double.Parse(p[4], c), double.Parse(p[5], c));
+        return new Footprint(0, 0, double.Parse(p[1], c), double.Parse(p[2], c), double.Parse(p[3], c), double.Parse(p[4], c));
+    }
+
+    /// <summary>One more pass while the working set is sampled: its median and peak (MiB).</summary>
+    public async Task<(double Median, double Peak)> SampledPassAsync()
+    {
+        await _process.StandardInput.WriteLineAsync("sample");
+        await _process.StandardInput.FlushAsync();
+        var p = (await ExpectAsync("SAMPLED")).Split(' ');
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        return (double.Parse(p[1], c), double.Parse(p[2], c));
     }
 
     private async Task<string> ExpectAsync(string prefix)
@@ -523,6 +591,9 @@ internal static class ReaderProcess
 {
     public const string AllocationsVariable = "KAFKA_BENCH_ALLOCATIONS";
 
+    /// <summary>A reader process with no consumer: the .NET runtime and this harness alone, the floor both clients' processes share.</summary>
+    public const string Baseline = "baseline";
+
     public static async Task RunAsync(string reader, string bootstrap, string topic, int count, int size)
     {
         using var listening = reader.EndsWith("-traced", StringComparison.Ordinal) ? new Kafka.Benchmarks.TracedRun() : null;
@@ -531,9 +602,11 @@ internal static class ReaderProcess
         await using var ours = reader is "ours" or "batches" ? await OursReader.StartAsync(bootstrap, topic, count) : null;
         using var confluent = reader is "all" or "none" ? new ConfluentReader(bootstrap, topic, count, size, reader) : null;
         var batches = reader == "batches";
-        Func<Task<Result>> pass = ours is not null ? () => ours.PassAsync(batches) : () => Task.FromResult(confluent!.Pass());
+        Func<Task<Result>> pass = ours is not null ? () => ours.PassAsync(batches)
+            : confluent is not null ? () => Task.FromResult(confluent.Pass())
+            : () => Task.FromResult(default(Result)); // the baseline: no consumer, nothing to read
         var warmUp = new WarmUp();
-        while (!warmUp.Done())
+        while (reader != Baseline && !warmUp.Done())
         {
             await pass();
         }
@@ -552,21 +625,74 @@ internal static class ReaderProcess
                 }
                 Console.WriteLine(string.Create(c, $"RESULT {r.Messages} {r.Bytes} {r.Elapsed.Ticks} {r.CpuMicrosPerMessage:R} {r.AllocatedPerMessage:R} {r.Gaps} {r.Repeats}"));
             }
+            else if (command == "sample")
+            {
+                // Not a measured pass: the sampling allocates. Every 50 ms, and at least once for a very short pass.
+                var samples = new List<double>();
+                var breakdown = "";
+                using (var sampling = new Timer(_ =>
+                {
+                    lock (samples)
+                    {
+                        var sample = MemoryBreakdown.WorkingSet();
+                        if (samples.Count == 0 || sample > samples.Max())
+                        {
+                            breakdown = MemoryBreakdown.Describe(); // what the peak is made of
+                        }
+                        samples.Add(sample);
+                    }
+                }, null, TimeSpan.Zero, TimeSpan.FromMilliseconds(50)))
+                {
+                    await pass();
+                }
+                lock (samples)
+                {
+                    if (samples.Count == 0)
+                    {
+                        samples.Add(MemoryBreakdown.WorkingSet());
+                    }
+                    Console.Error.WriteLine($"breakdown of {reader}, reading (at the peak of {samples.Count} samples): {breakdown}");
+                    samples.Sort();
+                    Console.WriteLine(string.Create(c, $"SAMPLED {samples[samples.Count / 2]:0.0} {samples[^1]:0.0}"));
+                }
+            }
             else if (command == "memory")
             {
-                static double WorkingSet()
-                {
-                    using var self = Process.GetCurrentProcess();
-                    return self.WorkingSet64 / 1048576.0;
-                }
-                var reading = WorkingSet();
-                var heap = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
-                var afterGc = WorkingSet();
-                await Task.Delay(TimeSpan.FromSeconds(25));
+                var idleFor = TimeSpan.FromSeconds(25);
+                await (ours is not null ? ours.IdleAsync(idleFor, batches) : confluent is not null ? Task.Run(() => confluent.Idle(idleFor)) : Task.Delay(idleFor));
                 var idleHeap = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
-                var idle = WorkingSet();
-                Console.WriteLine(string.Create(c, $"MEMORY {reading:0.0} {afterGc:0.0} {heap:0.0} {idle:0.0} {idleHeap:0.0}"));
+                var idle = MemoryBreakdown.WorkingSet();
+                var committed = GC.GetGCMemoryInfo(GCKind.Any).TotalCommittedBytes / 1048576.0;
+                Console.Error.WriteLine($"breakdown of {reader}, idle: {MemoryBreakdown.Describe()}");
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                var aggressive = MemoryBreakdown.WorkingSet();
+                Console.Error.WriteLine($"breakdown of {reader}, after an aggressive GC: {MemoryBreakdown.Describe()}");
+                Console.WriteLine(string.Create(c, $"MEMORY {idle:0.0} {committed:0.0} {idleHeap:0.0} {aggressive:0.0}"));
             }
         }
+    }
+}
+
+/// <summary>What the process's resident memory is made of (MiB): the kernel's anonymous and file-backed pages, the GC's committed memory and heap.</summary>
+internal static class MemoryBreakdown
+{
+    /// <summary>The process's resident memory (MiB), as <see cref="Process.WorkingSet64"/> reports it on Linux.</summary>
+    public static double WorkingSet()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.WorkingSet64 / 1048576.0;
+    }
+
+    public static string Describe()
+    {
+        var status = File.ReadAllLines("/proc/self/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => p[1].Trim());
+        static double Kb(string v) => double.Parse(v.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) / 1024;
+        var gc = GC.GetGCMemoryInfo(GCKind.Any);
+        using var self = Process.GetCurrentProcess();
+        const double MiB = 1048576.0;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"peak {Kb(status["VmHWM"]):0.0} rss {Kb(status["VmRSS"]):0.0} anon {Kb(status["RssAnon"]):0.0} file {Kb(status["RssFile"]):0.0} | gc committed {gc.TotalCommittedBytes / MiB:0.0} heap {gc.HeapSizeBytes / MiB:0.0} fragmented {gc.FragmentedBytes / MiB:0.0} " +
+            $"gen0..poh {string.Join("/", gc.GenerationInfo.ToArray().Select(g => (g.SizeAfterBytes / MiB).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} | threads {self.Threads.Count} | anon - gc committed {Kb(status["RssAnon"]) - gc.TotalCommittedBytes / MiB:0.0}");
     }
 }

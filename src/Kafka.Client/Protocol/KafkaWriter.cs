@@ -32,6 +32,9 @@ internal sealed class KafkaWriter : IBufferWriter<byte>, IDisposable
 
     public void Dispose() => _bytes.Return();
 
+    /// <summary>Lets go of the buffer without returning it to its pool (the GC takes it back); writing again rents a new one.</summary>
+    public void Abandon() => _bytes.Detach(out _);
+
     // IBufferWriter<byte>: lets codecs (compression, serializers) write straight into the request buffer.
     public void Advance(int count) => _bytes.Advance(count);
 

@@ -65,6 +65,37 @@ public sealed class FrameBufferPoolTests
     }
 
     [Test]
+    public void A_record_reader_dropped_as_unused_lets_its_decompression_buffers_go_instead_of_pooling_them()
+    {
+        using var buffers = new FrameBufferPool(new FakeTimeProvider());
+        var batch = Records.RecordReading.BuildBatch(
+            Enumerable.Range(0, 100).Select(i => new Records.DecodedRecord(i, 1000, null, $"value {i}", [])),
+            new Kafka.Client.Protocol.Records.RecordBatchSettings { Compression = Kafka.Client.CompressionType.Lz4 });
+        Kafka.Client.Protocol.Records.RecordSetReader Decoded()
+        {
+            var reader = new Kafka.Client.Protocol.Records.RecordSetReader { BufferPool = buffers };
+            reader.Reset(batch);
+            Assert.That(reader.TryReadBatch(out _), Is.True);
+            var records = 0;
+            while (reader.TryReadRecord(out _))
+            {
+                records++;
+            }
+            Assert.That(records, Is.EqualTo(100));
+            return reader;
+        }
+
+        // A decompression buffer starts at 16 KiB and grows (the 16 KiB array going back to the pool) to hold the batch.
+        Decoded().Dispose();
+        var pooled = buffers.PooledBytes;
+        Assert.That(pooled, Is.GreaterThan(16 * 1024), "disposed in use: the buffer it grew to goes back for the next reader");
+
+        Decoded().DisposeUnpooled();
+        Assert.That(buffers.PooledBytes, Is.EqualTo(16 * 1024),
+            "the second reader took the pooled buffers and, dropped as unused, gave back only the 16 KiB array it outgrew");
+    }
+
+    [Test]
     public void Record_arrays_start_small_and_are_given_back_when_idle_with_their_records_cleared()
     {
         var time = new FakeTimeProvider();
@@ -80,6 +111,11 @@ public sealed class FrameBufferPoolTests
         time.Advance(TrimmingArrayPool<byte>.TrimInterval);
         Assert.That(pool.PooledElements, Is.Zero, "idle for a whole interval: given back, not kept as the shared pool would");
     }
+
+    [Test]
+    public void A_fetched_record_takes_at_most_56_bytes_of_its_array() =>
+        // Every record of a fetch sits in these arrays until consumed: 100-byte messages took 88 bytes more each.
+        Assert.That(System.Runtime.CompilerServices.Unsafe.SizeOf<Kafka.Client.Protocol.Records.RecordView>(), Is.LessThanOrEqualTo(56));
 
     [Test]
     public void Foreign_arrays_are_not_taken()

@@ -53,16 +53,41 @@ internal sealed class FetchChunk
         _returnReader = returnReader;
     }
 
+    /// <summary>
+    /// The most records <see cref="Reserve"/> makes room for at once: a batch's declared count comes from the wire, so
+    /// a corrupt one costs at most this many empty slots (3.5 MiB) before decoding finds it out.
+    /// </summary>
+    public const int MaxReservation = 64 * 1024;
+
     public void Add(in RecordView record)
     {
         if (_count == _records.Length)
         {
-            var larger = RecordArrayPool.Instance.Rent(Math.Max(16, _count * 2));
-            _records.AsSpan(0, _count).CopyTo(larger);
-            ReturnArray();
-            _records = larger;
+            Grow(Math.Max(16, _count * 2));
         }
         _records[_count++] = record;
+    }
+
+    /// <summary>
+    /// Makes room for a batch's records before they are added, so the array grows once per batch to the pool's next
+    /// size class (at most a quarter unused) rather than doubling record by record (up to half unused, and a copy at
+    /// every step).
+    /// </summary>
+    public void Reserve(int records)
+    {
+        var needed = _count + Math.Clamp(records, 0, MaxReservation);
+        if (needed > _records.Length)
+        {
+            Grow(needed);
+        }
+    }
+
+    private void Grow(int capacity)
+    {
+        var larger = RecordArrayPool.Instance.Rent(capacity);
+        _records.AsSpan(0, _count).CopyTo(larger);
+        ReturnArray();
+        _records = larger;
     }
 
     /// <summary>The next record not yet delivered; false when every one was.</summary>

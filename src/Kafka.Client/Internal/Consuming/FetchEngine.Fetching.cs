@@ -171,16 +171,26 @@ internal sealed partial class FetchEngine
                 {
                     continue;
                 }
+                var records = response.GetRecords(partition);
+                if (records.IsEmpty)
+                {
+                    // Nothing new (a caught-up partition; every partition of an idle consumer): decoding would take a
+                    // reader from the pool for nothing, and an idle consumer doing so on every fetch kept every reader,
+                    // with its decompression buffers, from ever being trimmed.
+                    outcomes[i].Chunk = FetchChunk.PositionOnly(entry.FetchOffset);
+                    outcomes[i].Result = new RecordDecoder.Result(entry.FetchOffset, null, -1);
+                    continue;
+                }
                 var chunk = new FetchChunk();
                 var reader = _readers.Rent();
                 chunk.Hold(shared, reader, _readers.ReturnAction);
                 outcomes[i].Chunk = chunk;
                 if (MessagingTelemetry.ConsumedBytes.Enabled)
                 {
-                    RecordFetchedBytes(entry.Cursor, response.GetRecords(partition).Length);
+                    RecordFetchedBytes(entry.Cursor, records.Length);
                 }
                 outcomes[i].Result = RecordDecoder.Decode(
-                    reader, response.GetRecords(partition), entry.Cursor.Topic.Name, entry.Cursor.Id, entry.FetchOffset,
+                    reader, records, entry.Cursor.Topic.Name, entry.Cursor.Id, entry.FetchOffset,
                     partition.AbortedTransactions, Settings.ReadCommitted, chunk);
                 chunk.NextOffset = outcomes[i].Result.NextOffset;
             }

@@ -76,6 +76,7 @@ internal static class RecordDecoder
                     next = batch.LastOffset + 1; // transaction markers are not messages
                     continue;
                 }
+                chunk.Reserve(batch.RecordCount);
                 while (reader.TryReadRecord(out var record))
                 {
                     if (record.Offset < next)

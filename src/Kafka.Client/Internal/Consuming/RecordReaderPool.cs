@@ -6,7 +6,7 @@ namespace Kafka.Client.Internal.Consuming;
 /// The record readers of one consumer: a fetched partition's chunk holds one while its records are handed out and
 /// returns it when released, so that decoding allocates no reader (and no scratch buffer) per fetch. Readers keep
 /// their decompression buffers, so every <see cref="TrimmingArrayPool{T}.TrimInterval"/> the pool disposes as many readers
-/// as stayed unused through the whole interval: an idle consumer gives that memory back.
+/// as stayed unused through the whole interval, and lets their buffers go: an idle consumer gives that memory back.
 /// </summary>
 internal sealed class RecordReaderPool : IDisposable
 {
@@ -83,7 +83,9 @@ internal sealed class RecordReaderPool : IDisposable
             }
             _lowWater = _readers.Count;
         }
-        unused?.ForEach(reader => reader.Dispose());
+        // Their buffers went unused as long as they did: straight to the GC, not into the frame pool for another
+        // interval or two (which kept an idle consumer's decompression buffers for up to 40 s).
+        unused?.ForEach(reader => reader.DisposeUnpooled());
     }
 
     public void Dispose()

@@ -201,20 +201,40 @@ internal sealed class RecordSetReader : IDisposable
         }
     }
 
-    public void Dispose()
+    public void Dispose() => Release(toPool: true);
+
+    /// <summary>
+    /// Disposes the reader, letting its decompression buffers go to the GC instead of back to their pool: for a reader
+    /// dropped because it went unused, whose buffers the pool would only keep until its own trim found them unused too.
+    /// </summary>
+    public void DisposeUnpooled() => Release(toPool: false);
+
+    private void Release(bool toPool)
     {
         foreach (var buffer in _buffers)
         {
-            buffer.Dispose();
+            Drop(buffer, toPool);
         }
         _buffers.Clear();
         while (_spare.TryPop(out var buffer))
         {
-            buffer.Dispose();
+            Drop(buffer, toPool);
         }
         _input = default;
         _records = default;
         _mode = Mode.None;
+    }
+
+    private static void Drop(KafkaWriter buffer, bool toPool)
+    {
+        if (toPool)
+        {
+            buffer.Dispose();
+        }
+        else
+        {
+            buffer.Abandon();
+        }
     }
 
     private void ReadBatchV2(ReadOnlyMemory<byte> entry)
@@ -345,11 +365,13 @@ internal sealed class RecordSetReader : IDisposable
         record = new RecordView(
             _batch.BaseOffset + offsetDelta,
             timestamp,
-            keyLength < 0 ? default : _records.Slice(keyAt, keyLength),
-            keyLength < 0,
-            valueLength < 0 ? default : _records.Slice(valueAt, valueLength),
-            valueLength < 0,
-            new RecordHeaders(_records[headersAt..(bodyAt + length)], headerCount));
+            _records.Slice(bodyAt, length),
+            keyAt - bodyAt,
+            keyLength,
+            valueAt - bodyAt,
+            valueLength,
+            headersAt - bodyAt,
+            headerCount);
         return true;
     }
 
@@ -375,14 +397,7 @@ internal sealed class RecordSetReader : IDisposable
         };
         if (codec == 0)
         {
-            _single = new RecordView(
-                offset,
-                message.Timestamp,
-                message.KeyLength < 0 ? default : entry.Slice(message.KeyAt, message.KeyLength),
-                message.KeyLength < 0,
-                message.ValueLength < 0 ? default : entry.Slice(message.ValueAt, message.ValueLength),
-                message.ValueLength < 0,
-                default);
+            _single = new RecordView(offset, message.Timestamp, entry, message.KeyAt, message.KeyLength, message.ValueAt, message.ValueLength);
             _batch = info with { BaseOffset = offset, LastOffset = offset, RecordCount = 1 };
             _recordsLeft = 1;
             _mode = Mode.LegacySingle;
@@ -457,14 +472,7 @@ internal sealed class RecordSetReader : IDisposable
             throw Malformed("a compressed message nested inside a compressed wrapper");
         }
         var timestamp = message.Magic == MagicV0 ? -1 : _useWrapperTimestamp ? _wrapperTimestamp : message.Timestamp;
-        record = new RecordView(
-            offset + _innerOffsetBase,
-            timestamp,
-            message.KeyLength < 0 ? default : _records.Slice(message.KeyAt, message.KeyLength),
-            message.KeyLength < 0,
-            message.ValueLength < 0 ? default : _records.Slice(message.ValueAt, message.ValueLength),
-            message.ValueLength < 0,
-            default);
+        record = new RecordView(offset + _innerOffsetBase, timestamp, _records, message.KeyAt, message.KeyLength, message.ValueAt, message.ValueLength);
         _recordPosition += LogOverhead + size;
         _recordsLeft--;
         return true;
