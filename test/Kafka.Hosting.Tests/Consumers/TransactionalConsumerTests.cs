@@ -104,6 +104,8 @@ public sealed class TransactionalConsumerTests
         var work = new Work { AlwaysFails = "orders/1@4" };
         using var host = Pipeline(cluster, work, "invoicing-0", o => o.HandlerMaxRetryAttempts = 2, health: true);
         await host.StartAsync();
+        // The retries are counted while the member owns the partition (docs/transactions.md): the group settles first.
+        await WaitForAsync(() => Session(host)?.Partitions.Count == Partitions, "every partition assigned");
         await ProduceAsync(cluster, "orders", Partitions, 10);
 
         await WaitForAsync(() => Service(host).Session?.Stopped.Count == 1, "the partition stopped");
@@ -118,6 +120,56 @@ public sealed class TransactionalConsumerTests
         Assert.That(work.Handled.Keys.Where(k => k.StartsWith("orders/1@", StringComparison.Ordinal)).Select(k => long.Parse(k[9..], System.Globalization.CultureInfo.InvariantCulture)),
             Is.All.LessThan(work.FirstOffsetOfFailingRun), "nothing of the stopped partition past its last committed transaction");
         Assert.That(report.Entries.Single(e => e.Key.Contains("consumer", StringComparison.Ordinal)).Value.Status, Is.EqualTo(HealthStatus.Degraded));
+    }
+
+    [Test]
+    public async Task A_partition_fetched_in_pieces_is_one_batch_of_its_transaction_and_its_retries_are_counted_from_its_first_offset()
+    {
+        await using var cluster = StartCluster();
+        cluster.CreateTopic("orders", Partitions, 1);
+        cluster.CreateTopic("invoices", Partitions, 1);
+        var work = new Work { AlwaysFails = "orders/1@5", HoldPartition = 2 };
+        using var host = Pipeline(cluster, work, "invoicing-0", o => o.HandlerMaxRetryAttempts = 2);
+        await host.StartAsync();
+        await WaitForAsync(() => Session(host)?.Partitions.Count == Partitions, "every partition assigned");
+        var consumer = Session(host)!.Consumer!;
+
+        // While a transaction of partition 2 is held, partition 1's messages arrive in two fetches with partition 0's
+        // in between: the next consume call takes them as two runs of partition 1 around one of partition 0.
+        await ProduceToAsync(cluster, 2, 0, 1);
+        await WaitForAsync(() => work.Holding > 0, "a transaction of partition 2 in its handler");
+        await ProduceToAsync(cluster, 1, 0, 4);
+        await WaitForAsync(() => consumer.GetLag(new("orders", 1)) == 4, "partition 1's first messages fetched");
+        await ProduceToAsync(cluster, 0, 0, 3);
+        await WaitForAsync(() => consumer.GetLag(new("orders", 0)) == 3, "partition 0's messages fetched");
+        await ProduceToAsync(cluster, 1, 4, 6);
+        await WaitForAsync(() => consumer.GetLag(new("orders", 1)) == 10, "partition 1's next messages fetched");
+        work.Release();
+
+        await WaitForAsync(() => Session(host)?.Stopped.Count == 1, "the partition stopped");
+        await WaitForAsync(() => Enumerable.Range(0, 3).All(o => work.Handled.ContainsKey($"orders/0@{o}")), "partition 0 handled");
+        var stopped = Session(host)!.Stopped;
+        await host.StopAsync();
+
+        var partition1 = work.Calls.Where(c => c.Partition == 1).ToList();
+        Assert.That(partition1[0], Is.EqualTo((1, 0L, 9L)), "all of the partition's messages of the transaction in one batch");
+        Assert.That(partition1[1].First, Is.Zero, "the abort moved the partition back to its first message of the transaction");
+        // A retry may take fewer messages (re-fetched in pieces) and commit those before the failing one: the failures
+        // still count against the failing one.
+        Assert.That(work.Attempts["orders/1@5"], Is.EqualTo(3), "the first attempt and two retries, each aborted");
+        Assert.That(stopped, Is.EqualTo(new Dictionary<TopicAndPartition, long> { [new("orders", 1)] = work.FirstOffsetOfFailingRun }));
+        Assert.That(work.FirstOffsetOfFailingRun, Is.LessThanOrEqualTo(5));
+        Assert.That(work.Handled.Keys.Where(k => k.StartsWith("orders/1@", StringComparison.Ordinal)).Select(OffsetOf), Is.All.LessThan(work.FirstOffsetOfFailingRun));
+    }
+
+    private static async Task ProduceToAsync(MockKafkaCluster cluster, int partition, int start, int count)
+    {
+        using var producer = new ProducerBuilder<string?, string>(new ProducerConfig { BootstrapServers = cluster.BootstrapServers, LingerMs = 5 })
+            .SetLogHandler((_, _) => { }).Build();
+        for (var i = start; i < start + count; i++)
+        {
+            await producer.ProduceAsync(new TopicPartition("orders", partition), new Message<string?, string> { Key = $"k{partition}", Value = $"v{partition}-{i}" });
+        }
     }
 
     [Test]
@@ -379,6 +431,9 @@ public sealed class TransactionalConsumerTests
 
         public ConcurrentDictionary<string, int> Attempts { get; } = new();
 
+        /// <summary>Every handler call: its partition and the first and last offsets of its batch.</summary>
+        public ConcurrentQueue<(int Partition, long First, long Last)> Calls { get; } = new();
+
         /// <summary>Messages whose handler throws once, after producing its output.</summary>
         public ConcurrentDictionary<string, int> FailOnce { get; } = new();
 
@@ -389,6 +444,9 @@ public sealed class TransactionalConsumerTests
 
         /// <summary>Handlers of a batch starting at this offset or later wait at a gate before producing anything, until <see cref="Release"/>.</summary>
         public long? HoldFrom { get; init; }
+
+        /// <summary>Handlers of a batch of this partition wait at a gate before producing anything, until <see cref="Release"/>.</summary>
+        public int? HoldPartition { get; init; }
 
         public string Instance { get; init; } = "a";
 
@@ -401,7 +459,8 @@ public sealed class TransactionalConsumerTests
 
         public async Task HandleAsync(MessageBatch batch, IKafkaTransaction transaction, CancellationToken cancellationToken)
         {
-            if (batch[0].Offset >= HoldFrom)
+            Calls.Enqueue((batch[0].PartitionId, batch[0].Offset, batch[batch.Count - 1].Offset));
+            if (batch[0].Offset >= HoldFrom || batch[0].PartitionId == HoldPartition)
             {
                 Interlocked.Increment(ref _holding);
                 await _gate.Task.WaitAsync(cancellationToken);

@@ -26,7 +26,7 @@ internal sealed class TransactionalSession
     private readonly Lock _lock = new();
     private readonly HashSet<TopicAndPartition> _owned = [];
     private readonly Dictionary<TopicAndPartition, long> _stopped = [];
-    private readonly Dictionary<TopicAndPartition, (long Offset, int Failures)> _failures = [];
+    private readonly Dictionary<TopicAndPartition, Suspect> _failures = [];
     private readonly TaskCompletionSource<BalancedConsumer> _consumerReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _committed;
     private long _aborted;
@@ -38,6 +38,9 @@ internal sealed class TransactionalSession
         _options = context.Options;
         _abortHandling = abortHandling;
     }
+
+    /// <summary>The session's member, once created.</summary>
+    public BalancedConsumer? Consumer => _consumerReady.Task.IsCompletedSuccessfully ? _consumerReady.Task.Result : null;
 
     /// <summary>Transactions committed so far.</summary>
     public long Committed => Interlocked.Read(ref _committed);
@@ -245,9 +248,9 @@ internal sealed class TransactionalSession
             Interlocked.Increment(ref _committed);
             lock (_lock)
             {
-                foreach (var partition in offsets.Keys)
+                foreach (var (partition, next) in offsets)
                 {
-                    _failures.Remove(partition);
+                    Acquit(partition, next);
                 }
             }
             if (_failing)
@@ -266,10 +269,15 @@ internal sealed class TransactionalSession
         }
     }
 
-    /// <summary>The batch's runs of partitions this member owns and has not stopped, each retained (a slice, not a copy).</summary>
+    /// <summary>
+    /// The batch's messages of partitions this member owns and has not stopped: one retained run per partition, in
+    /// offset order. A consume call can take a partition's messages in several runs (one per fetched chunk, between
+    /// other partitions' runs); they are joined, so that the handler gets all of a partition's messages of the
+    /// transaction at once, and a failure is counted against, and the abort moves the partition back to, its first.
+    /// </summary>
     private List<(TopicAndPartition Partition, MessageBatch Run)> Split(MessageBatch batch)
     {
-        var runs = new List<(TopicAndPartition, MessageBatch)>();
+        var slices = new List<(TopicAndPartition Partition, int Start, int Count)>();
         var start = 0;
         for (var i = 1; i <= batch.Count; i++)
         {
@@ -285,11 +293,43 @@ internal sealed class TransactionalSession
             }
             if (take)
             {
-                runs.Add((partition, batch.Retain(start, i - start)));
+                slices.Add((partition, start, i - start));
             }
             start = i;
         }
+        var runs = new List<(TopicAndPartition, MessageBatch)>(slices.Count);
+        for (var i = 0; i < slices.Count; i++)
+        {
+            var (partition, first, count) = slices[i];
+            if (slices.FindIndex(s => s.Partition == partition) < i)
+            {
+                continue; // joined to the partition's first slice
+            }
+            var more = slices.Skip(i + 1).Where(s => s.Partition == partition).ToList();
+            runs.Add((partition, more.Count == 0 ? batch.Retain(first, count) : Join(batch, [(partition, first, count), .. more])));
+        }
         return runs;
+    }
+
+    /// <summary>One retained batch of a partition's slices of <paramref name="batch"/>, in their order.</summary>
+    private static MessageBatch Join(MessageBatch batch, List<(TopicAndPartition Partition, int Start, int Count)> slices)
+    {
+        var pieces = new MessageBatch[slices.Count];
+        try
+        {
+            for (var i = 0; i < slices.Count; i++)
+            {
+                pieces[i] = batch.Retain(slices[i].Start, slices[i].Count);
+            }
+            return MessageBatch.Combine(pieces);
+        }
+        finally
+        {
+            foreach (var piece in pieces)
+            {
+                piece?.Dispose();
+            }
+        }
     }
 
     /// <summary>Runs the handler for every run, up to <see cref="HostedConsumerOptions.MaxConcurrency"/> at once; returns the failures.</summary>
@@ -384,10 +424,12 @@ internal sealed class TransactionalSession
     }
 
     /// <summary>
-    /// Counts a failure against each failed partition's run (by its first offset); a partition that failed more than
-    /// <see cref="HostedConsumerOptions.HandlerMaxRetryAttempts"/> times is stopped there (paused until the next
-    /// rebalance or restart). Returns the backoff: <see cref="HostedConsumerOptions.HandlerRetryDelay"/>, doubling per
-    /// failure of the same run, with jitter.
+    /// Counts a failure against each failed partition's run; a partition that failed more than
+    /// <see cref="HostedConsumerOptions.HandlerMaxRetryAttempts"/> times is stopped at the run's first offset (paused
+    /// until the next rebalance or restart). A failure counts against the messages that may have caused it: the
+    /// failed run's, narrowed to those of the earlier failed runs it shares (<see cref="Suspect"/>), so a retry whose
+    /// run is shorter or longer (the messages re-fetched in other pieces) keeps counting. Returns the backoff:
+    /// <see cref="HostedConsumerOptions.HandlerRetryDelay"/>, doubling per failure of the same messages, with jitter.
     /// </summary>
     private TimeSpan Blame(BalancedConsumer consumer, List<(TopicAndPartition Partition, MessageBatch Run)> runs, List<(TopicAndPartition Partition, Exception Error)> failures)
     {
@@ -397,19 +439,22 @@ internal sealed class TransactionalSession
         {
             foreach (var (partition, _) in failures)
             {
-                var first = runs.First(r => r.Partition == partition).Run[0].Offset;
-                var count = _failures.TryGetValue(partition, out var known) && known.Offset == first ? known.Failures + 1 : 1;
-                _failures[partition] = (first, count);
-                if (count > _options.HandlerMaxRetryAttempts && _owned.Contains(partition))
+                var run = runs.First(r => r.Partition == partition).Run;
+                var (first, last) = (run[0].Offset, run[run.Count - 1].Offset);
+                var suspect = _failures.TryGetValue(partition, out var known) && first <= known.Last && last >= known.First
+                    ? new Suspect(Math.Max(first, known.First), Math.Min(last, known.Last), known.Failures + 1)
+                    : new Suspect(first, last, 1);
+                _failures[partition] = suspect;
+                if (suspect.Failures > _options.HandlerMaxRetryAttempts && _owned.Contains(partition))
                 {
                     _stopped[partition] = first;
                     _failures.Remove(partition);
                     stop.Add(partition);
-                    TransactionalConsumerLog.PartitionStopped(_context.Logger, partition.ToString(), _context.Group, first, count);
+                    TransactionalConsumerLog.PartitionStopped(_context.Logger, partition.ToString(), _context.Group, first, suspect.Failures);
                 }
                 else
                 {
-                    most = Math.Max(most, count);
+                    most = Math.Max(most, suspect.Failures);
                 }
             }
         }
@@ -420,6 +465,29 @@ internal sealed class TransactionalSession
         var jitter = 0.75 + (Random.Shared.NextDouble() / 2);
         return _options.HandlerRetryDelay * Math.Pow(2, Math.Min(most - 1, 10)) * jitter;
     }
+
+    /// <summary>
+    /// A partition's messages before <paramref name="next"/> committed (caller holds the lock): they did not cause its
+    /// failures, which stay counted against the suspects after them; once every suspect committed, the count ends.
+    /// </summary>
+    private void Acquit(TopicAndPartition partition, long next)
+    {
+        if (!_failures.TryGetValue(partition, out var suspect))
+        {
+            return;
+        }
+        if (next > suspect.Last)
+        {
+            _failures.Remove(partition);
+        }
+        else if (next > suspect.First)
+        {
+            _failures[partition] = suspect with { First = next };
+        }
+    }
+
+    /// <summary>The offsets of a partition's messages its failures are counted against, and how many failures.</summary>
+    private readonly record struct Suspect(long First, long Last, int Failures);
 
     private static string Describe(List<(TopicAndPartition Partition, MessageBatch Run)> runs) =>
         string.Join(", ", runs.Select(r => $"{r.Partition}@{r.Run[0].Offset}"));
