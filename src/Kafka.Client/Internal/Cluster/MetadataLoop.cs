@@ -374,22 +374,37 @@ internal sealed partial class MetadataLoop
         {
             return await RunRefreshAsync(reason, done, failuresBefore, progress).ConfigureAwait(false);
         }
+        catch (Exception ex) when (!done.Task.IsCompleted)
+        {
+            // Something threw outside the refresh's own handling (a telemetry listener): the refresh failed all the
+            // same. A waiter must never be left on a refresh that no longer runs, and the loop retries as after any failure.
+            RecordFailure(ex);
+            done.TrySetException(ex);
+            _ = done.Task.Exception;
+            return false;
+        }
         finally
         {
-            // Whatever ended the refresh (a logger or a telemetry listener that threw included), it is over: a waiter
-            // must never be left on a refresh that no longer runs, and the loop plans again.
             lock (_lock)
             {
-                if (ReferenceEquals(_current, done))
-                {
-                    _current = null;
-                }
                 _progress = null;
             }
-            if (done.TrySetException(new InvalidOperationException("The metadata refresh ended unexpectedly; the client goes on refreshing.")))
-            {
-                _ = done.Task.Exception;
-            }
+        }
+    }
+
+    /// <summary>Records a failed refresh: the status, and the backoff before the retry. Returns how many failed in a row.</summary>
+    private int RecordFailure(Exception error)
+    {
+        lock (_lock)
+        {
+            _current = null;
+            _progress = null;
+            _refreshes++;
+            _lastFailed = _time.GetTimestamp();
+            _lastFailure = _time.GetUtcNow();
+            _lastError = error;
+            _failureBackoff = FailureBackoff(++_failures);
+            return _failures;
         }
     }
 
@@ -428,17 +443,7 @@ internal sealed partial class MetadataLoop
                 ClientTelemetry.RefreshFailures.Add(1, ClientTelemetry.SystemTag, clientTag, errorType);
                 activity?.SetTag(errorType.Key, errorType.Value);
                 activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-                int failures;
-                lock (_lock)
-                {
-                    _current = null;
-                    _refreshes++;
-                    _lastFailed = _time.GetTimestamp();
-                    _lastFailure = _time.GetUtcNow();
-                    _lastError = ex;
-                    failures = ++_failures;
-                    _failureBackoff = FailureBackoff(failures);
-                }
+                var failures = RecordFailure(ex);
                 done.TrySetException(ex);
                 _ = done.Task.Exception; // observed: nobody may be waiting for this refresh
                 if (failures == 1)
@@ -455,6 +460,7 @@ internal sealed partial class MetadataLoop
             lock (_lock)
             {
                 _current = null;
+                _progress = null;
                 _refreshes++;
                 _lastSuccess = _time.GetUtcNow();
                 _lastError = null;
