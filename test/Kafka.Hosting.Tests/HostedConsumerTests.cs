@@ -16,8 +16,6 @@ namespace Kafka.Hosting.Tests;
 [Parallelizable(ParallelScope.All)]
 public sealed class HostedConsumerTests
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(40);
-
     [Test]
     public async Task Two_registrations_handle_their_topics_retry_failures_and_stop_a_partition_that_keeps_failing()
     {
@@ -88,13 +86,7 @@ public sealed class HostedConsumerTests
         await a.StopAsync(CancellationToken.None);
         Assert.That(a.Consumer, Is.Null);
 
-        Assert.That(await CommittedAsync(cluster, "orders", "billing"), Is.EqualTo(Enumerable.Range(0, 6).ToDictionary(p => p, _ => 10L)));
-
-        await ProduceAsync(cluster, "orders", 6, 2);
-        await WaitUntilAsync(() => recorderB.Handled.Count(k => k.EndsWith("-10", StringComparison.Ordinal) || k.EndsWith("-11", StringComparison.Ordinal)) == 12,
-            "the new messages handled by the remaining member");
-        var all = recorderA.Handled.Concat(recorderB.Handled).ToList();
-        Assert.That(all.Count, Is.EqualTo(all.Distinct().Count()), "no message handled twice: the leaving member committed what it handled");
+        await AssertTheRemainingMemberCarriesOnAsync(cluster, recorderA, recorderB, "the leaving member committed what it handled");
         await hostB.StopAsync();
     }
 
@@ -135,12 +127,7 @@ public sealed class HostedConsumerTests
 
         await hostA.StopAsync();
         await WaitUntilAsync(() => b.Consumer?.Assignment.Count == 6, "the remaining member owns every partition");
-        Assert.That(await CommittedAsync(cluster, "orders", "billing"), Is.EqualTo(Enumerable.Range(0, 6).ToDictionary(p => p, _ => 10L)));
-        await ProduceAsync(cluster, "orders", 6, 2);
-        await WaitUntilAsync(() => recorderB.Handled.Count(k => k.EndsWith("-10", StringComparison.Ordinal) || k.EndsWith("-11", StringComparison.Ordinal)) == 12,
-            "the new messages handled by the remaining member");
-        var all = recorderA.Handled.Concat(recorderB.Handled).ToList();
-        Assert.That(all.Count, Is.EqualTo(all.Distinct().Count()), "no message handled twice: the leaving member committed what it handled");
+        await AssertTheRemainingMemberCarriesOnAsync(cluster, recorderA, recorderB, "the leaving member committed what it handled");
         await hostB.StopAsync();
     }
 
@@ -364,12 +351,7 @@ public sealed class HostedConsumerTests
 
         await hostA.StopAsync();
         await WaitUntilAsync(() => b.Consumer?.Assignment.Count == 6, "the remaining member owns every partition");
-        Assert.That(await CommittedAsync(cluster, "orders", "billing"), Is.EqualTo(Enumerable.Range(0, 6).ToDictionary(p => p, _ => 10L)));
-        await ProduceAsync(cluster, "orders", 6, 2);
-        await WaitUntilAsync(() => recorderB.Handled.Count(k => k.EndsWith("-10", StringComparison.Ordinal) || k.EndsWith("-11", StringComparison.Ordinal)) == 12,
-            "the new messages handled by the remaining member");
-        var all = recorderA.Handled.Concat(recorderB.Handled).ToList();
-        Assert.That(all.Count, Is.EqualTo(all.Distinct().Count()), "no message handled twice: the stopping member committed before it let go");
+        await AssertTheRemainingMemberCarriesOnAsync(cluster, recorderA, recorderB, "the stopping member committed before it let go");
         await hostB.StopAsync();
     }
 
@@ -474,6 +456,21 @@ public sealed class HostedConsumerTests
         return results;
     }
 
+    /// <summary>
+    /// After the host of <paramref name="left"/> stopped and the other took every partition of "orders": the six
+    /// partitions are committed at 10, two new messages per partition are handled by <paramref name="remaining"/>, and
+    /// no message was handled twice.
+    /// </summary>
+    private static async Task AssertTheRemainingMemberCarriesOnAsync(MockKafkaCluster cluster, Recorder left, Recorder remaining, string whyNoneTwice)
+    {
+        Assert.That(await CommittedAsync(cluster, "orders", "billing"), Is.EqualTo(Enumerable.Range(0, 6).ToDictionary(p => p, _ => 10L)));
+        await ProduceAsync(cluster, "orders", 6, 2);
+        await WaitUntilAsync(() => remaining.Handled.Count(k => k.EndsWith("-10", StringComparison.Ordinal) || k.EndsWith("-11", StringComparison.Ordinal)) == 12,
+            "the new messages handled by the remaining member");
+        var all = left.Handled.Concat(remaining.Handled).ToList();
+        Assert.That(all.Count, Is.EqualTo(all.Distinct().Count()), $"no message handled twice: {whyNoneTwice}");
+    }
+
     private static async Task<Dictionary<int, long>> CommittedAsync(MockKafkaCluster cluster, string topic, string group)
     {
         await using var client = new KafkaClient(new KafkaClientOptions { Hosts = cluster.BootstrapServers });
@@ -483,21 +480,8 @@ public sealed class HostedConsumerTests
         return offsets.ToDictionary(kv => kv.Key, kv => kv.Value);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what, LogCapture? logs = null)
-    {
-        try
-        {
-            await Eventually.WaitUntilAsync(condition, what, Deadline);
-        }
-        catch
-        {
-            foreach (var entry in logs?.Entries.Where(e => e.Category.StartsWith("Kafka", StringComparison.Ordinal)) ?? [])
-            {
-                TestContext.Out.WriteLine($"{entry.Level} {entry.Category}: {entry.Message}");
-            }
-            throw;
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, string what, LogCapture? logs = null) =>
+        Consumers.ConsumerTestKit.WaitForAsync(condition, what, logs);
 }
 
 /// <summary>An assignor with a name ZooKeeper-coordinated groups cannot use.</summary>

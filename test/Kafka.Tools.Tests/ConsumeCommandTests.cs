@@ -38,11 +38,11 @@ public sealed class ConsumeCommandTests
         // From the end: only what is produced after the tail started.
         var tail = ToolRun.RunAsync("tail", "t", "-l", "2", "-b", cluster.BootstrapServers);
         var produced = 0;
-        while (!tail.IsCompleted && produced < 200)
+        await WaitUntilAsync(async () =>
         {
             await ProduceAsync(cluster.BootstrapServers, "t", 0, $"new-{produced++}");
-            await Task.WhenAny(tail, Task.Delay(50));
-        }
+            return tail.IsCompleted;
+        }, "the tail to end after two messages produced once it started");
         var run = await tail;
         Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString());
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -123,18 +123,7 @@ public sealed class BalancedConsumerTests
             SessionTimeoutMs = (int)SessionTimeout.TotalMilliseconds,
             HeartbeatIntervalMs = 300,
         }, Topic);
-        var peer = peerMember.Consumer;
-        var peerSeen = peerMember.Seen;
-        await s.WaitUntilAsync(() => ours.Consumer.Assignment.Count == 6 && peer.Assignment.Count == 6, "both members hold six partitions");
-        var sent = await s.ProduceAsync(12, 10);
-        await s.WaitUntilAsync(() =>
-                sent.All(m => ours.Records.Any(r => r.Partition == m.Partition && r.Offset == m.Offset) || peerSeen.Contains((m.Partition, m.Offset))),
-            "every message consumed by one of the two");
-
-        var peerPartitions = peer.Assignment.Select(p => p.Partition.Value).ToHashSet();
-        Assert.That(ours.Consumer.Assignment.Select(p => p.Partition).Intersect(peerPartitions), Is.Empty);
-        Assert.That(ours.Records.Select(r => r.Partition).Distinct().Intersect(peerSeen.Select(p => p.Partition)), Is.Empty,
-            "no partition consumed by both");
+        await s.AssertSplitWithPeerAsync(ours, peerMember);
     }
 
     [Test]
@@ -492,6 +481,27 @@ internal sealed class BalancedScenario : IAsyncDisposable
         return generations.Count == 1 && generations[0] >= 0 && owned.Count == partitions && owned.Distinct().Count() == partitions
             && members.All(m => m.Consumer.Assignment.Count > 0);
     }, $"{members.Count} members split {partitions} partitions in one generation");
+
+    /// <summary>
+    /// Waits until <paramref name="ours"/> and a Confluent.Kafka member hold six of the topic's twelve partitions each,
+    /// produces ten messages to every partition, and checks that each was consumed by one of the two and that no
+    /// partition was consumed by both.
+    /// </summary>
+    public async Task AssertSplitWithPeerAsync(TestBalancedMember ours, PeerGroupConsumer peerMember)
+    {
+        var peer = peerMember.Consumer;
+        var peerSeen = peerMember.Seen;
+        await WaitUntilAsync(() => ours.Consumer.Assignment.Count == 6 && peer.Assignment.Count == 6, "both members hold six partitions");
+        var sent = await ProduceAsync(12, 10);
+        await WaitUntilAsync(() =>
+                sent.All(m => ours.Records.Any(r => r.Partition == m.Partition && r.Offset == m.Offset) || peerSeen.Contains((m.Partition, m.Offset))),
+            "every message consumed by one of the two");
+
+        var peerPartitions = peer.Assignment.Select(p => p.Partition.Value).ToHashSet();
+        Assert.That(ours.Consumer.Assignment.Select(p => p.Partition).Intersect(peerPartitions), Is.Empty);
+        Assert.That(ours.Records.Select(r => r.Partition).Distinct().Intersect(peerSeen.Select(p => p.Partition)), Is.Empty,
+            "no partition consumed by both");
+    }
 
     public Task WaitUntilConsumedAsync(IReadOnlyCollection<(int Partition, long Offset)> sent) => WaitUntilAsync(() =>
     {

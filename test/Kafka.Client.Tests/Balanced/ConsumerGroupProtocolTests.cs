@@ -183,18 +183,7 @@ public sealed class ConsumerGroupProtocolTests
             GroupId = s.GroupId,
             GroupProtocol = Confluent.Kafka.GroupProtocol.Consumer,
         }, Topic);
-        var peer = peerMember.Consumer;
-        var peerSeen = peerMember.Seen;
-        await s.WaitUntilAsync(() => ours.Consumer.Assignment.Count == 6 && peer.Assignment.Count == 6, "both members hold six partitions");
-        var sent = await s.ProduceAsync(12, 10);
-        await s.WaitUntilAsync(() =>
-                sent.All(m => ours.Records.Any(r => r.Partition == m.Partition && r.Offset == m.Offset) || peerSeen.Contains((m.Partition, m.Offset))),
-            "every message consumed by one of the two");
-
-        var peerPartitions = peer.Assignment.Select(p => p.Partition.Value).ToHashSet();
-        Assert.That(ours.Consumer.Assignment.Select(p => p.Partition).Intersect(peerPartitions), Is.Empty);
-        Assert.That(ours.Records.Select(r => r.Partition).Distinct().Intersect(peerSeen.Select(p => p.Partition)), Is.Empty,
-            "no partition consumed by both");
+        await s.AssertSplitWithPeerAsync(ours, peerMember);
         Assert.That(ours.Errors, Is.Empty);
     }
 

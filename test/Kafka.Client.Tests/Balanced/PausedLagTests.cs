@@ -42,7 +42,7 @@ public sealed class PausedLagTests
         consumer.Pause([paused]);
         var held = consumer.HeldOffsets[paused];
         Assert.That(held, Is.EqualTo(2), "held at the message in hand");
-        await WaitUntilAsync(() => consumer.Lag.GetValueOrDefault(paused, -1) == 5 - held, "the lag of the paused partition is known");
+        await WaitUntilAsync(() => consumer.Lag.GetValueOrDefault(paused, -1) == 5 - held, "the lag of the paused partition is known", Deadline);
         cluster.StartRequestTracking();
         using (var producer = PeerProducer(cluster))
         {
@@ -51,7 +51,7 @@ public sealed class PausedLagTests
                 await producer.ProduceAsync(new TopicPartition("held", 0), new Message<byte[], byte[]> { Key = [], Value = [(byte)i] });
             }
         }
-        await WaitUntilAsync(() => consumer.Lag.GetValueOrDefault(paused, -1) == 25 - held, "lag rises while paused");
+        await WaitUntilAsync(() => consumer.Lag.GetValueOrDefault(paused, -1) == 25 - held, "lag rises while paused", Deadline);
         var requests = cluster.GetRequests();
         cluster.StopRequestTracking();
         Assert.Multiple(() =>
@@ -68,19 +68,6 @@ public sealed class PausedLagTests
             var message = await consumer.ConsumeAsync(timeout.Token);
             Assert.That((message!.PartitionId, message.Offset), Is.EqualTo((0, offset)), "resumed where it was held, nothing skipped");
         }
-        await WaitUntilAsync(() => consumer.Lag.GetValueOrDefault(paused, -1) == 0, "caught up");
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using var timeout = new CancellationTokenSource(Deadline);
-        while (!condition())
-        {
-            if (timeout.IsCancellationRequested)
-            {
-                Assert.Fail($"Timed out waiting until {what}.");
-            }
-            await Task.Delay(20, CancellationToken.None);
-        }
+        await WaitUntilAsync(() => consumer.Lag.GetValueOrDefault(paused, -1) == 0, "caught up", Deadline);
     }
 }

@@ -193,11 +193,8 @@ public sealed class SaslFailureTests
         // The first request on the expired session closes the connection; the lookup is retried (after a backoff on the
         // client's clock) on a new one.
         var lookup = client.Topics["t"].LatestAvailableOffsetsAsync(Timeout());
-        while (!lookup.IsCompleted)
-        {
-            clock.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.Delay(5);
-        }
+        await WaitUntilAsync(() => lookup.IsCompleted, "the lookup to be retried on a new connection",
+            step: () => clock.Advance(TimeSpan.FromMilliseconds(100)));
 
         Assert.That((await lookup)[0], Is.Zero);
         Assert.That(sasl.Proxies[1].ExpiredSessionsClosed, Is.EqualTo(1));

@@ -208,17 +208,8 @@ internal sealed partial class FetchEngine : IAsyncDisposable
             {
                 if (cursor.Lag >= 0)
                 {
-                    var tags = new System.Diagnostics.TagList
-                    {
-                        ClientTelemetry.SystemTag,
-                        Cluster.Settings.ClientTag,
-                        { KafkaTelemetry.DestinationTag, cursor.Topic.Name },
-                        { KafkaTelemetry.PartitionTag, MessagingTelemetry.PartitionId(cursor.Id) },
-                    };
-                    if (Settings.Group is { } group)
-                    {
-                        tags.Add(KafkaTelemetry.ConsumerGroupTag, group);
-                    }
+                    var tags = new System.Diagnostics.TagList { ClientTelemetry.SystemTag };
+                    AddPartitionTags(ref tags, cursor);
                     measurements.Add(new System.Diagnostics.Metrics.Measurement<long>(cursor.Lag, in tags));
                 }
             }
@@ -228,19 +219,21 @@ internal sealed partial class FetchEngine : IAsyncDisposable
     /// <summary>Counts messages handed to the application (the caller checked the counter is enabled).</summary>
     private void RecordConsumed(PartitionCursor cursor, int count)
     {
-        var tags = new System.Diagnostics.TagList
-        {
-            ClientTelemetry.SystemTag,
-            MessagingTelemetry.ReceiveOperation,
-            Cluster.Settings.ClientTag,
-            { KafkaTelemetry.DestinationTag, cursor.Topic.Name },
-            { KafkaTelemetry.PartitionTag, MessagingTelemetry.PartitionId(cursor.Id) },
-        };
+        var tags = new System.Diagnostics.TagList { ClientTelemetry.SystemTag, MessagingTelemetry.ReceiveOperation };
+        AddPartitionTags(ref tags, cursor);
+        MessagingTelemetry.ConsumedMessages.Add(count, in tags);
+    }
+
+    /// <summary>Adds the tags that name one of this consumer's partitions: client, topic, partition and group (if any).</summary>
+    private void AddPartitionTags(ref System.Diagnostics.TagList tags, PartitionCursor cursor)
+    {
+        tags.Add(Cluster.Settings.ClientTag);
+        tags.Add(KafkaTelemetry.DestinationTag, cursor.Topic.Name);
+        tags.Add(KafkaTelemetry.PartitionTag, MessagingTelemetry.PartitionId(cursor.Id));
         if (Settings.Group is { } group)
         {
             tags.Add(KafkaTelemetry.ConsumerGroupTag, group);
         }
-        MessagingTelemetry.ConsumedMessages.Add(count, in tags);
     }
 
     /// <summary>How many fetched messages wait to be handed out, per assigned partition of <paramref name="topic"/>.</summary>

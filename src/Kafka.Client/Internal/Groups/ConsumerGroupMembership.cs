@@ -67,21 +67,7 @@ internal sealed partial class ConsumerGroupMembership : GroupMembershipBase
         TimeProvider? timeProvider = null)
         : base(cluster, groupId, callbacks, timeProvider, "Kafka.Client.GroupMembership")
     {
-        ArgumentNullException.ThrowIfNull(topics);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(findCoordinator);
-        var distinct = topics.Distinct(StringComparer.Ordinal).ToArray();
-        if ((distinct.Length == 0 && string.IsNullOrEmpty(options.TopicRegex)) || Array.Exists(distinct, string.IsNullOrEmpty))
-        {
-            throw new ArgumentException("A group member subscribes to at least one topic or a regular expression, and topic names are not empty.", nameof(topics));
-        }
-        var errors = options.Validate();
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException($"Invalid group membership options: {string.Join(" ", errors)}", nameof(options));
-        }
-        Array.Sort(distinct, StringComparer.Ordinal);
-        _topics = distinct;
+        _topics = CheckMemberArguments(topics, options, findCoordinator, regexMayStandIn: true);
         _options = options;
         _findCoordinator = findCoordinator;
         _interval = options.HeartbeatInterval;

@@ -70,21 +70,7 @@ internal sealed partial class GroupMembership : GroupMembershipBase
         TimeProvider? timeProvider = null)
         : base(cluster, groupId, callbacks, timeProvider, "Kafka.Client.GroupMembership")
     {
-        ArgumentNullException.ThrowIfNull(topics);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(findCoordinator);
-        var distinct = topics.Distinct(StringComparer.Ordinal).ToArray();
-        if (distinct.Length == 0 || Array.Exists(distinct, string.IsNullOrEmpty))
-        {
-            throw new ArgumentException("A group member subscribes to at least one topic, and topic names are not empty.", nameof(topics));
-        }
-        var errors = options.Validate();
-        if (errors.Count > 0)
-        {
-            throw new ArgumentException($"Invalid group membership options: {string.Join(" ", errors)}", nameof(options));
-        }
-        Array.Sort(distinct, StringComparer.Ordinal);
-        _topics = distinct;
+        _topics = CheckMemberArguments(topics, options, findCoordinator, regexMayStandIn: false);
         _options = options;
         _findCoordinator = findCoordinator;
     }

@@ -267,6 +267,38 @@ internal abstract partial class GroupMembershipBase : IGroupMembership, IAsyncDi
         await _wake.WaitAsync(timeout ?? Timeout.InfiniteTimeSpan, Time, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
+    /// Checks the arguments a group member is created with, and returns the topics it subscribes to, distinct and
+    /// sorted.
+    /// </summary>
+    /// <param name="topics">The topic names.</param>
+    /// <param name="options">The membership options, validated here.</param>
+    /// <param name="findCoordinator">Finds the group's coordinator.</param>
+    /// <param name="regexMayStandIn">Whether a regular expression in the options may stand in for topic names.</param>
+    /// <exception cref="ArgumentException">There is nothing to subscribe to, a topic name is empty, or the options are invalid.</exception>
+    protected static string[] CheckMemberArguments(
+        IReadOnlyList<string> topics, GroupMembershipOptions options, Func<CancellationToken, Task<Broker>> findCoordinator, bool regexMayStandIn)
+    {
+        ArgumentNullException.ThrowIfNull(topics);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(findCoordinator);
+        var distinct = topics.Distinct(StringComparer.Ordinal).ToArray();
+        var nothing = distinct.Length == 0 && !(regexMayStandIn && !string.IsNullOrEmpty(options.TopicRegex));
+        if (nothing || Array.Exists(distinct, string.IsNullOrEmpty))
+        {
+            throw new ArgumentException(regexMayStandIn
+                ? "A group member subscribes to at least one topic or a regular expression, and topic names are not empty."
+                : "A group member subscribes to at least one topic, and topic names are not empty.", nameof(topics));
+        }
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"Invalid group membership options: {string.Join(" ", errors)}", nameof(options));
+        }
+        Array.Sort(distinct, StringComparer.Ordinal);
+        return distinct;
+    }
+
+    /// <summary>
     /// The pause before looking for the coordinator again after <paramref name="failures"/> failures in a row: from
     /// 100 ms, doubling up to <paramref name="cap"/>, with ±20 % jitter.
     /// </summary>
