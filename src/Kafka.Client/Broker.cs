@@ -90,6 +90,9 @@ public sealed class Broker
         return slot.GetAsync(cancellationToken);
     }
 
+    /// <summary>What the connection attempt of <paramref name="kind"/> in progress waits on; <see langword="null"/> when none is in progress.</summary>
+    internal string? AttemptStep(ConnectionKind kind) => Volatile.Read(ref _slots[(int)kind])?.AttemptStep;
+
     /// <summary>The request timeout of a traffic class: the offsets channel has its own.</summary>
     internal TimeSpan TimeoutFor(ConnectionKind kind) =>
         kind == ConnectionKind.OffsetsChannel ? _settings.OffsetsChannelSocketTimeout : _settings.SocketTimeout;

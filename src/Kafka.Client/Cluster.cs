@@ -115,11 +115,11 @@ public sealed partial class Cluster
     /// <exception cref="NoBrokersAvailableException">No broker or seed answered; the exception names each.</exception>
     public Task UpdateAsync(CancellationToken cancellationToken = default) => Metadata.RefreshNowAsync(cancellationToken);
 
-    /// <summary>One full refresh (the metadata loop's).</summary>
-    internal Task RefreshAllAsync(CancellationToken cancellationToken)
+    /// <summary>One full refresh (the metadata loop's), reporting where it stands to <paramref name="progress"/>.</summary>
+    internal Task RefreshAllAsync(RefreshProgress progress, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return RefreshAsync(new MetadataRequest { Topics = null }, fullRefresh: true);
+        return RefreshAsync(new MetadataRequest { Topics = null }, fullRefresh: true, progress);
     }
 
     /// <summary>Asks for one topic's metadata, letting the broker create it where allowed, and merges it in.</summary>
@@ -129,7 +129,7 @@ public sealed partial class Cluster
         var started = _settings.TimeProvider.GetTimestamp();
         for (var attempt = 1; ; attempt++)
         {
-            var response = await RefreshAsync(request, fullRefresh: false).WaitAsync(cancellationToken).ConfigureAwait(false);
+            var response = await RefreshAsync(request, fullRefresh: false, progress: null).WaitAsync(cancellationToken).ConfigureAwait(false);
             var topic = response.Topics.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.Ordinal));
             var error = topic?.ErrorCode ?? KafkaErrorCode.UnknownTopicOrPartition;
             var ready = topic is not null && error == KafkaErrorCode.None && topic.Partitions.Count > 0
@@ -150,12 +150,12 @@ public sealed partial class Cluster
         }
     }
 
-    private async Task<MetadataResponse> RefreshAsync(MetadataRequest request, bool fullRefresh)
+    private async Task<MetadataResponse> RefreshAsync(MetadataRequest request, bool fullRefresh, RefreshProgress? progress)
     {
         var attempts = new List<KeyValuePair<string, Exception>>();
         var known = _snapshot.Brokers.Values.ToArray();
         Random.Shared.Shuffle(known);
-        var response = await TryBrokersAsync(known, request, fullRefresh, attempts).ConfigureAwait(false);
+        var response = await TryBrokersAsync(known, request, fullRefresh, attempts, progress).ConfigureAwait(false);
         if (response is not null)
         {
             return response;
@@ -166,6 +166,7 @@ public sealed partial class Cluster
         {
             try
             {
+                progress?.Doing($"reading the brokers from ZooKeeper at {_discovery.ConnectString}");
                 var addresses = await _discovery.ReadBrokersAsync(_lifetime).ConfigureAwait(false);
                 ReplaceSeeds(addresses);
             }
@@ -182,20 +183,22 @@ public sealed partial class Cluster
         var seeds = (Broker[])_seeds.Clone();
         Random.Shared.Shuffle(seeds);
         var untried = Array.FindAll(seeds, seed => !Array.Exists(known, b => b.Address.Equals(seed.Address)));
-        response = await TryBrokersAsync(untried, request, fullRefresh, attempts).ConfigureAwait(false);
+        response = await TryBrokersAsync(untried, request, fullRefresh, attempts, progress).ConfigureAwait(false);
         return response ?? throw new NoBrokersAvailableException(attempts);
     }
 
     private async Task<MetadataResponse?> TryBrokersAsync(
-        Broker[] candidates, MetadataRequest request, bool fullRefresh, List<KeyValuePair<string, Exception>> attempts)
+        Broker[] candidates, MetadataRequest request, bool fullRefresh, List<KeyValuePair<string, Exception>> attempts, RefreshProgress? progress)
     {
         foreach (var broker in candidates)
         {
             try
             {
+                progress?.Asking(broker);
                 // Connection attempts have their own retries (in the connection slot); opening the connection here,
                 // outside the request's pipeline, keeps a down broker from being retried by both.
                 await broker.GetConnectionAsync(ConnectionKind.General, _lifetime).ConfigureAwait(false);
+                progress?.Connected();
                 var response = await _settings.Resilience.ExecuteAsync(
                     static (state, token) => new ValueTask<MetadataResponse>(state.broker.SendAsync(ConnectionKind.General, state.request, token)),
                     (broker, request),
@@ -213,6 +216,7 @@ public sealed partial class Cluster
             {
                 Log.MetadataFailed(_logger, broker.ToString(), ex.Message);
                 attempts.Add(new KeyValuePair<string, Exception>(broker.Address.ToString(), ex));
+                progress?.Failed(broker);
             }
         }
         return null;

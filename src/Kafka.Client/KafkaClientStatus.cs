@@ -36,6 +36,15 @@ public sealed class KafkaClientStatus
     public long RefreshCount => _cluster.Metadata.RefreshCount;
 
     /// <summary>
+    /// What the metadata refresh running now is doing, for diagnostics (a start-up that timed out, a health report):
+    /// the broker or seed it is asking and what it waits on there (the reconnect backoff, the TCP connect, the TLS
+    /// handshake, ApiVersions, SASL authentication, or the Metadata response), how long it has run and the hosts it
+    /// already tried, for example <c>seed 127.0.0.1:9092: connecting: ApiVersions; running for 12.3 s</c>. It names hosts
+    /// and steps only, never credentials. <see langword="null"/> while no refresh is running.
+    /// </summary>
+    public string? RefreshActivity => _cluster.Metadata.RefreshActivity;
+
+    /// <summary>
     /// When the client plans its next background refresh; <see langword="null"/> while one is running, or before the
     /// client has any metadata (it does no I/O until something needs the cluster).
     /// </summary>
@@ -73,7 +82,22 @@ public sealed class KafkaClientStatus
     /// </summary>
     public ZooKeeperState? ZooKeeperState => _cluster.ZooKeeper?.State;
 
-    /// <summary>Completes when the refresh running now, or else the next one, ends, whether it succeeds or fails.</summary>
+    /// <summary>
+    /// Completes when the refresh running now, or else the next one, ends, whether it succeeds or fails. To wait for a
+    /// condition on the status (a first successful refresh), call this first and look at the status after: a refresh
+    /// that ends between a look and a later call is not the one this waits for, and the next may be a whole
+    /// <see cref="KafkaClientOptions.MetadataRefreshInterval"/> away.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// while (true)
+    /// {
+    ///     var next = client.Status.WaitForNextRefreshAsync(ct);
+    ///     if (client.Status.LastSuccessfulRefresh is not null) break;
+    ///     await next;
+    /// }
+    /// </code>
+    /// </example>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>A task that completes after that refresh.</returns>
     public Task WaitForNextRefreshAsync(CancellationToken cancellationToken = default) =>

@@ -14,11 +14,14 @@ public sealed partial class ClusterWatcher(KafkaClient client, KafkaClusterStatu
         View? last = null;
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Wait first, then look: a first refresh that ends between a look and a later wait would otherwise be
+            // missed until the next periodic one.
+            var next = status.WaitForNextRefreshAsync(stoppingToken);
             if (status.LastSuccessfulRefresh is null || last is not null)
             {
                 try
                 {
-                    await status.WaitForNextRefreshAsync(stoppingToken);
+                    await next;
                 }
                 catch (OperationCanceledException)
                 {

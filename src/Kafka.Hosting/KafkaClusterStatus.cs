@@ -41,7 +41,10 @@ public sealed class KafkaClusterStatus
     /// <param name="reason">Why, for the logs.</param>
     public void RequestRefresh(string? reason = null) => _runtime.Client.RequestRefresh(reason);
 
-    /// <summary>Completes when the refresh running now, or else the next one, ends, whether it succeeds or fails.</summary>
+    /// <summary>
+    /// Completes when the refresh running now, or else the next one, ends, whether it succeeds or fails. To wait for a
+    /// condition on the status, call this first and look at the status after (see <see cref="KafkaClientStatus.WaitForNextRefreshAsync"/>).
+    /// </summary>
     /// <param name="cancellationToken">Stops waiting.</param>
     /// <returns>A task that completes after that refresh.</returns>
     public Task WaitForNextRefreshAsync(CancellationToken cancellationToken = default) =>

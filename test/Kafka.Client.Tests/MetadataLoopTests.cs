@@ -1,3 +1,4 @@
+using Kafka.Client.Internal;
 using Kafka.Client.Protocol;
 using Kafka.Client.Tests.Support;
 using Kafka.Testing;
@@ -148,6 +149,45 @@ public sealed class MetadataLoopTests
         Assert.That(client.Cluster.Metadata.Completion.IsCompleted, Is.True);
         Assert.Throws<ObjectDisposedException>(() => client.RequestRefresh());
         Assert.That(client.Status.NextRefresh, Is.Null);
+    }
+
+    [Test]
+    public async Task The_status_names_the_seed_and_the_setup_step_a_running_refresh_waits_on()
+    {
+        // A broker that accepts the connection and never answers: the refresh waits in ApiVersions until the connect budget ends.
+        await using var cluster = MockKafkaCluster.Start(1);
+        await using var proxy = new TcpProxy("127.0.0.1", cluster.GetBrokerPort(1));
+        proxy.StallNextConnections(1);
+        var time = new FakeTimeProvider();
+        await using var client = NewClient(proxy.Address, o => o.ConnectTimeout = TimeSpan.FromSeconds(10), time: time);
+        Assert.That(client.Status.RefreshActivity, Is.Null, "no refresh yet");
+
+        client.RequestRefresh("test");
+
+        await WaitUntilAsync(() => Task.FromResult(client.Status.RefreshActivity?.Contains("ApiVersions", StringComparison.Ordinal) == true),
+            $"the refresh to wait in ApiVersions (now: {client.Status.RefreshActivity})");
+        Assert.That(client.Status.RefreshActivity, Does.StartWith($"seed 127.0.0.1:{proxy.Port}: connecting: ApiVersions; running for "));
+        time.Advance(TimeSpan.FromSeconds(10));
+        await WaitUntilAsync(() => Task.FromResult(client.Status.RefreshCount == 1), "the refresh to fail at the connect budget's end");
+        Assert.That(client.Status.RefreshActivity, Is.Null, "nothing runs between refreshes");
+        Assert.That(client.Status.LastError!.Message, Does.Contain("ApiVersions"));
+    }
+
+    [Test]
+    public async Task A_refresh_whose_logging_throws_still_ends_so_nobody_waits_for_it_forever()
+    {
+        // Whatever throws inside a refresh (a logger, a telemetry listener) ends that refresh as failed; the next one runs.
+        await using var cluster = MockKafkaCluster.Start(1);
+        var logs = new ThrowingOnceLoggerFactory(MetadataLoop.LogCategory, eventId: 107); // "Refreshing metadata"
+        await using var client = NewClient(cluster, loggerFactory: logs);
+
+        var failed = Assert.ThrowsAsync<InvalidOperationException>(() => client.UpdateClusterAsync(Timeout()));
+        Assert.That(failed!.Message, Is.EqualTo(ThrowingOnceLoggerFactory.Failure));
+        Assert.That(client.Cluster.Metadata.IsRefreshing, Is.False, "the refresh is over");
+
+        await client.UpdateClusterAsync(Timeout());
+        Assert.That(client.Status.LastSuccessfulRefresh, Is.Not.Null);
+        Assert.That(client.Brokers, Has.Count.EqualTo(1));
     }
 
     /// <summary>Waits until the loop, idle, has planned its next refresh at <paramref name="due"/>.</summary>

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Kafka.Client;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -44,20 +46,50 @@ internal sealed partial class KafkaClientHostedService : IHostedLifecycleService
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
-            // The client retries failed refreshes by itself; start-up waits for the first that succeeds.
-            while (client.Status.LastSuccessfulRefresh is null)
+            // The client retries failed refreshes by itself; start-up waits for the first that succeeds. The wait is
+            // taken before the status is read: a refresh that ends between a read and a later wait would not be the one
+            // waited for, and the next (the periodic one) may come long after the timeout.
+            while (true)
             {
-                await client.Status.WaitForNextRefreshAsync(linked.Token).ConfigureAwait(false);
+                var next = client.Status.WaitForNextRefreshAsync(linked.Token);
+                if (ReadLastSuccessfulRefresh(client.Status) is not null)
+                {
+                    return;
+                }
+                await next.ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            var error = client.Status.LastError;
-            throw new TimeoutException(
-                $"Kafka client '{_displayName}': no metadata refresh succeeded within {options.WaitForClusterTimeout} (WaitForClusterOnStart). " +
-                $"Last error: {error?.Message ?? "none"}",
-                error);
+            if (client.Status.LastSuccessfulRefresh is not null)
+            {
+                return; // it succeeded as the time ran out
+            }
+            throw new TimeoutException(DescribeTimeout(client.Status, options.WaitForClusterTimeout), client.Status.LastError);
         }
+    }
+
+    /// <summary>
+    /// How start-up reads whether a refresh has succeeded. Tests replace it to make a refresh end at a chosen point of
+    /// the wait (right after a read), the interleaving a busy machine produces only rarely.
+    /// </summary>
+    internal Func<KafkaClientStatus, DateTimeOffset?> ReadLastSuccessfulRefresh { get; set; } = static status => status.LastSuccessfulRefresh;
+
+    /// <summary>Why start-up gave up: what the refresh running now waits on (broker or seed, step), or how the last ones ended.</summary>
+    private string DescribeTimeout(KafkaClientStatus status, TimeSpan waited)
+    {
+        var activity = status.RefreshActivity;
+        var error = status.LastError;
+        var ended = status.RefreshCount;
+        var state = (activity, ended) switch
+        {
+            (not null, 0) => $"The first refresh is still running: {activity}.",
+            (not null, _) => $"{ended} refreshes ended without success; one is running: {activity}.",
+            (null, 0) => "No refresh has run.",
+            _ => $"{ended} refreshes ended without success; none is running now (the next is planned for {status.NextRefresh?.ToString("O", CultureInfo.InvariantCulture) ?? "no time yet"}).",
+        };
+        return $"Kafka client '{_displayName}': no metadata refresh succeeded within {waited} (WaitForClusterOnStart). " +
+            $"{state} Last error: {error?.Message ?? "none"}";
     }
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -36,6 +36,7 @@ internal sealed partial class MetadataLoop
     // Guarded by _lock.
     private TaskCompletionSource _next = NewRefresh();
     private TaskCompletionSource? _current;
+    private RefreshProgress? _progress;
     private string? _requested;
     private bool _immediate;
     private long _lastStart;
@@ -250,6 +251,20 @@ internal sealed partial class MetadataLoop
         }
     }
 
+    /// <summary>What the refresh running now is doing (see <see cref="KafkaClientStatus.RefreshActivity"/>); null when none runs.</summary>
+    public string? RefreshActivity
+    {
+        get
+        {
+            RefreshProgress? progress;
+            lock (_lock)
+            {
+                progress = _progress;
+            }
+            return progress?.Describe();
+        }
+    }
+
     // ---- the loop ----
 
     private async Task RunAsync()
@@ -343,88 +358,129 @@ internal sealed partial class MetadataLoop
     {
         TaskCompletionSource done;
         int failuresBefore;
+        var progress = new RefreshProgress(_time);
         lock (_lock)
         {
             done = _next;
             _current = done;
+            _progress = progress;
             _next = NewRefresh();
             _immediate = false;
             _requested = null;
             _lastStart = _time.GetTimestamp();
             failuresBefore = _failures;
         }
-        if (failuresBefore == 0)
-        {
-            Log.Refreshing(_logger, reason);
-        }
-        var clientTag = _cluster.Settings.ClientTag;
-        using var activity = ClientTelemetry.Source.StartActivity(KafkaTelemetry.MetadataRefreshSpan);
-        activity?.SetTag(ClientTelemetry.SystemTag.Key, ClientTelemetry.SystemTag.Value);
-        activity?.SetTag(clientTag.Key, clientTag.Value);
-        var started = _time.GetTimestamp();
-        ClientTelemetry.Refreshes.Add(1, ClientTelemetry.SystemTag, clientTag);
         try
         {
-            await _cluster.RefreshAllAsync(_lifetime).ConfigureAwait(false);
+            return await RunRefreshAsync(reason, done, failuresBefore, progress).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+        catch (Exception ex) when (!done.Task.IsCompleted)
         {
-            lock (_lock)
-            {
-                _current = null;
-            }
-            done.TrySetCanceled(_lifetime);
-            throw;
-        }
-        catch (Exception ex)
-        {
-            var errorType = new KeyValuePair<string, object?>(KafkaTelemetry.ErrorTypeTag, ex.GetType().Name);
-            ClientTelemetry.RefreshDuration.Record(_time.GetElapsedTime(started).TotalSeconds, ClientTelemetry.SystemTag, clientTag, errorType);
-            ClientTelemetry.RefreshFailures.Add(1, ClientTelemetry.SystemTag, clientTag, errorType);
-            activity?.SetTag(errorType.Key, errorType.Value);
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            int failures;
-            lock (_lock)
-            {
-                _current = null;
-                _refreshes++;
-                _lastFailed = _time.GetTimestamp();
-                _lastFailure = _time.GetUtcNow();
-                _lastError = ex;
-                failures = ++_failures;
-                _failureBackoff = FailureBackoff(failures);
-            }
-            if (failures == 1)
-            {
-                Log.RefreshFailed(_logger, ex, _failureBackoff.TotalMilliseconds);
-            }
-            else
-            {
-                Log.StillFailing(_logger, failures, ex.Message, _failureBackoff.TotalMilliseconds);
-            }
+            // Something threw outside the refresh's own handling (a telemetry listener): the refresh failed all the
+            // same. A waiter must never be left on a refresh that no longer runs, and the loop retries as after any failure.
+            RecordFailure(ex);
             done.TrySetException(ex);
-            _ = done.Task.Exception; // observed: nobody may be waiting for this refresh
+            _ = done.Task.Exception;
             return false;
         }
-        ClientTelemetry.RefreshDuration.Record(_time.GetElapsedTime(started).TotalSeconds, ClientTelemetry.SystemTag, clientTag);
+        finally
+        {
+            lock (_lock)
+            {
+                _progress = null;
+            }
+        }
+    }
+
+    /// <summary>Records a failed refresh: the status, and the backoff before the retry. Returns how many failed in a row.</summary>
+    private int RecordFailure(Exception error)
+    {
         lock (_lock)
         {
             _current = null;
+            _progress = null;
             _refreshes++;
-            _lastSuccess = _time.GetUtcNow();
-            _lastError = null;
-            _failures = 0;
+            _lastFailed = _time.GetTimestamp();
+            _lastFailure = _time.GetUtcNow();
+            _lastError = error;
+            _failureBackoff = FailureBackoff(++_failures);
+            return _failures;
         }
-        if (failuresBefore > 0)
+    }
+
+    private async Task<bool> RunRefreshAsync(string reason, TaskCompletionSource done, int failuresBefore, RefreshProgress progress)
+    {
+        var clientTag = _cluster.Settings.ClientTag;
+        var started = _time.GetTimestamp();
+        Activity? activity = null;
+        try
         {
-            Log.Recovered(_logger, failuresBefore, _cluster.Brokers.Count);
+            try
+            {
+                if (failuresBefore == 0)
+                {
+                    Log.Refreshing(_logger, reason);
+                }
+                activity = ClientTelemetry.Source.StartActivity(KafkaTelemetry.MetadataRefreshSpan);
+                activity?.SetTag(ClientTelemetry.SystemTag.Key, ClientTelemetry.SystemTag.Value);
+                activity?.SetTag(clientTag.Key, clientTag.Value);
+                ClientTelemetry.Refreshes.Add(1, ClientTelemetry.SystemTag, clientTag);
+                await _cluster.RefreshAllAsync(progress, _lifetime).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_lifetime.IsCancellationRequested)
+            {
+                lock (_lock)
+                {
+                    _current = null;
+                }
+                done.TrySetCanceled(_lifetime);
+                throw;
+            }
+            catch (Exception ex)
+            {
+                var errorType = new KeyValuePair<string, object?>(KafkaTelemetry.ErrorTypeTag, ex.GetType().Name);
+                ClientTelemetry.RefreshDuration.Record(_time.GetElapsedTime(started).TotalSeconds, ClientTelemetry.SystemTag, clientTag, errorType);
+                ClientTelemetry.RefreshFailures.Add(1, ClientTelemetry.SystemTag, clientTag, errorType);
+                activity?.SetTag(errorType.Key, errorType.Value);
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+                var failures = RecordFailure(ex);
+                done.TrySetException(ex);
+                _ = done.Task.Exception; // observed: nobody may be waiting for this refresh
+                if (failures == 1)
+                {
+                    Log.RefreshFailed(_logger, ex, _failureBackoff.TotalMilliseconds);
+                }
+                else
+                {
+                    Log.StillFailing(_logger, failures, ex.Message, _failureBackoff.TotalMilliseconds);
+                }
+                return false;
+            }
+            ClientTelemetry.RefreshDuration.Record(_time.GetElapsedTime(started).TotalSeconds, ClientTelemetry.SystemTag, clientTag);
+            lock (_lock)
+            {
+                _current = null;
+                _progress = null;
+                _refreshes++;
+                _lastSuccess = _time.GetUtcNow();
+                _lastError = null;
+                _failures = 0;
+            }
+            done.TrySetResult();
+            if (failuresBefore > 0)
+            {
+                Log.Recovered(_logger, failuresBefore, _cluster.Brokers.Count);
+            }
+            else
+            {
+                Log.Refreshed(_logger, _cluster.Brokers.Count);
+            }
+            return true;
         }
-        else
+        finally
         {
-            Log.Refreshed(_logger, _cluster.Brokers.Count);
+            activity?.Dispose();
         }
-        done.TrySetResult();
-        return true;
     }
 
     /// <summary>

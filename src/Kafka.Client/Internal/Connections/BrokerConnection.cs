@@ -75,20 +75,22 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
     /// <summary>Requests written and not yet answered.</summary>
     public int InFlightCount => _inFlight.Count;
 
-    /// <summary>Opens a connection as <see cref="ConnectAsync(HostAddress, int, string, ConnectionSettings, ApiVersionsMemory?, CancellationToken)"/>, asking for versions afresh.</summary>
+    /// <summary>Opens a connection as <see cref="ConnectAsync(HostAddress, int, string, ConnectionSettings, ApiVersionsMemory?, Action{string}?, CancellationToken)"/>, asking for versions afresh.</summary>
     public static Task<BrokerConnection> ConnectAsync(
         HostAddress address, int brokerId, string kind, ConnectionSettings settings, CancellationToken cancellationToken) =>
-        ConnectAsync(address, brokerId, kind, settings, versionsMemory: null, cancellationToken);
+        ConnectAsync(address, brokerId, kind, settings, versionsMemory: null, onStep: null, cancellationToken);
 
     /// <summary>
     /// Opens a connection and sets it up, all within one budget, the connect timeout: resolving the host, binding the
     /// source address if one is set, TCP connect, the TLS handshake when TLS is on, then the setup exchanges on the
     /// open connection (<see cref="SetUpAsync"/>: versions, then SASL when it is on). Whatever the steps take, the attempt ends by the budget's end with a
     /// <see cref="KafkaTimeoutException"/>; the caller's token only stops it earlier. <paramref name="versionsMemory"/> is
-    /// the broker's <see cref="ApiVersionsMemory"/>, shared by its connections (<see langword="null"/> to always ask).
+    /// the broker's <see cref="ApiVersionsMemory"/>, shared by its connections (<see langword="null"/> to always ask);
+    /// <paramref name="onStep"/> hears each step as it begins, so that a caller can say what an attempt is waiting on.
     /// </summary>
     public static async Task<BrokerConnection> ConnectAsync(
-        HostAddress address, int brokerId, string kind, ConnectionSettings settings, ApiVersionsMemory? versionsMemory, CancellationToken cancellationToken)
+        HostAddress address, int brokerId, string kind, ConnectionSettings settings, ApiVersionsMemory? versionsMemory,
+        Action<string>? onStep, CancellationToken cancellationToken)
     {
         if (InvalidAddress(address) is { } problem)
         {
@@ -99,14 +101,20 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
         using var budget = new CancellationTokenSource(settings.ConnectTimeout, settings.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(budget.Token, cancellationToken);
         Socket? socket = null;
-        var step = "TCP connect";
+        var step = string.Empty;
+        void Begin(string name)
+        {
+            step = name;
+            onStep?.Invoke(name);
+        }
         try
         {
+            Begin("TCP connect");
             socket = await OpenSocketAsync(address, settings.SourceAddress, linked.Token).ConfigureAwait(false);
             Stream stream = new NetworkStream(socket, ownsSocket: true);
             if (settings.Tls is { } tls)
             {
-                step = "TLS handshake";
+                Begin("TLS handshake");
                 stream = await tls.AuthenticateAsync(stream, address, DescribeBroker(brokerId), linked.Token).ConfigureAwait(false);
             }
             var connection = new BrokerConnection(socket, stream, address, brokerId, kind, settings);
@@ -114,7 +122,7 @@ internal sealed partial class BrokerConnection : IAsyncDisposable
             connection.Start();
             try
             {
-                await connection.SetUpAsync(versionsMemory, name => step = name, linked.Token).ConfigureAwait(false);
+                await connection.SetUpAsync(versionsMemory, Begin, linked.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

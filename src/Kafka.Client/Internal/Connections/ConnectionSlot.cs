@@ -21,6 +21,9 @@ internal sealed partial class ConnectionSlot : IAsyncDisposable
     private int _consecutiveFailures;
     private long _retryNotBefore;
     private bool _disposed;
+    // What the attempt in progress waits on, for diagnostics (KafkaClientStatus.RefreshActivity); null between attempts.
+    private volatile string? _attemptStep;
+    private int _attempt;
 
     public ConnectionSlot(Broker broker, ConnectionKind kind, ConnectionSettings settings, CancellationToken lifetime)
     {
@@ -39,6 +42,12 @@ internal sealed partial class ConnectionSlot : IAsyncDisposable
             return connection is { IsAlive: true } ? connection : null;
         }
     }
+
+    /// <summary>
+    /// What the connection attempt in progress is waiting on (the reconnect backoff, or a setup step and which try of the
+    /// resilience pipeline it is), or <see langword="null"/> when no attempt is in progress.
+    /// </summary>
+    public string? AttemptStep => _attemptStep;
 
     /// <summary>The live connection, or a new one once any backoff from earlier failures has passed.</summary>
     public Task<BrokerConnection> GetAsync(CancellationToken cancellationToken)
@@ -77,14 +86,15 @@ internal sealed partial class ConnectionSlot : IAsyncDisposable
             var wait = _settings.TimeProvider.GetElapsedTime(_settings.TimeProvider.GetTimestamp(), Volatile.Read(ref _retryNotBefore));
             if (wait > TimeSpan.Zero)
             {
+                _attemptStep = $"waiting out the reconnect backoff ({wait.TotalMilliseconds:0} ms) after {Volatile.Read(ref _consecutiveFailures)} failed attempts";
                 await Task.Delay(wait, _settings.TimeProvider, _lifetime).ConfigureAwait(false);
             }
+            Volatile.Write(ref _attempt, 0);
             var address = _broker.Address;
             var connection = await _settings.Resilience.ExecuteAsync(
-                static (state, token) => new ValueTask<BrokerConnection>(
-                    BrokerConnection.ConnectAsync(state.address, state.Id, state.kind, state._settings, state.ApiVersionsMemory, token)),
-                (address, _broker.Id, kind: _kind.ToString(), _settings, _broker.ApiVersionsMemory),
-                _lifetime).ConfigureAwait(false);
+                static (state, token) => new ValueTask<BrokerConnection>(state.slot.AttemptAsync(state.address, token)),
+                (slot: this, address), _lifetime).ConfigureAwait(false);
+            _attemptStep = null;
             lock (_lock)
             {
                 _connecting = null;
@@ -101,6 +111,7 @@ internal sealed partial class ConnectionSlot : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            _attemptStep = null;
             if (ex is not ObjectDisposedException && !_lifetime.IsCancellationRequested)
             {
                 _broker.OnConnectAttempt(succeeded: false);
@@ -115,6 +126,16 @@ internal sealed partial class ConnectionSlot : IAsyncDisposable
             }
             throw;
         }
+    }
+
+    /// <summary>One try of the resilience pipeline: connects and sets up, naming each step as it begins.</summary>
+    private Task<BrokerConnection> AttemptAsync(HostAddress address, CancellationToken cancellationToken)
+    {
+        var attempt = Interlocked.Increment(ref _attempt);
+        var prefix = attempt == 1 ? "connecting" : $"connecting (try {attempt})";
+        _attemptStep = prefix;
+        return BrokerConnection.ConnectAsync(address, _broker.Id, _kind.ToString(), _settings, _broker.ApiVersionsMemory,
+            step => _attemptStep = $"{prefix}: {step}", cancellationToken);
     }
 
     /// <summary>base × 2^(failures−1), capped, with ±20% jitter so that many clients do not retry in step.</summary>
